@@ -1,0 +1,56 @@
+import type { UIMessageChunk } from 'ai';
+import type { ConfigFile } from '../core/config.ts';
+import type { OpenViberHome } from '../core/home.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ChatMessage, InjectionMode, TaskOptions, TaskProgressEvent, TaskResult } from '../protocol/index.ts';
+
+/**
+ * The contract between whoever runs tasks (the daemon, `viber run`) and the agent.
+ * The agent knows nothing of WebSockets or gateways: it takes a goal, emits AI SDK UI message
+ * stream chunks and progress events, accepts follow-ups, approvals and stop, and settles `done`.
+ */
+export interface AgentTaskRequest {
+  taskId: string;
+  goal: string;
+  /** Prior conversation, oldest first. */
+  messages?: ChatMessage[];
+  options: TaskOptions;
+}
+
+export interface AgentTaskCallbacks {
+  /** Every UI message stream chunk, in order, exactly as the AI SDK produced it. */
+  onChunk(chunk: UIMessageChunk): void;
+  /** Facts about the task that are not part of the conversation (status, usage, applied follow-ups). */
+  onProgress(event: TaskProgressEvent): void;
+}
+
+export type AgentTaskOutcome =
+  | { status: 'completed'; result: TaskResult }
+  | { status: 'error'; error: string }
+  | { status: 'stopped'; reason: string };
+
+export interface AgentFollowUp {
+  id: string;
+  text: string;
+  injectionMode: InjectionMode;
+}
+
+export interface AgentTask {
+  readonly taskId: string;
+  /** A follow-up message from the operator, applied per its injection mode. */
+  send(message: AgentFollowUp): void;
+  /** The operator's answer to a tool approval request; false when no such request is waiting. */
+  answerApproval(approvalId: string, approved: boolean, reason?: string): boolean;
+  /** Ends the model call and every process the task started; `done` settles as stopped. */
+  stop(reason: string): void;
+  /** Settles once, when the task ends; never rejects. */
+  readonly done: Promise<AgentTaskOutcome>;
+}
+
+/** What the agent may use from the machine it runs on. */
+export interface AgentEnvironment {
+  home: OpenViberHome;
+  config: ConfigFile;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Stable error codes: the same code on REST (`{error:{code,message}}`), on the WebSocket
+ * (`error` message) and in CLI messages. Never a stack trace on the wire. */
+export const ErrorCodeSchema = z.enum([
+  'bad_request',
+  'invalid_json',
+  'validation_failed',
+  'payload_too_large',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'task_finished',
+  'viber_offline',
+  'no_viber',
+  'unknown_message',
+  'idempotency_conflict',
+  'rate_limited',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: ErrorCodeSchema,
+    message: z.string(),
+    retryable: z.boolean().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** WebSocket close codes the gateway uses, with the reason text carried beside them. */
+export const WS_CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  tooLarge: 1009,
+  /** Application codes (4000-4999). */
+  unauthorized: 4401,
+  forbidden: 4403,
+  replaced: 4409,
+} as const;

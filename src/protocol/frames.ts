@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+import type { ErrorCode } from './errors.ts';
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+
+/** Text of a zod error that names the field: `options.mode: Invalid option: expected one of ...`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/**
+ * Decodes one WebSocket frame: size limit, JSON, then the schema. Every failure says precisely
+ * what was wrong, so the peer can be told and the connection kept.
+ */
+export function decodeFrame<T>(schema: z.ZodType<T>, raw: string, maxBytes: number): DecodeResult<T> {
+  if (Buffer.byteLength(raw) > maxBytes) {
+    return { ok: false, code: 'payload_too_large', message: `frame exceeds ${maxBytes} bytes` };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: 'invalid_json', message: 'frame is not valid JSON' };
+  }
+  const type = typeof data === 'object' && data !== null && 'type' in data ? (data as { type: unknown }).type : undefined;
+  if (typeof type !== 'string') {
+    return { ok: false, code: 'unknown_message', message: 'frame has no string "type" field' };
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const unknownType = parsed.error.issues.some((issue) => issue.code === 'invalid_union' && issue.path.join('.') === 'type');
+    return unknownType
+      ? { ok: false, code: 'unknown_message', message: `unknown message type "${type.slice(0, 100)}"` }
+      : { ok: false, code: 'validation_failed', message: `${type.slice(0, 100)}: ${describeZodError(parsed.error)}` };
+  }
+  return { ok: true, value: parsed.data };
+}

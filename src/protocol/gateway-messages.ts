@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { ErrorCodeSchema } from './errors.ts';
+import { SeqSchema } from './daemon-messages.ts';
+import { ChatMessageSchema, InjectionModeSchema, TaskOptionsSchema } from './task.ts';
+import { terminalToViberSchemas } from './terminal.ts';
+import { LIMITS } from './limits.ts';
+
+const taskId = z.string().min(1).max(200);
+/**
+ * Commands that must reach the daemon carry a `commandId`. The gateway keeps them in a durable
+ * outbox and sends them again after every reconnect until the daemon answers `command:ack`;
+ * the daemon acts on a commandId (and on a taskId) at most once (DESIGN.md, rule 4).
+ */
+const commandId = z.string().min(1).max(200);
+
+export const GatewayMessageSchema = z.discriminatedUnion('type', [
+  /** First message after `connected`: the agreed version and the limits and timings in force. */
+  z.strictObject({
+    type: z.literal('welcome'),
+    protocolVersion: z.number().int(),
+    viberId: z.string(),
+    heartbeatIntervalMs: z.number().int().min(100),
+    maxFrameBytes: z.number().int().min(1024),
+  }),
+  z.strictObject({
+    type: z.literal('task:submit'),
+    commandId,
+    taskId,
+    goal: z.string().min(1).max(LIMITS.maxMessageChars),
+    messages: z.array(ChatMessageSchema).max(1000).optional(),
+    options: TaskOptionsSchema.optional(),
+  }),
+  z.strictObject({ type: z.literal('task:stop'), commandId, taskId }),
+  z.strictObject({
+    type: z.literal('task:message'),
+    commandId,
+    taskId,
+    messageId: z.string().min(1).max(200),
+    message: z.string().min(1).max(LIMITS.maxMessageChars),
+    injectionMode: InjectionModeSchema,
+  }),
+  /** The operator's answer to a tool approval request streamed by the task. */
+  z.strictObject({
+    type: z.literal('task:approval'),
+    commandId,
+    taskId,
+    approvalId: z.string().min(1).max(200),
+    approved: z.boolean(),
+    reason: z.string().max(2000).optional(),
+  }),
+  /** Every task event with seq <= this one is stored durably: the daemon may forget them. */
+  z.strictObject({ type: z.literal('task:ack'), taskId, seq: SeqSchema }),
+  z.strictObject({ type: z.literal('ping') }),
+  /** Deprecated by the protocol document in favour of config:push; kept for old daemons. */
+  z.strictObject({ type: z.literal('config:update'), config: z.record(z.string(), z.unknown()) }),
+  z.strictObject({ type: z.literal('config:push') }),
+  z.strictObject({ type: z.literal('error'), code: ErrorCodeSchema, message: z.string() }),
+  ...terminalToViberSchemas,
+]);
+export type GatewayMessage = z.infer<typeof GatewayMessageSchema>;
+export type GatewayMessageType = GatewayMessage['type'];
+/** Gateway messages that travel through the durable command outbox. */
+export type GatewayCommand = Extract<GatewayMessage, { commandId: string }>;

@@ -1,0 +1,12 @@
+// The OpenViber wire protocol: every message, body and event, defined once.
+export * from './daemon-messages.ts';
+export * from './errors.ts';
+export * from './frames.ts';
+export * from './gateway-messages.ts';
+export * from './ids.ts';
+export * from './limits.ts';
+export * from './rest.ts';
+export * from './task.ts';
+export * from './terminal.ts';
+export * from './version.ts';
+export * from './viber-info.ts';

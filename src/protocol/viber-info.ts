@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Skill availability as reported by a daemon (protocol document, ViberSkillInfo). */
+export const SkillStatusSchema = z.enum(['AVAILABLE', 'NOT_AVAILABLE', 'UNKNOWN']);
+
+export const ViberSkillInfoSchema = z.object({
+  id: z.string().min(1).max(200),
+  name: z.string().min(1).max(200),
+  description: z.string().max(4000),
+  available: z.boolean(),
+  status: SkillStatusSchema,
+  healthSummary: z.string().max(2000).optional(),
+});
+export type ViberSkillInfo = z.infer<typeof ViberSkillInfoSchema>;
+
+/** What a daemon says about itself in `connected`. `runningTasks` lists every task it still owns:
+ * running, or finished with events the gateway has not acknowledged yet. */
+export const ViberInfoSchema = z.object({
+  id: z.string().min(1).max(200),
+  name: z.string().min(1).max(200),
+  version: z.string().min(1).max(100),
+  platform: z.string().min(1).max(100),
+  capabilities: z.array(z.string().max(100)).max(100),
+  runningTasks: z.array(z.string().max(200)).max(10_000),
+  skills: z.array(ViberSkillInfoSchema).max(1000).optional(),
+});
+export type ViberInfo = z.infer<typeof ViberInfoSchema>;
+
+export const ConfigValidationSchema = z.object({
+  category: z.enum(['llm_keys', 'oauth', 'env_secrets', 'skills', 'binary_deps']),
+  status: z.enum(['verified', 'failed', 'unchecked']),
+  message: z.string().max(2000).optional(),
+  checkedAt: z.iso.datetime(),
+});
+export type ConfigValidation = z.infer<typeof ConfigValidationSchema>;
+
+export const ConfigStateSchema = z.object({
+  /** Hash of the daemon's current configuration. */
+  configVersion: z.string().max(200),
+  lastConfigPullAt: z.iso.datetime(),
+  validations: z.array(ConfigValidationSchema).max(200),
+});
+export type ConfigState = z.infer<typeof ConfigStateSchema>;
+
+/** Health a daemon reports in each heartbeat. */
+export const ViberStatusSchema = z.object({
+  state: z.enum(['idle', 'busy']),
+  runningTasks: z.number().int().min(0),
+  uptimeSeconds: z.number().min(0),
+  memoryRssBytes: z.number().int().min(0).optional(),
+  loadAverage: z.array(z.number()).max(3).optional(),
+});
+export type ViberStatus = z.infer<typeof ViberStatusSchema>;
+
+/** Presence the gateway derives: a connected viber with running tasks is busy. */
+export const ViberPresenceSchema = z.enum(['online', 'offline', 'busy']);
+export type ViberPresence = z.infer<typeof ViberPresenceSchema>;
