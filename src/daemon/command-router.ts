@@ -1,0 +1,111 @@
+import type { Logger } from '../core/logger.ts';
+import type { DaemonMessage, GatewayCommand, GatewayMessage } from '../protocol/index.ts';
+import type { RecentIds } from './command-dedupe.ts';
+import type { ConfigCheckResult } from './config-validation.ts';
+import type { RuntimeResult, TaskRuntime } from './task-runtime.ts';
+
+export interface CommandRouterOptions {
+  runtime: TaskRuntime;
+  /** Recently handled commandIds: a redelivered command is acknowledged, not repeated. */
+  handled: RecentIds;
+  send(message: DaemonMessage): void;
+  checkConfig(): Promise<ConfigCheckResult>;
+  logger: Logger;
+}
+
+type TerminalRequest = Extract<GatewayMessage, { type: `terminal:${string}` }>;
+
+/**
+ * Acts on the gateway messages the connection passes up (everything but welcome, ping and error).
+ * Every command is acknowledged, duplicates included, and acted on at most once (DESIGN.md, rule 4).
+ */
+export function createCommandRouter(options: CommandRouterOptions): (message: GatewayMessage) => void {
+  const { runtime, send, logger } = options;
+
+  const act = (command: GatewayCommand): RuntimeResult => {
+    switch (command.type) {
+      case 'task:submit':
+        if (runtime.has(command.taskId)) {
+          logger.info({ taskId: command.taskId }, 'task:submit for a task this viber already has; ignored');
+        } else {
+          runtime.submit(command);
+        }
+        return { ok: true };
+      case 'task:stop':
+        return runtime.stop(command.taskId, 'stopped by operator');
+      case 'task:message':
+        return runtime.send(command.taskId, {
+          id: command.messageId,
+          text: command.message,
+          injectionMode: command.injectionMode,
+        });
+      case 'task:approval':
+        return runtime.answerApproval(command.taskId, command.approvalId, command.approved, command.reason);
+    }
+  };
+
+  const handleCommand = (command: GatewayCommand): void => {
+    const { commandId } = command;
+    try {
+      if (!options.handled.add(commandId)) {
+        logger.debug({ commandId, type: command.type }, 'duplicate command; acknowledged again');
+        return;
+      }
+      const result = act(command);
+      if (!result.ok) send({ type: 'error', code: result.code, message: result.message, commandId });
+    } catch (error) {
+      logger.error({ err: error, commandId, type: command.type }, 'command failed');
+      send({ type: 'error', code: 'internal', message: `${command.type} failed on the viber`, commandId });
+    } finally {
+      send({ type: 'command:ack', commandId });
+    }
+  };
+
+  const answerConfigPush = async (): Promise<void> => {
+    try {
+      const { configVersion, validations } = await options.checkConfig();
+      send({ type: 'config:ack', configVersion, validations });
+    } catch (error) {
+      logger.error({ err: error }, 'config validation failed');
+      send({ type: 'error', code: 'internal', message: 'config validation failed on the viber' });
+    }
+  };
+
+  return (message) => {
+    switch (message.type) {
+      case 'task:ack':
+        runtime.acknowledge(message.taskId, message.seq);
+        return;
+      case 'task:submit':
+      case 'task:stop':
+      case 'task:message':
+      case 'task:approval':
+        handleCommand(message);
+        return;
+      case 'config:push':
+        void answerConfigPush();
+        return;
+      case 'config:update':
+        logger.warn('config:update is deprecated and ignored; the gateway should send config:push');
+        return;
+      case 'welcome':
+      case 'ping':
+      case 'error':
+        return;
+      default:
+        answerTerminal(message, send);
+    }
+  };
+}
+
+/** Terminals arrive with their own issue; until then every request gets a clear refusal. */
+function answerTerminal(message: TerminalRequest, send: (message: DaemonMessage) => void): void {
+  send({
+    type: 'terminal:error',
+    ...('target' in message ? { target: message.target } : {}),
+    ...('requestId' in message && message.requestId !== undefined ? { requestId: message.requestId } : {}),
+    ...('appId' in message && message.appId !== undefined ? { appId: message.appId } : {}),
+    code: 'not_supported',
+    message: `${message.type} is not supported by this viber yet`,
+  });
+}

@@ -1,0 +1,164 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { type ConfigFile, configPath, loadConfig } from '../core/config.ts';
+import { OpenViberError } from '../core/errors.ts';
+import { ensureDir, type OpenViberHome, sessionsDir } from '../core/home.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import type { ViberInfo } from '../protocol/index.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { RecentIds } from './command-dedupe.ts';
+import { createCommandRouter } from './command-router.ts';
+import { checkConfig } from './config-validation.ts';
+import { Outbox, type OutboxLimits } from './outbox.ts';
+import { SessionLog } from './session-log.ts';
+import { type StartAgentTask, TaskRuntime } from './task-runtime.ts';
+import { ViberController } from './viber-controller.ts';
+import { buildViberInfo, buildViberStatus, DAEMON_VERSION } from './viber-info.ts';
+
+export interface DaemonOptions {
+  home: OpenViberHome;
+  /** The gateway's daemon endpoint, `ws://host:port/ws`. */
+  serverUrl: string;
+  viberId: string;
+  token: string;
+  /** Shown on the board; defaults to the host name. */
+  name?: string;
+  /** Defaults to config.json of the home; config:push re-reads config.json when it exists. */
+  config?: ConfigFile;
+  env?: NodeJS.ProcessEnv;
+  startAgentTask: StartAgentTask;
+  /** Until the gateway's `welcome` sets it (default: config, then 30 s). */
+  heartbeatIntervalMs?: number;
+  reconnect?: BackoffOptions;
+  outbox?: OutboxLimits;
+  /** How long close() lets stopped tasks report their end to the gateway (default 5 s). */
+  shutdownGraceMs?: number;
+  logger?: Logger;
+}
+
+export interface RunningDaemon {
+  readonly viberId: string;
+  /** Emits 'connected', 'disconnected' and 'fatal' (the gateway refused this viber). */
+  readonly controller: ViberController;
+  info(): ViberInfo;
+  /** Resolves on the first connection; rejects when the gateway refuses this viber. */
+  connected(): Promise<void>;
+  /** Stops running tasks ('daemon shutting down'), lets their end reach the gateway, then closes. */
+  close(): Promise<void>;
+}
+
+const SHUTDOWN_REASON = 'daemon shutting down';
+
+/**
+ * Starts the viber daemon: the connection to the gateway, the task runtime behind it, the outbox
+ * that makes delivery survive reconnects, and the session logs. Throws (OpenViberError) when
+ * config.json is invalid; everything after start is retried or reported, never thrown.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { home, viberId } = options;
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger('daemon', { viberId });
+  assertGatewayUrl(options.serverUrl);
+  const name = (options.name ?? hostname()).trim().slice(0, 200) || 'viber';
+  let config = options.config ?? loadConfig(home);
+  ensureDir(home.workspace);
+  const sessions = new SessionLog(ensureDir(sessionsDir(home)), logger);
+  const outbox = new Outbox(options.outbox);
+  const startedAt = Date.now();
+
+  const controller: ViberController = new ViberController({
+    serverUrl: options.serverUrl,
+    viberId,
+    token: options.token,
+    version: DAEMON_VERSION,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? config.daemon?.heartbeatIntervalMs,
+    ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+    logger,
+    getInfo: () => info(),
+    getStatus: () => buildViberStatus(runtime.runningCount(), startedAt),
+  });
+  const runtime: TaskRuntime = new TaskRuntime({
+    home,
+    env,
+    getConfig: () => config,
+    startAgentTask: options.startAgentTask,
+    outbox,
+    sessions,
+    publish: (entry) => controller.sendFrame(entry.frame),
+    maxFrameBytes: () => controller.maxFrameBytes,
+    logger,
+  });
+  const info = (): ViberInfo => buildViberInfo(viberId, name, runtime.ownedTaskIds());
+
+  const route = createCommandRouter({
+    runtime,
+    handled: new RecentIds(10_000),
+    send: (message) => controller.send(message),
+    checkConfig: () => {
+      // config:push means "pull the latest config": re-read config.json when there is one.
+      let loadError: string | undefined;
+      if (existsSync(configPath(home))) {
+        try {
+          config = loadConfig(home);
+        } catch (error) {
+          loadError = (error as Error).message;
+        }
+      }
+      return checkConfig({ home, config, env, ...(loadError ? { loadError } : {}) });
+    },
+    logger,
+  });
+  controller.on('message', route);
+  // Replays everything unacknowledged, in order, right after `connected` (DESIGN.md, rule 2).
+  controller.on('connected', () => {
+    for (const entry of outbox.pending()) controller.sendFrame(entry.frame);
+  });
+
+  const firstConnection = new Promise<void>((resolve, reject) => {
+    controller.once('connected', resolve);
+    controller.once('fatal', (_reason, error) => reject(error));
+  });
+  // Nobody may be waiting on it; a refusal is still reported through 'fatal'.
+  firstConnection.catch(() => undefined);
+
+  controller.start();
+  logger.info({ name, serverUrl: options.serverUrl }, 'daemon started');
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    const graceMs = options.shutdownGraceMs ?? 5_000;
+    const deadline = Date.now() + graceMs;
+    await runtime.stopAll(SHUTDOWN_REASON, graceMs);
+    if (controller.isOpen) await runtime.waitForAcks(Math.max(0, deadline - Date.now()));
+    await controller.close();
+    await sessions.flush();
+    logger.info('daemon stopped');
+  };
+
+  return {
+    viberId,
+    controller,
+    info,
+    connected: () => firstConnection,
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+/** A URL that can never work is the caller's mistake: say so before any connection attempt. */
+function assertGatewayUrl(serverUrl: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(serverUrl).protocol;
+  } catch {
+    throw new OpenViberError(
+      'bad_request',
+      `gateway URL "${serverUrl}" is not a URL; expected ws://host:port/ws`,
+    );
+  }
+  if (protocol !== 'ws:' && protocol !== 'wss:') {
+    throw new OpenViberError('bad_request', `gateway URL "${serverUrl}" must start with ws:// or wss://`);
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { Outbox } from './outbox.ts';
+
+const chunk = (taskId: string, delta: string) =>
+  ({ type: 'task:stream-chunk', taskId, chunk: { type: 'text-delta', id: 't', delta } }) as const;
+
+describe('Outbox', () => {
+  it('numbers each task on its own, from 1', () => {
+    const outbox = new Outbox();
+    const seqs = ['a', 'b', 'a', 'a', 'b'].map((taskId) => outbox.append(chunk(taskId, 'x')).event.seq);
+    expect(seqs).toEqual([1, 1, 2, 3, 2]);
+  });
+
+  it('keeps events until a cumulative ack covers them and replays the rest in order', () => {
+    const outbox = new Outbox();
+    for (const taskId of ['a', 'b', 'a', 'b', 'a']) outbox.append(chunk(taskId, taskId));
+    expect(outbox.ack('a', 2)).toBe(2);
+    expect(outbox.ack('a', 2)).toBe(0);
+    expect(outbox.pending().map((entry) => `${entry.event.taskId}${entry.event.seq}`)).toEqual([
+      'b1',
+      'b2',
+      'a3',
+    ]);
+    expect(outbox.ack('b', 99)).toBe(2);
+    expect(outbox.taskIdsWithPending()).toEqual(['a']);
+    expect(JSON.parse(outbox.pending()[0]!.frame)).toMatchObject({ taskId: 'a', seq: 3 });
+  });
+
+  it('keeps numbering after an ack and restarts only after forget', () => {
+    const outbox = new Outbox();
+    outbox.append(chunk('a', '1'));
+    outbox.ack('a', 1);
+    expect(outbox.append(chunk('a', '2')).event.seq).toBe(2);
+    outbox.forget('a');
+    expect(outbox.size).toBe(0);
+    expect(outbox.bytes).toBe(0);
+    expect(outbox.append(chunk('a', '3')).event.seq).toBe(1);
+  });
+
+  it('stays correct across compaction of a long acknowledged prefix', () => {
+    const outbox = new Outbox();
+    for (let index = 0; index < 1_000; index += 1) outbox.append(chunk('a', String(index)));
+    for (let seq = 1; seq <= 990; seq += 7) outbox.ack('a', seq);
+    expect(outbox.pending()[0]!.event.seq).toBe(989);
+    outbox.ack('a', 995);
+    expect(outbox.pending().map((entry) => entry.event.seq)).toEqual([996, 997, 998, 999, 1_000]);
+    expect(outbox.size).toBe(5);
+  });
+
+  it('reports overflow past its byte or event bound and recovers on ack', () => {
+    const byCount = new Outbox({ maxEvents: 2 });
+    for (let index = 0; index < 3; index += 1) byCount.append(chunk('a', 'x'));
+    expect(byCount.overflowing).toBe(true);
+    byCount.ack('a', 1);
+    expect(byCount.overflowing).toBe(false);
+    const byBytes = new Outbox({ maxBytes: 200 });
+    byBytes.append(chunk('a', 'x'.repeat(100)));
+    expect(byBytes.overflowing).toBe(false);
+    byBytes.append(chunk('a', 'é'.repeat(50)));
+    expect(byBytes.overflowing).toBe(true);
+  });
+});

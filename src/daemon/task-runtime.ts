@@ -1,0 +1,313 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type {
+  AgentEnvironment,
+  AgentFollowUp,
+  AgentTask,
+  AgentTaskCallbacks,
+  AgentTaskOutcome,
+  AgentTaskRequest,
+} from '../agent/agent-task.ts';
+import type { ConfigFile } from '../core/config.ts';
+import type { OpenViberHome } from '../core/home.ts';
+import type { Logger } from '../core/logger.ts';
+import {
+  type ErrorCode,
+  type GatewayMessage,
+  TaskProgressEventSchema,
+  type UIChunk,
+  UIChunkSchema,
+  type UnnumberedTaskEvent,
+} from '../protocol/index.ts';
+import { EVENT_ENVELOPE_BYTES, fitChunk } from './chunk-fit.ts';
+import { RecentIds } from './command-dedupe.ts';
+import type { Outbox, OutboxEntry } from './outbox.ts';
+import { isSafeTaskId, type SessionLog } from './session-log.ts';
+import { outcomeRecord, terminalEvent } from './task-outcome.ts';
+
+/** Starts one agent task; the agent team implements it, the CLI passes it in. */
+export type StartAgentTask = (
+  request: AgentTaskRequest,
+  callbacks: AgentTaskCallbacks,
+  environment: AgentEnvironment,
+) => AgentTask;
+
+export type TaskSubmit = Extract<GatewayMessage, { type: 'task:submit' }>;
+export type RuntimeResult = { ok: true } | { ok: false; code: ErrorCode; message: string };
+
+export interface TaskRuntimeOptions {
+  home: OpenViberHome;
+  env: NodeJS.ProcessEnv;
+  /** The configuration in force when a task starts (config:push may replace it). */
+  getConfig(): ConfigFile;
+  startAgentTask: StartAgentTask;
+  outbox: Outbox;
+  sessions: SessionLog;
+  /** Hands a numbered event to the connection (sent now when connected, else on reconnect). */
+  publish(entry: OutboxEntry): void;
+  /** Largest frame the gateway accepts. */
+  maxFrameBytes(): number;
+  logger: Logger;
+}
+
+interface TaskRecord {
+  taskId: string;
+  logger: Logger;
+  agentTask: AgentTask | undefined;
+  ended: boolean;
+  /** Set when the outbox overflowed: further chunks are dropped until the task stops. */
+  dropping: boolean;
+}
+
+/**
+ * Runs gateway tasks through the AgentTask contract: relays chunks and progress as numbered task
+ * events, routes stop, follow-ups and approvals, and writes the session log. A task stays owned
+ * until it has ended and the gateway has acknowledged every one of its events.
+ */
+export class TaskRuntime {
+  readonly #options: TaskRuntimeOptions;
+  readonly #tasks = new Map<string, TaskRecord>();
+  /** Tasks already finished and forgotten: a late redelivered submit must not run them again. */
+  readonly #finished = new RecentIds(10_000);
+  #drainWaiters: Array<() => void> = [];
+
+  constructor(options: TaskRuntimeOptions) {
+    this.#options = options;
+  }
+
+  /** True for a task this daemon runs, still owns, or finished recently. */
+  has(taskId: string): boolean {
+    return this.#tasks.has(taskId) || this.#finished.has(taskId);
+  }
+
+  /** Tasks running or with unacknowledged events: ViberInfo.runningTasks. */
+  ownedTaskIds(): string[] {
+    return [...this.#tasks.keys()];
+  }
+
+  runningCount(): number {
+    let count = 0;
+    for (const record of this.#tasks.values()) if (!record.ended) count += 1;
+    return count;
+  }
+
+  submit(command: TaskSubmit): void {
+    const { taskId } = command;
+    const record: TaskRecord = {
+      taskId,
+      logger: this.#options.logger.child({ taskId }),
+      agentTask: undefined,
+      ended: false,
+      dropping: false,
+    };
+    this.#tasks.set(taskId, record);
+    if (!isSafeTaskId(taskId)) {
+      this.#finish(record, {
+        status: 'error',
+        error: `task id "${taskId.slice(0, 100)}" may only use letters, digits, _ and -`,
+      });
+      return;
+    }
+    const options = command.options ?? {};
+    const spaceId = resolve(this.#options.home.workspace, options.cwd ?? '.');
+    if (!isDirectory(spaceId)) {
+      this.#finish(record, {
+        status: 'error',
+        error: `working directory ${spaceId} does not exist on this viber`,
+      });
+      return;
+    }
+    this.#publish({ type: 'task:started', taskId, spaceId });
+    this.#options.sessions.append(taskId, {
+      kind: 'submit',
+      goal: command.goal,
+      ...(command.messages ? { messages: command.messages } : {}),
+      options,
+      spaceId,
+    });
+    record.logger.info({ spaceId }, 'task started');
+    const request: AgentTaskRequest = {
+      taskId,
+      goal: command.goal,
+      ...(command.messages ? { messages: command.messages } : {}),
+      options: { ...options, cwd: spaceId },
+    };
+    const environment: AgentEnvironment = {
+      home: this.#options.home,
+      config: this.#options.getConfig(),
+      env: this.#options.env,
+      logger: record.logger,
+    };
+    try {
+      record.agentTask = this.#options.startAgentTask(request, this.#callbacks(record), environment);
+    } catch (error) {
+      this.#finish(record, { status: 'error', error: `the agent could not start: ${errorText(error)}` });
+      return;
+    }
+    record.agentTask.done.then(
+      (outcome) => this.#finish(record, outcome),
+      (error: unknown) => this.#finish(record, { status: 'error', error: errorText(error) }),
+    );
+  }
+
+  stop(taskId: string, reason: string): RuntimeResult {
+    const found = this.#running(taskId);
+    if (!found.ok) return found;
+    this.#options.sessions.append(taskId, { kind: 'stop', reason });
+    found.record.agentTask?.stop(reason);
+    return { ok: true };
+  }
+
+  send(taskId: string, followUp: AgentFollowUp): RuntimeResult {
+    const found = this.#running(taskId);
+    if (!found.ok) return found;
+    this.#options.sessions.append(taskId, { kind: 'message', ...followUp });
+    found.record.agentTask?.send(followUp);
+    return { ok: true };
+  }
+
+  answerApproval(taskId: string, approvalId: string, approved: boolean, reason?: string): RuntimeResult {
+    const found = this.#running(taskId);
+    if (!found.ok) return found;
+    if (!found.record.agentTask?.answerApproval(approvalId, approved, reason)) {
+      return {
+        ok: false,
+        code: 'not_found',
+        message: `no approval ${approvalId} is waiting on task ${taskId}`,
+      };
+    }
+    this.#options.sessions.append(taskId, {
+      kind: 'approval',
+      approvalId,
+      approved,
+      ...(reason !== undefined ? { reason } : {}),
+    });
+    return { ok: true };
+  }
+
+  /** A cumulative `task:ack`: releases the events and forgets the task once it is fully delivered. */
+  acknowledge(taskId: string, seq: number): void {
+    this.#options.outbox.ack(taskId, seq);
+    const record = this.#tasks.get(taskId);
+    if (record?.ended) this.#forgetIfDelivered(record);
+  }
+
+  /** Stops every running task and waits (at most `timeoutMs`) until they have ended. */
+  async stopAll(reason: string, timeoutMs: number): Promise<void> {
+    const running = [...this.#tasks.values()].filter((record) => !record.ended && record.agentTask);
+    for (const record of running) this.stop(record.taskId, reason);
+    await withTimeout(
+      Promise.all(running.map((record) => record.agentTask!.done.catch(() => undefined))),
+      timeoutMs,
+    );
+  }
+
+  /** Resolves when every event has been acknowledged, or after `timeoutMs`. */
+  async waitForAcks(timeoutMs: number): Promise<void> {
+    if (this.#options.outbox.size === 0) return;
+    await withTimeout(new Promise<void>((done) => this.#drainWaiters.push(done)), timeoutMs);
+  }
+
+  #running(
+    taskId: string,
+  ): { ok: true; record: TaskRecord } | { ok: false; code: ErrorCode; message: string } {
+    const record = this.#tasks.get(taskId);
+    if (record && !record.ended) return { ok: true, record };
+    if (record || this.#finished.has(taskId)) {
+      return { ok: false, code: 'task_finished', message: `task ${taskId} has already ended` };
+    }
+    return { ok: false, code: 'not_found', message: `task ${taskId} is not on this viber` };
+  }
+
+  #callbacks(record: TaskRecord): AgentTaskCallbacks {
+    return {
+      onChunk: (chunk) => this.#relayChunk(record, chunk as unknown as UIChunk),
+      onProgress: (event) => {
+        if (record.ended || record.dropping) return;
+        const parsed = TaskProgressEventSchema.safeParse(event);
+        if (!parsed.success) {
+          record.logger.warn('agent emitted an invalid progress event; dropped');
+          return;
+        }
+        const entry = this.#publish({ type: 'task:progress', taskId: record.taskId, event: parsed.data });
+        this.#options.sessions.append(record.taskId, {
+          kind: 'progress',
+          seq: entry.event.seq,
+          event: parsed.data,
+        });
+      },
+    };
+  }
+
+  #relayChunk(record: TaskRecord, chunk: UIChunk): void {
+    if (record.ended || record.dropping) return;
+    let pieces: UIChunk[];
+    try {
+      if (!UIChunkSchema.safeParse(chunk).success) throw new Error('not a UI message chunk');
+      pieces = fitChunk(chunk, this.#options.maxFrameBytes() - EVENT_ENVELOPE_BYTES);
+    } catch (error) {
+      record.logger.warn({ reason: errorText(error) }, 'agent emitted a chunk that cannot be sent; dropped');
+      return;
+    }
+    for (const piece of pieces) {
+      const entry = this.#publish({ type: 'task:stream-chunk', taskId: record.taskId, chunk: piece });
+      this.#options.sessions.append(record.taskId, { kind: 'chunk', seq: entry.event.seq, chunk: piece });
+    }
+    const outbox = this.#options.outbox;
+    if (outbox.overflowing && !record.dropping) {
+      record.dropping = true;
+      const reason = `outbox full: the gateway has not acknowledged ${outbox.size} events (${outbox.bytes} bytes)`;
+      record.logger.error(reason);
+      record.agentTask?.stop(reason);
+    }
+  }
+
+  #finish(record: TaskRecord, outcome: AgentTaskOutcome): void {
+    if (record.ended) return;
+    record.ended = true;
+    const { taskId } = record;
+    const event = terminalEvent(taskId, outcome);
+    this.#publish(event);
+    this.#options.sessions.append(taskId, outcomeRecord(event));
+    void this.#options.sessions.close(taskId);
+    record.logger.info({ status: event.type }, 'task ended');
+    this.#forgetIfDelivered(record);
+  }
+
+  #forgetIfDelivered(record: TaskRecord): void {
+    const outbox = this.#options.outbox;
+    if (outbox.pendingCount(record.taskId) > 0) return;
+    outbox.forget(record.taskId);
+    this.#tasks.delete(record.taskId);
+    this.#finished.add(record.taskId);
+    if (outbox.size === 0) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const done of waiters) done();
+    }
+  }
+
+  #publish(event: UnnumberedTaskEvent): OutboxEntry {
+    const entry = this.#options.outbox.append(event);
+    this.#options.publish(entry);
+    return entry;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((done) => (timer = setTimeout(done, timeoutMs)))]);
+  clearTimeout(timer);
+}
