@@ -1,0 +1,94 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { styleText } from 'node:util';
+import { startAgentTask } from '../../agent/index.ts';
+import type { AgentTask } from '../../agent/agent-task.ts';
+import { loadConfig } from '../../core/config.ts';
+import { resolveHome } from '../../core/home.ts';
+import { newId } from '../../core/ids.ts';
+import { createLogger } from '../../core/logger.ts';
+import { AutonomyModeSchema, ModelRefSchema, type UIChunk } from '../../protocol/index.ts';
+import { ChunkRenderer } from '../chunk-renderer.ts';
+import { checkedOption, parseIntegerOption } from '../cli-error.ts';
+
+interface RunFlags {
+  model?: string;
+  mode?: string;
+  cwd?: string;
+  maxSteps?: number;
+}
+
+/** `viber run "goal"`: one task in this terminal, no gateway, streaming text and tool activity. */
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .argument('<goal...>', 'what to do')
+    .description('run one task here, without a gateway, streaming its work to the terminal')
+    .option('--model <provider/model>', 'model, e.g. openai/gpt-4.1 or custom/llama3.1')
+    .option('--mode <mode>', 'autonomy: always-ask, agent-decides or always-execute')
+    .option('--cwd <dir>', 'working directory of the task (default: the current directory)')
+    .option('--max-steps <n>', 'most model calls in one run', parseIntegerOption('--max-steps', 1, 1000))
+    .action(async (goalWords: string[], flags: RunFlags) => {
+      const home = resolveHome();
+      const options = {
+        cwd: flags.cwd ?? process.cwd(),
+        ...(flags.model ? { model: checkedOption('--model', ModelRefSchema, flags.model) } : {}),
+        ...(flags.mode ? { mode: checkedOption('--mode', AutonomyModeSchema, flags.mode) } : {}),
+        ...(flags.maxSteps ? { maxSteps: flags.maxSteps } : {}),
+      };
+      const renderer = new ChunkRenderer();
+      const approvals = new ApprovalPrompter();
+      renderer.waiting();
+      const task = startAgentTask(
+        { taskId: newId('task'), goal: goalWords.join(' '), options },
+        {
+          onChunk: (chunk) => {
+            renderer.render(chunk);
+            approvals.offer(task, chunk);
+          },
+          onProgress: () => {},
+        },
+        { home, config: loadConfig(home), env: process.env, logger: createLogger('run') },
+      );
+      let interrupted = false;
+      process.on('SIGINT', () => {
+        if (interrupted) process.exit(130);
+        interrupted = true;
+        task.stop('interrupted from the terminal');
+      });
+      const outcome = await task.done;
+      renderer.finish();
+      approvals.close();
+      if (outcome.status === 'completed') return;
+      const detail = outcome.status === 'error' ? outcome.error : outcome.reason;
+      process.stderr.write(`${styleText(outcome.status === 'error' ? 'red' : 'yellow', outcome.status)}: ${detail}\n`);
+      process.exitCode = outcome.status === 'stopped' ? 130 : 1;
+    });
+}
+
+/** Asks the person at the terminal about each tool approval request, one at a time. */
+class ApprovalPrompter {
+  private readline: ReturnType<typeof createInterface> | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  offer(task: AgentTask, chunk: UIChunk): void {
+    if (chunk.type !== 'tool-approval-request') return;
+    const approvalId = String(chunk.approvalId);
+    this.queue = this.queue.then(() => this.ask(task, approvalId));
+  }
+
+  private async ask(task: AgentTask, approvalId: string): Promise<void> {
+    if (!process.stdin.isTTY) {
+      task.answerApproval(approvalId, false, 'no terminal to ask for approval; use --mode always-execute to allow');
+      return;
+    }
+    this.readline ??= createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await this.readline.question(`${styleText('yellow', 'approve?')} [y/N] `);
+    const approved = /^y(es)?$/i.test(answer.trim());
+    task.answerApproval(approvalId, approved, approved ? undefined : 'denied at the terminal');
+  }
+
+  close(): void {
+    this.readline?.close();
+  }
+}

@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { styleText } from 'node:util';
+import { configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
+import { resolveHome } from '../../core/home.ts';
+import type { HealthResponse, ViberView } from '../../protocol/index.ts';
+import { CliError } from '../cli-error.ts';
+import { readCredentials } from '../daemon-credentials.ts';
+import { addClientOptions, type ClientFlags, DEFAULT_GATEWAY_URL, GatewayClient, resolveGatewayTarget } from '../gateway-client.ts';
+import { viberLine } from './vibers.ts';
+
+/** `viber status`: this machine's configuration, then the gateway's health and vibers if it answers. */
+export function registerStatusCommand(program: Command): void {
+  addClientOptions(program.command('status'))
+    .description('show the local configuration and, when reachable, the gateway and its vibers')
+    .action(async (flags: ClientFlags) => {
+      const home = resolveHome();
+      const report: Record<string, unknown> = { home: home.root };
+      const lines = [`${styleText('bold', 'home')}      ${home.root}`];
+
+      try {
+        const config = loadConfig(home);
+        const model = resolveModelSettings(config, process.env);
+        report.model = model.ok ? `${model.settings.provider}/${model.settings.modelId}` : { error: model.message };
+        lines.push(`${styleText('bold', 'config')}    ${existsSync(configPath(home)) ? configPath(home) : 'none (defaults)'}`);
+        lines.push(`${styleText('bold', 'model')}     ${model.ok ? report.model : styleText('yellow', model.message)}`);
+      } catch (error) {
+        report.config = { error: (error as Error).message };
+        lines.push(`${styleText('bold', 'config')}    ${styleText('red', (error as Error).message)}`);
+      }
+
+      const credentials = safely(() => readCredentials(home)) ?? {};
+      if (credentials.viberId) lines.push(`${styleText('bold', 'daemon')}    ${credentials.viberId} → ${credentials.server ?? '?'}`);
+
+      const url = (flags.gateway ?? process.env.OPENVIBER_GATEWAY_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
+      const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) })
+        .then((response) => (response.ok ? (response.json() as Promise<HealthResponse>) : undefined))
+        .catch(() => undefined);
+      report.gateway = health ? { url, ...health } : { url, reachable: false };
+      if (!health) {
+        lines.push(`${styleText('bold', 'gateway')}   ${url} ${styleText('yellow', 'not reachable')} (start one with: npm start)`);
+      } else {
+        lines.push(`${styleText('bold', 'gateway')}   ${url} ${styleText('green', 'ok')}, ${health.vibers} viber(s) online, ${health.tasks} task(s)`);
+        const target = safely(() => resolveGatewayTarget(home, flags));
+        if (target) {
+          const { vibers } = await new GatewayClient(target).request<{ vibers: ViberView[] }>('/api/vibers');
+          report.vibers = vibers;
+          lines.push(...vibers.map((viber) => `  ${viberLine(viber)}`));
+        }
+      }
+      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join('\n')}\n`);
+    });
+}
+
+function safely<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof CliError) return undefined;
+    throw error;
+  }
+}

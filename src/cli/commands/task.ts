@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { styleText } from 'node:util';
+import { resolveHome } from '../../core/home.ts';
+import {
+  AutonomyModeSchema,
+  InjectionModeSchema,
+  ModelRefSchema,
+  TaskStatusSchema,
+  type TaskDetailResponse,
+  type TaskMessageView,
+  type TaskView,
+} from '../../protocol/index.ts';
+import { ChunkRenderer } from '../chunk-renderer.ts';
+import { checkedOption } from '../cli-error.ts';
+import { addClientOptions, type ClientFlags, clientFromFlags, type GatewayClient } from '../gateway-client.ts';
+import { followTaskStream } from '../task-stream.ts';
+
+function print(flags: ClientFlags, value: unknown, human: () => string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+const STATUS_COLORS = { pending: 'yellow', running: 'cyan', completed: 'green', error: 'red', stopped: 'gray' } as const;
+const statusLabel = (status: TaskView['status']) => styleText(STATUS_COLORS[status], status.padEnd(9));
+
+function taskLine(task: TaskView): string {
+  const goal = task.goal.replace(/\s+/g, ' ');
+  return `${task.id}  ${statusLabel(task.status)}  ${styleText('dim', task.viberId)}  ${goal.length > 60 ? `${goal.slice(0, 60)}…` : goal}`;
+}
+
+/** Streams a task's conversation to the terminal until it ends; resumes across gateway restarts. */
+export async function followTask(client: GatewayClient, taskId: string): Promise<TaskView> {
+  const renderer = new ChunkRenderer();
+  renderer.waiting('waiting for the viber');
+  await followTaskStream(client, taskId, {
+    onChunk: (chunk) => renderer.render(chunk),
+    onReconnect: (attempt) => renderer.waiting(`connection lost; resuming (attempt ${attempt})`),
+  });
+  renderer.finish();
+  const { task } = await client.request<TaskDetailResponse>(`/api/tasks/${encodeURIComponent(taskId)}`);
+  const tail = task.error ? `: ${task.error}` : '';
+  process.stderr.write(`${statusLabel(task.status)}${tail}\n`);
+  return task;
+}
+
+export function registerTaskCommands(program: Command): void {
+  const task = program.command('task').description('create, watch and steer tasks over the REST API');
+
+  addClientOptions(task.command('create').argument('<goal...>', 'what the viber should do'))
+    .description('create a task on a viber')
+    .option('--viber <id>', 'viber to run it (optional when only one is registered)')
+    .option('--model <provider/model>', 'model, e.g. openai/gpt-4.1 or custom/llama3.1')
+    .option('--mode <mode>', 'autonomy: always-ask, agent-decides or always-execute')
+    .option('--follow', 'stream the task until it ends')
+    .action(async (goalWords: string[], flags: ClientFlags & { viber?: string; model?: string; mode?: string; follow?: boolean }) => {
+      const options = {
+        ...(flags.model ? { model: checkedOption('--model', ModelRefSchema, flags.model) } : {}),
+        ...(flags.mode ? { mode: checkedOption('--mode', AutonomyModeSchema, flags.mode) } : {}),
+      };
+      const client = clientFromFlags(flags, resolveHome());
+      const created = await client.request<TaskView>('/api/tasks', {
+        method: 'POST',
+        // One key per invocation: a retried request never creates a second task.
+        idempotencyKey: randomUUID(),
+        body: { goal: goalWords.join(' '), ...(flags.viber ? { viberId: flags.viber } : {}), options },
+      });
+      if (!flags.follow) return print(flags, created, () => created.id);
+      process.stderr.write(`${styleText('dim', `task ${created.id} on ${created.viberId}`)}\n`);
+      const final = await followTask(client, created.id);
+      if (final.status !== 'completed') process.exitCode = 1;
+    });
+
+  addClientOptions(task.command('list'))
+    .description('list tasks, newest first')
+    .option('--status <status>', 'only tasks in this state')
+    .option('--viber <id>', 'only tasks of this viber')
+    .action(async (flags: ClientFlags & { status?: string; viber?: string }) => {
+      const query = new URLSearchParams();
+      if (flags.status) query.set('status', checkedOption('--status', TaskStatusSchema, flags.status));
+      if (flags.viber) query.set('viberId', flags.viber);
+      const { tasks } = await clientFromFlags(flags, resolveHome()).request<{ tasks: TaskView[] }>(`/api/tasks?${query}`);
+      print(flags, tasks, () => (tasks.length ? tasks.map(taskLine).join('\n') : 'no tasks yet'));
+    });
+
+  addClientOptions(task.command('show').argument('<taskId>'))
+    .description('show a task, its lifecycle events and follow-up messages')
+    .action(async (taskId: string, flags: ClientFlags) => {
+      const detail = await clientFromFlags(flags, resolveHome()).request<TaskDetailResponse>(`/api/tasks/${encodeURIComponent(taskId)}`);
+      print(flags, detail, () => describeTask(detail));
+    });
+
+  addClientOptions(task.command('stop').argument('<taskId>'))
+    .description('stop a task: ends the model call and every process it started')
+    .action(async (taskId: string, flags: ClientFlags) => {
+      const stopped = await clientFromFlags(flags, resolveHome()).request<TaskView>(`/api/tasks/${encodeURIComponent(taskId)}/stop`, {
+        method: 'POST',
+        idempotencyKey: randomUUID(),
+      });
+      print(flags, stopped, () => taskLine(stopped));
+    });
+
+  addClientOptions(task.command('send').argument('<taskId>').argument('<message...>'))
+    .description('send a follow-up message to a running task')
+    .option('--mode <mode>', 'injection mode: collect, steer or followup', 'followup')
+    .action(async (taskId: string, words: string[], flags: ClientFlags & { mode: string }) => {
+      const injectionMode = checkedOption('--mode', InjectionModeSchema, flags.mode);
+      const sent = await clientFromFlags(flags, resolveHome()).request<TaskMessageView>(`/api/tasks/${encodeURIComponent(taskId)}/messages`, {
+        method: 'POST',
+        idempotencyKey: randomUUID(),
+        body: { message: words.join(' '), injectionMode },
+      });
+      print(flags, sent, () => `${sent.id} queued (${sent.injectionMode})`);
+    });
+
+  addClientOptions(task.command('logs').argument('<taskId>'))
+    .description("print a task's conversation; follows it live until it ends")
+    .action(async (taskId: string, flags: ClientFlags) => {
+      const final = await followTask(clientFromFlags(flags, resolveHome()), taskId);
+      if (flags.json) print(flags, final, () => '');
+    });
+}
+
+function describeTask({ task, events, messages }: TaskDetailResponse): string {
+  const lines = [
+    `${styleText('bold', task.id)}  ${statusLabel(task.status)}`,
+    `  goal      ${task.goal}`,
+    `  viber     ${task.viberId}`,
+    `  created   ${task.createdAt}${task.startedAt ? `   started ${task.startedAt}` : ''}${task.endedAt ? `   ended ${task.endedAt}` : ''}`,
+  ];
+  if (task.options.model || task.options.mode) lines.push(`  options   ${JSON.stringify(task.options)}`);
+  if (task.usage) lines.push(`  usage     ${task.usage.inputTokens} in / ${task.usage.outputTokens} out tokens`);
+  if (task.error) lines.push(`  ${styleText('red', 'error')}     ${task.error}`);
+  if (task.result?.text) lines.push(`  result    ${task.result.text.slice(0, 500)}`);
+  if (events.length) lines.push('  events', ...events.map((event) => `    #${event.seq} ${event.at} ${event.type}`));
+  if (messages.length) {
+    lines.push('  messages', ...messages.map((m) => `    ${m.id} [${m.injectionMode}] ${m.deliveredAt ? 'delivered' : 'queued'}: ${m.message}`));
+  }
+  return lines.join('\n');
+}

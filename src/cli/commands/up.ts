@@ -1,0 +1,68 @@
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { styleText } from 'node:util';
+import { loadConfig, resolveModelSettings } from '../../core/config.ts';
+import { resolveHome } from '../../core/home.ts';
+import type { RunningGateway } from '../../gateway/index.ts';
+import { readCredentials, writeCredentials } from '../daemon-credentials.ts';
+import { DaemonProcess } from '../daemon-process.ts';
+import { onShutdown } from '../shutdown.ts';
+import { addGatewayOptions, type GatewayFlags, runGateway } from './gateway.ts';
+
+/**
+ * `viber up` (what `npm start` runs): the gateway and one local daemon in one process tree, on the
+ * embedded store, reusing the local viber's identity across restarts.
+ */
+export function registerUpCommand(program: Command): void {
+  addGatewayOptions(
+    program.command('up').description('run the gateway and a local daemon together (the quickest way to start)'),
+  ).action(async (flags: GatewayFlags) => {
+    const home = resolveHome();
+    loadConfig(home); // fail fast, before anything starts, on a broken config file
+    const gateway = await runGateway(flags);
+    const viberId = await ensureLocalViber(gateway, home);
+    let announced = false;
+    const daemon = new DaemonProcess([], () => {
+      if (announced) return;
+      announced = true;
+      printBanner(gateway, viberId);
+    });
+    daemon.start();
+    onShutdown(async () => {
+      await daemon.stop();
+      await gateway.close();
+    });
+  });
+}
+
+async function ensureLocalViber(gateway: RunningGateway, home: ReturnType<typeof resolveHome>): Promise<string> {
+  const stored = readCredentials(home);
+  if (stored.viberId && stored.token) {
+    const response = await gateway.app.request(`/api/vibers/${encodeURIComponent(stored.viberId)}`, {
+      headers: { authorization: `Bearer ${gateway.operatorToken}` },
+    });
+    if (response.ok) {
+      writeCredentials(home, { server: gateway.wsUrl, viberId: stored.viberId, token: stored.token });
+      return stored.viberId;
+    }
+  }
+  const viber = await gateway.registerViber(hostname());
+  writeCredentials(home, { server: gateway.wsUrl, viberId: viber.id, token: viber.token });
+  return viber.id;
+}
+
+function printBanner(gateway: RunningGateway, viberId: string): void {
+  const model = resolveModelSettings(loadConfig(resolveHome()), process.env);
+  const lines = [
+    '',
+    styleText('bold', '  OpenViber is up'),
+    `  gateway        ${styleText('cyan', gateway.url)}`,
+    `  operator token ${gateway.operatorToken}`,
+    `  local viber    ${viberId}`,
+    `  model          ${model.ok ? `${model.settings.provider}/${model.settings.modelId}` : styleText('yellow', model.message)}`,
+    '',
+    `  try: ${styleText('dim', `OPENVIBER_GATEWAY_URL=${gateway.url} npm run viber -- task create "list the files here" --follow`)}`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

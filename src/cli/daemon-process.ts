@@ -1,0 +1,57 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { styleText } from 'node:util';
+
+const VIBER_BIN = fileURLToPath(new URL('../../bin/viber.js', import.meta.url));
+
+/**
+ * The local daemon of `viber up`, as a child process: a crash in a task never takes the gateway
+ * down, and the daemon is restarted with a growing delay if it exits on its own.
+ */
+export class DaemonProcess {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private restarts = 0;
+  private readonly args: string[];
+  private readonly onConnected: () => void;
+
+  constructor(args: string[], onConnected: () => void) {
+    this.args = args;
+    this.onConnected = onConnected;
+  }
+
+  start(): void {
+    const child = spawn(process.execPath, [VIBER_BIN, 'start', ...this.args], {
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const prefix = styleText('dim', 'daemon │ ');
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('connected to ')) {
+        this.restarts = 0;
+        this.onConnected();
+      }
+      process.stdout.write(`${prefix}${line}\n`);
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(`${prefix}${line}\n`));
+    child.on('exit', (code, signal) => {
+      if (this.stopping) return;
+      const delay = Math.min(30_000, 1000 * 2 ** this.restarts++);
+      process.stderr.write(`${prefix}exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000}s\n`);
+      setTimeout(() => this.stopping || this.start(), delay).unref();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,46 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DaemonMessageSchema } from './daemon-messages.ts';
+import { ErrorBodySchema } from './errors.ts';
+import { GatewayMessageSchema } from './gateway-messages.ts';
+import {
+  ApprovalBodySchema,
+  CreateTaskBodySchema,
+  HealthResponseSchema,
+  RegisterViberBodySchema,
+  RegisterViberResponseSchema,
+  TaskDetailResponseSchema,
+  TaskMessageBodySchema,
+  TaskViewSchema,
+  ViberViewSchema,
+} from './rest.ts';
+import { PROTOCOL_VERSION } from './version.ts';
+
+export const PROTOCOL_SCHEMA_PATH = fileURLToPath(new URL('../../schema/openviber-protocol.schema.json', import.meta.url));
+
+/** Every wire shape as one JSON Schema document (draft 2020-12), generated from the zod schemas. */
+export function buildProtocolJsonSchema(): Record<string, unknown> {
+  const registry = {
+    DaemonMessage: DaemonMessageSchema,
+    GatewayMessage: GatewayMessageSchema,
+    ErrorBody: ErrorBodySchema,
+    HealthResponse: HealthResponseSchema,
+    RegisterViberBody: RegisterViberBodySchema,
+    RegisterViberResponse: RegisterViberResponseSchema,
+    ViberView: ViberViewSchema,
+    CreateTaskBody: CreateTaskBodySchema,
+    TaskMessageBody: TaskMessageBodySchema,
+    ApprovalBody: ApprovalBodySchema,
+    TaskView: TaskViewSchema,
+    TaskDetailResponse: TaskDetailResponseSchema,
+  };
+  const definitions = Object.fromEntries(
+    Object.entries(registry).map(([name, schema]) => [name, z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })]),
+  );
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'OpenViber protocol',
+    description: `OpenViber wire protocol version ${PROTOCOL_VERSION}: daemon<->gateway WebSocket messages and REST bodies.`,
+    $defs: definitions,
+  };
+}
