@@ -1,0 +1,88 @@
+import type { ToolSet } from 'ai';
+import type { DefinedTool, ToolKind } from './define-tool.ts';
+import { editFileTool } from './edit-file.ts';
+import { globTool } from './glob.ts';
+import { grepTool } from './grep.ts';
+import { listDirectoryTool } from './list-directory.ts';
+import { planTool } from './plan.ts';
+import { readFileTool } from './read-file.ts';
+import { rememberTool } from './remember.ts';
+import { saveArtifactTool } from './save-artifact.ts';
+import { shellTool } from './shell.ts';
+import type { ToolContext } from './tool-context.ts';
+import { webFetchTool } from './web-fetch.ts';
+import { webSearchTool } from './web-search.ts';
+import { writeFileTool } from './write-file.ts';
+
+export type { DefinedTool, ToolErrorResult, ToolKind } from './define-tool.ts';
+export type { Plan, PlanStep } from './plan.ts';
+export { PlanSchema, PlanStepSchema } from './plan.ts';
+export { MEMORY_FILES } from './remember.ts';
+export type { SearchProvider, SearchProviderFactory, SearchResult } from './search-provider.ts';
+export { SEARCH_ENV } from './search-provider.ts';
+export type { DataPart, Evidence, ToolContext } from './tool-context.ts';
+export { TOOL_LIMITS } from './tool-limits.ts';
+export { resolveSearchProvider, SEARCH_PROVIDERS } from './web-search.ts';
+
+/** Every built-in tool, in the order the model sees them. */
+const TOOLS: readonly DefinedTool[] = [
+  shellTool,
+  readFileTool,
+  writeFileTool,
+  editFileTool,
+  listDirectoryTool,
+  globTool,
+  grepTool,
+  webFetchTool,
+  webSearchTool,
+  planTool,
+  saveArtifactTool,
+  rememberTool,
+];
+
+const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
+
+export type ToolName =
+  | 'shell'
+  | 'read_file'
+  | 'write_file'
+  | 'edit_file'
+  | 'list_directory'
+  | 'glob'
+  | 'grep'
+  | 'web_fetch'
+  | 'web_search'
+  | 'plan'
+  | 'save_artifact'
+  | 'remember';
+
+export const TOOL_NAMES = TOOLS.map((tool) => tool.name) as ToolName[];
+
+/** What each tool is, for the autonomy policy (`kind`) and for humans (`summary`). */
+export const TOOL_CATALOG: Record<string, { kind: ToolKind; summary: string }> = Object.fromEntries(
+  TOOLS.map((tool) => [tool.name, { kind: tool.kind, summary: tool.summary }]),
+);
+
+/** The AI SDK tools bound to one task's context. `only` limits the set (e.g. the first four). */
+export function createToolSet(context: ToolContext, only?: readonly ToolName[]): ToolSet {
+  const chosen = only ? TOOLS.filter((tool) => only.includes(tool.name as ToolName)) : TOOLS;
+  return Object.fromEntries(chosen.map((tool) => [tool.name, tool.create(context)]));
+}
+
+/**
+ * One line for humans about a call (the command, the path, the URL), for CLI progress and approval
+ * prompts. Takes unvalidated input; never throws; at most 200 characters.
+ */
+export function describeToolCall(name: string, input: unknown): string {
+  const tool = BY_NAME.get(name);
+  if (!tool) return `${name} ${safeJson(input)}`.slice(0, 200);
+  return tool.describe(input);
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,86 @@
+import { lstat, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { ToolContext } from './tool-context.ts';
+import { ToolError } from './tool-error.ts';
+
+/** A path a tool may touch: `real` has every symlink resolved and is what the tool operates on. */
+export interface SafePath {
+  /** As the model gave it, resolved against the working directory (for messages). */
+  requested: string;
+  real: string;
+}
+
+/**
+ * Resolves `input` against `context.cwd` and checks that it stays inside the allowed roots after
+ * `..` and symlinks are resolved (the realpath of the nearest existing parent plus the missing
+ * rest), so neither `../../etc/passwd` nor a symlink pointing out of the workspace gets through.
+ * The task's artifacts folder is always allowed: truncated outputs point the model there.
+ */
+export async function resolveSafePath(context: ToolContext, input: string): Promise<SafePath> {
+  if (input.includes('\0')) throw new ToolError('invalid_input', 'path must not contain a NUL character');
+  const requested = resolve(context.cwd, input);
+  const real = await realpathOfNearestExisting(requested);
+  const roots = await realRoots(context);
+  if (!roots.some((root) => isInside(real, root))) {
+    throw new ToolError(
+      'path_outside_roots',
+      `${input} resolves to ${real}, which is outside the allowed roots (${roots.join(', ')}); tools may only use paths inside them`,
+    );
+  }
+  return { requested, real };
+}
+
+/** Whether `path` (already real) is inside one of the context's roots. */
+export async function isInsideRoots(context: ToolContext, path: string): Promise<boolean> {
+  const roots = await realRoots(context);
+  return roots.some((root) => isInside(path, root));
+}
+
+export function isInside(path: string, root: string): boolean {
+  if (path === root) return true;
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+}
+
+async function realRoots(context: ToolContext): Promise<string[]> {
+  const roots = [...context.allowedRoots, context.artifactsDir];
+  return Promise.all(roots.map((root) => realpathOfNearestExisting(resolve(root))));
+}
+
+async function realpathOfNearestExisting(path: string): Promise<string> {
+  const missing: string[] = [];
+  let current = path;
+  for (;;) {
+    try {
+      return join(await realpath(current), ...missing.reverse());
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      // A dangling symlink exists but has no realpath; writing through it would land wherever it
+      // points, so it is refused rather than treated as a missing file.
+      if (await exists(current)) {
+        throw new ToolError(
+          'path_outside_roots',
+          `${current} is a symbolic link whose target does not exist`,
+        );
+      }
+      const parent = dirname(current);
+      if (parent === current) return join(current, ...missing.reverse());
+      missing.push(current.slice(parent.length).replace(/^[/\\]/, ''));
+      current = parent;
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
