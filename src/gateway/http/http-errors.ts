@@ -1,0 +1,29 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { OpenViberError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { ErrorBody, ErrorCode } from '../../protocol/index.ts';
+
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+export function errorResponse(c: Context, code: ErrorCode, message: string, status: number): Response {
+  return c.json(errorBody(code, message), status as ContentfulStatusCode);
+}
+
+/** Maps errors to `{error:{code,message}}`: an OpenViberError keeps its code and status; anything
+ * else is a bug, logged with its stack and answered with a bare 500 (never the stack). */
+export function errorHandler(log: Logger): ErrorHandler {
+  return function handleError(error, c) {
+    if (OpenViberError.isInstance(error)) {
+      if (error.status >= 500) log.error({ err: error, path: c.req.path }, error.message);
+      return errorResponse(c, error.code, error.message, error.status);
+    }
+    log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    return errorResponse(c, 'internal', 'internal error', 500);
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = (c) =>
+  errorResponse(c, 'not_found', `no route ${c.req.method} ${c.req.path}`, 404);

@@ -1,0 +1,99 @@
+import { Hono } from 'hono';
+import { OpenViberError } from '../../core/errors.ts';
+import {
+  ApprovalBodySchema,
+  CreateTaskBodySchema,
+  type TaskDetailResponse,
+  TaskMessageBodySchema,
+  TaskStatusSchema,
+} from '../../protocol/index.ts';
+import { parseBody } from '../http/read-body.ts';
+import { toTaskEventView, toTaskMessageView, toTaskView } from '../http/views.ts';
+import type { GatewayEnv, RouteDeps } from './route-deps.ts';
+import { openTaskStream } from './task-stream.ts';
+
+const DEFAULT_LIST_LIMIT = 100;
+const MAX_LIST_LIMIT = 1000;
+
+function listLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_LIST_LIMIT;
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new OpenViberError(
+      'validation_failed',
+      `limit: must be an integer from 1 to ${MAX_LIST_LIMIT}`,
+      400,
+    );
+  }
+  return limit;
+}
+
+function statusFilter(raw: string | undefined) {
+  if (raw === undefined) return undefined;
+  const parsed = TaskStatusSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new OpenViberError(
+      'validation_failed',
+      `status: must be one of ${TaskStatusSchema.options.join(', ')}`,
+      400,
+    );
+  }
+  return parsed.data;
+}
+
+const APPROVAL_ID = /^[\x21-\x7e]{1,200}$/;
+
+/** /api/tasks: create, list, show, stop, follow-up messages, approvals and the SSE stream. */
+export function taskRoutes(deps: RouteDeps): Hono<GatewayEnv> {
+  const { core, router, streams } = deps;
+  return new Hono<GatewayEnv>()
+    .get('/', async (c) => {
+      const status = statusFilter(c.req.query('status'));
+      const viberId = c.req.query('viberId');
+      const tasks = await core.store.listTasks({
+        limit: listLimit(c.req.query('limit')),
+        ...(viberId ? { viberId } : {}),
+        ...(status ? { status } : {}),
+      });
+      return c.json({ tasks: tasks.map(toTaskView) });
+    })
+    .post('/', async (c) => {
+      const task = await router.createTask(parseBody(c, CreateTaskBodySchema));
+      return c.json(toTaskView(task), 201);
+    })
+    .get('/:id', async (c) => {
+      const taskId = c.req.param('id');
+      const task = await core.store.getTask(taskId);
+      if (!task) throw new OpenViberError('not_found', `task ${taskId} not found`, 404);
+      const [events, messages] = await Promise.all([
+        core.store.listLifecycleEvents(taskId),
+        core.store.listTaskMessages(taskId),
+      ]);
+      const body: TaskDetailResponse = {
+        task: toTaskView(task),
+        events: events.map(toTaskEventView),
+        messages: messages.map(toTaskMessageView),
+      };
+      return c.json(body);
+    })
+    .post('/:id/stop', async (c) => c.json(toTaskView(await router.stopTask(c.req.param('id'))), 202))
+    .post('/:id/messages', async (c) => {
+      const message = await router.sendMessage(c.req.param('id'), parseBody(c, TaskMessageBodySchema));
+      return c.json(toTaskMessageView(message), 202);
+    })
+    .post('/:id/approvals/:approvalId', async (c) => {
+      const approvalId = c.req.param('approvalId');
+      if (!APPROVAL_ID.test(approvalId)) {
+        throw new OpenViberError(
+          'validation_failed',
+          'approvalId: must be 1 to 200 visible ASCII characters',
+          400,
+        );
+      }
+      const body = parseBody(c, ApprovalBodySchema);
+      const taskId = c.req.param('id');
+      await router.sendApproval(taskId, approvalId, body);
+      return c.json({ taskId, approvalId, approved: body.approved }, 202);
+    })
+    .get('/:id/stream', (c) => openTaskStream(c, core, streams));
+}

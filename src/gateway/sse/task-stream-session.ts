@@ -1,0 +1,196 @@
+import type { Logger } from '../../core/logger.ts';
+import { isTerminalTaskStatus } from '../../protocol/index.ts';
+import type { TaskBus, TaskBusMessage } from '../bus/task-bus.ts';
+import type { GatewayStore, TaskEventRecord } from '../store/gateway-store.ts';
+import { isTerminalEventType } from '../task-transitions.ts';
+
+export const KEEPALIVE_MS = 15_000;
+const LOG_PAGE = 256;
+/** Chunks queued for a slow client before the session stops pushing and reads from the log later. */
+const HIGH_WATER_MARK = 64;
+const encoder = new TextEncoder();
+
+type LogRow = Pick<TaskEventRecord, 'seq' | 'type' | 'payload'>;
+
+/**
+ * One SSE client of one task. The durable log is the source of truth: the session subscribes to
+ * the bus first, then sends the log after its cursor, then live events, and whenever a live event
+ * is not the next seq (or the client is slow) it reads the log again. So no gap and no duplicate,
+ * and a slow client costs a cursor, not a buffer.
+ */
+export class TaskStreamSession {
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly #taskId: string;
+  readonly #store: GatewayStore;
+  readonly #bus: TaskBus;
+  readonly #log: Logger;
+  readonly #keepaliveMs: number;
+  readonly #onEnd: () => void;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #cursor: number;
+  #unsubscribe: (() => void) | undefined;
+  #keepalive: NodeJS.Timeout | undefined;
+  #pumping = false;
+  #again = false;
+  #lagging = false;
+  #closed = false;
+  /** True until the task is seen live; set again by a terminal event or a status change. */
+  #mayHaveEnded = true;
+  #sentError = false;
+
+  constructor(options: {
+    taskId: string;
+    after: number;
+    store: GatewayStore;
+    bus: TaskBus;
+    log: Logger;
+    keepaliveMs?: number;
+    onEnd: () => void;
+  }) {
+    this.#taskId = options.taskId;
+    this.#cursor = options.after;
+    this.#store = options.store;
+    this.#bus = options.bus;
+    this.#log = options.log;
+    this.#keepaliveMs = options.keepaliveMs ?? KEEPALIVE_MS;
+    this.#onEnd = options.onEnd;
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+          this.#begin();
+        },
+        pull: () => {
+          if (this.#lagging) this.#schedule();
+        },
+        cancel: () => this.close(false),
+      },
+      new CountQueuingStrategy({ highWaterMark: HIGH_WATER_MARK }),
+    );
+  }
+
+  #begin(): void {
+    // Subscribe before reading the log: an event stored in between arrives here and is skipped by seq.
+    this.#unsubscribe = this.#bus.subscribe(this.#taskId, (message) => this.#onBus(message));
+    this.#keepalive = setInterval(() => this.#write(': keepalive\n\n'), this.#keepaliveMs);
+    this.#keepalive.unref();
+    this.#schedule();
+  }
+
+  #onBus(message: TaskBusMessage): void {
+    if (this.#closed) return;
+    if (message.kind === 'status') {
+      this.#mayHaveEnded = true;
+      this.#schedule();
+      return;
+    }
+    if (message.seq <= this.#cursor) return;
+    if (isTerminalEventType(message.type)) this.#mayHaveEnded = true;
+    if (message.seq === this.#cursor + 1 && !this.#pumping && !this.#lagging && this.#hasRoom()) {
+      this.#emit(message);
+      if (this.#mayHaveEnded) this.#schedule();
+      return;
+    }
+    this.#schedule();
+  }
+
+  #hasRoom(): boolean {
+    return (this.#controller.desiredSize ?? 0) > 0;
+  }
+
+  #emit(row: LogRow): void {
+    this.#cursor = row.seq;
+    if (row.type !== 'task:stream-chunk') return;
+    if (row.payload.startsWith('{"type":"error"')) this.#sentError = true;
+    this.#write(`id: ${row.seq}\ndata: ${row.payload}\n\n`);
+  }
+
+  #schedule(): void {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pump().catch((error: unknown) => {
+      this.#log.error(
+        { err: error },
+        'task stream failed; closing it (the client resumes with Last-Event-ID)',
+      );
+      this.close(true);
+    });
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      do {
+        this.#again = false;
+        this.#lagging = false;
+        while (!this.#closed) {
+          if (!this.#hasRoom()) {
+            this.#lagging = true;
+            break;
+          }
+          const rows = await this.#store.readTaskLog(this.#taskId, this.#cursor, LOG_PAGE);
+          for (const row of rows) if (row.seq > this.#cursor) this.#emit(row);
+          if (rows.length < LOG_PAGE) break;
+        }
+        if (!this.#closed && !this.#lagging && this.#mayHaveEnded) await this.#endIfFinished();
+      } while (this.#again && !this.#closed);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Ends the stream once the task is terminal and everything up to its last event was sent. */
+  async #endIfFinished(): Promise<void> {
+    const task = await this.#store.getTask(this.#taskId);
+    if (!task) {
+      this.close(true);
+      return;
+    }
+    if (!isTerminalTaskStatus(task.status)) {
+      this.#mayHaveEnded = false;
+      return;
+    }
+    if (this.#cursor < task.lastSeq) {
+      this.#again = true;
+      return;
+    }
+    if (
+      task.status === 'error' &&
+      !this.#sentError &&
+      !(await this.#store.hasStreamChunkOfType(task.id, 'error'))
+    ) {
+      this.#write(
+        `data: ${JSON.stringify({ type: 'error', errorText: task.error ?? 'the task failed' })}\n\n`,
+      );
+    }
+    this.#write('data: [DONE]\n\n');
+    this.close(true);
+  }
+
+  #write(text: string): void {
+    if (this.#closed) return;
+    try {
+      this.#controller.enqueue(encoder.encode(text));
+    } catch {
+      this.close(false);
+    }
+  }
+
+  /** Stops the session; `end` closes the HTTP response (a cancelled one is already gone). */
+  close(end: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe?.();
+    clearInterval(this.#keepalive);
+    if (end) {
+      try {
+        this.#controller.close();
+      } catch {
+        // already closed by the client
+      }
+    }
+    this.#onEnd();
+  }
+}

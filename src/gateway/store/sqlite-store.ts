@@ -1,0 +1,333 @@
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { isTerminalTaskStatus, type TaskStatus } from '../../protocol/index.ts';
+import type {
+  AppendResult,
+  CommandRecord,
+  GatewayStore,
+  IdempotencyRecord,
+  NewCommand,
+  TaskEventRecord,
+  TaskFilter,
+  TaskMessageRecord,
+  TaskOutboxView,
+  TaskPatch,
+  TaskRecord,
+  TaskUpdate,
+  ViberRecord,
+} from './gateway-store.ts';
+import { migrate } from './sqlite-migrations.ts';
+import {
+  applyPatch,
+  commandFromRow,
+  eventFromRow,
+  messageFromRow,
+  taskFromRow,
+  taskStateParams,
+  taskToParams,
+  viberFromRow,
+} from './sqlite-rows.ts';
+
+type Params = Record<string, SQLInputValue>;
+type Row = Record<string, unknown>;
+
+const UPDATE_TASK = `UPDATE tasks SET status = :status, error = :error, result = :result, usage = :usage,
+  stop_requested = :stop_requested, last_seq = :last_seq, updated_at = :updated_at, started_at = :started_at,
+  ended_at = :ended_at WHERE id = :id`;
+
+/**
+ * The embedded store: one `node:sqlite` database in WAL mode. Its calls are synchronous, so each
+ * method is one transaction that no other call can interleave with; the async signatures are for
+ * the PostgreSQL store that comes later.
+ */
+export class SqliteGatewayStore implements GatewayStore {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(path: string) {
+    this.#db = new DatabaseSync(path);
+    this.#db.exec('PRAGMA journal_mode = WAL');
+    // WAL + NORMAL survives a killed process (the contract); only a power loss may drop the last commits.
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+    this.#db.exec('PRAGMA busy_timeout = 5000');
+    migrate(this.#db);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #stmt(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+  #get(sql: string, params: Params = {}): Row | undefined {
+    return this.#stmt(sql).get(params) as Row | undefined;
+  }
+  #all(sql: string, params: Params = {}): Row[] {
+    return this.#stmt(sql).all(params) as Row[];
+  }
+  #run(sql: string, params: Params = {}): number {
+    return Number(this.#stmt(sql).run(params).changes);
+  }
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async insertViber(viber: Pick<ViberRecord, 'id' | 'name' | 'tokenHash' | 'createdAt'>): Promise<void> {
+    this.#run(
+      'INSERT INTO vibers (id, name, token_hash, created_at) VALUES (:id, :name, :token_hash, :created_at)',
+      {
+        id: viber.id,
+        name: viber.name,
+        token_hash: viber.tokenHash,
+        created_at: viber.createdAt,
+      },
+    );
+  }
+  async getViber(id: string): Promise<ViberRecord | null> {
+    const row = this.#get('SELECT * FROM vibers WHERE id = :id', { id });
+    return row ? viberFromRow(row) : null;
+  }
+  async findViberByTokenHash(tokenHash: string): Promise<ViberRecord | null> {
+    const row = this.#get('SELECT * FROM vibers WHERE token_hash = :tokenHash', { tokenHash });
+    return row ? viberFromRow(row) : null;
+  }
+  async listVibers(): Promise<ViberRecord[]> {
+    return this.#all('SELECT * FROM vibers WHERE revoked_at IS NULL ORDER BY rowid').map(viberFromRow);
+  }
+  async revokeViber(id: string, at: string): Promise<boolean> {
+    return (
+      this.#run('UPDATE vibers SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL', { id, at }) > 0
+    );
+  }
+  async recordViberConnected(id: string, info: ViberRecord['info'], at: string): Promise<void> {
+    this.#run('UPDATE vibers SET info = :info, connected_at = :at WHERE id = :id', {
+      id,
+      at,
+      info: JSON.stringify(info),
+    });
+  }
+  async recordViberHeartbeat(id: string, status: ViberRecord['status'], at: string): Promise<void> {
+    this.#run('UPDATE vibers SET status = :status, last_heartbeat_at = :at WHERE id = :id', {
+      id,
+      at,
+      status: JSON.stringify(status),
+    });
+  }
+  async recordViberConfigState(id: string, state: ViberRecord['configState']): Promise<void> {
+    this.#run('UPDATE vibers SET config_state = :state WHERE id = :id', { id, state: JSON.stringify(state) });
+  }
+
+  async insertTask(task: TaskRecord, submit: NewCommand): Promise<void> {
+    this.#transaction(() => {
+      this.#run(
+        `INSERT INTO tasks (id, viber_id, goal, messages, options, status, error, result, usage, stop_requested,
+          last_seq, created_at, updated_at, started_at, ended_at) VALUES (:id, :viber_id, :goal, :messages, :options,
+          :status, :error, :result, :usage, :stop_requested, :last_seq, :created_at, :updated_at, :started_at, :ended_at)`,
+        taskToParams(task),
+      );
+      this.#enqueue(submit);
+    });
+  }
+  async getTask(id: string): Promise<TaskRecord | null> {
+    return this.#getTask(id);
+  }
+  #getTask(id: string): TaskRecord | null {
+    const row = this.#get('SELECT * FROM tasks WHERE id = :id', { id });
+    return row ? taskFromRow(row) : null;
+  }
+  async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
+    return this.#all(
+      `SELECT * FROM tasks WHERE (:viberId IS NULL OR viber_id = :viberId) AND (:status IS NULL OR status = :status)
+        ORDER BY rowid DESC LIMIT :limit`,
+      { viberId: filter.viberId ?? null, status: filter.status ?? null, limit: filter.limit },
+    ).map(taskFromRow);
+  }
+  async countTasks(): Promise<number> {
+    return this.#get('SELECT COUNT(*) AS n FROM tasks')!.n as number;
+  }
+  async listTasksOfViber(viberId: string, statuses: readonly TaskStatus[]): Promise<TaskRecord[]> {
+    return this.#all(
+      'SELECT * FROM tasks WHERE viber_id = :viberId AND status IN (SELECT value FROM json_each(:statuses)) ORDER BY rowid',
+      {
+        viberId,
+        statuses: JSON.stringify(statuses),
+      },
+    ).map(taskFromRow);
+  }
+  async countRunningTasksByViber(): Promise<Map<string, number>> {
+    const rows = this.#all(
+      "SELECT viber_id, COUNT(*) AS n FROM tasks WHERE status = 'running' GROUP BY viber_id",
+    );
+    return new Map(rows.map((row) => [row.viber_id as string, row.n as number]));
+  }
+  async listVibersWithRunningTasks(): Promise<string[]> {
+    return this.#all("SELECT DISTINCT viber_id FROM tasks WHERE status = 'running'").map(
+      (row) => row.viber_id as string,
+    );
+  }
+
+  async updateTask(
+    id: string,
+    decide: (task: TaskRecord, outbox: TaskOutboxView) => TaskUpdate | null,
+  ): Promise<{ task: TaskRecord; update: TaskUpdate | null } | null> {
+    return this.#transaction(() => {
+      const task = this.#getTask(id);
+      if (!task) return null;
+      const types = new Set(
+        this.#all('SELECT type FROM commands WHERE task_id = :id', { id }).map((row) => row.type as string),
+      );
+      const update = decide(task, { types });
+      if (!update) return { task, update };
+      const at = new Date().toISOString();
+      const next = update.patch ? applyPatch(task, update.patch, at) : task;
+      if (update.patch) this.#run(UPDATE_TASK, taskStateParams(next));
+      if (update.dropCommands === 'all') this.#run('DELETE FROM commands WHERE task_id = :id', { id });
+      if (update.dropCommands === 'submit') {
+        this.#run("DELETE FROM commands WHERE task_id = :id AND type = 'task:submit'", { id });
+      }
+      if (update.message) this.#insertMessage(update.message);
+      if (update.enqueue) this.#enqueue(update.enqueue);
+      return { task: next, update };
+    });
+  }
+
+  async appendTaskEvent(
+    viberId: string,
+    event: TaskEventRecord,
+    transition: (task: TaskRecord) => TaskPatch | null,
+  ): Promise<AppendResult> {
+    return this.#transaction((): AppendResult => {
+      const task = this.#getTask(event.taskId);
+      if (!task) return { outcome: 'not_found', lastSeq: 0, task: null };
+      if (task.viberId !== viberId) return { outcome: 'forbidden', lastSeq: 0, task: null };
+      if (event.seq <= task.lastSeq) return { outcome: 'duplicate', lastSeq: task.lastSeq, task };
+      if (event.seq > task.lastSeq + 1) return { outcome: 'gap', lastSeq: task.lastSeq, task };
+      this.#run(
+        'INSERT INTO task_events (task_id, seq, type, payload, at) VALUES (:taskId, :seq, :type, :payload, :at)',
+        {
+          ...event,
+        },
+      );
+      const patch = transition(task) ?? {};
+      const next = applyPatch(task, { ...patch }, event.at);
+      next.lastSeq = event.seq;
+      this.#run(UPDATE_TASK, taskStateParams(next));
+      if (!isTerminalTaskStatus(task.status) && isTerminalTaskStatus(next.status)) {
+        this.#run('DELETE FROM commands WHERE task_id = :id', { id: task.id });
+      }
+      return { outcome: 'stored', lastSeq: event.seq, task: next };
+    });
+  }
+  async readTaskLog(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]> {
+    return this.#all(
+      'SELECT * FROM task_events WHERE task_id = :taskId AND seq > :afterSeq ORDER BY seq LIMIT :limit',
+      {
+        taskId,
+        afterSeq,
+        limit,
+      },
+    ).map(eventFromRow);
+  }
+  async listLifecycleEvents(taskId: string): Promise<TaskEventRecord[]> {
+    return this.#all(
+      "SELECT * FROM task_events WHERE task_id = :taskId AND type != 'task:stream-chunk' ORDER BY seq",
+      { taskId },
+    ).map(eventFromRow);
+  }
+  async hasStreamChunkOfType(taskId: string, chunkType: string): Promise<boolean> {
+    const row = this.#get(
+      `SELECT 1 AS found FROM task_events WHERE task_id = :taskId AND type = 'task:stream-chunk'
+        AND json_extract(payload, '$.type') = :chunkType LIMIT 1`,
+      { taskId, chunkType },
+    );
+    return row !== undefined;
+  }
+
+  async listTaskMessages(taskId: string): Promise<TaskMessageRecord[]> {
+    return this.#all('SELECT * FROM task_messages WHERE task_id = :taskId ORDER BY rowid', { taskId }).map(
+      messageFromRow,
+    );
+  }
+  #insertMessage(message: TaskMessageRecord): void {
+    this.#run(
+      `INSERT INTO task_messages (id, task_id, message, injection_mode, created_at, delivered_at)
+        VALUES (:id, :taskId, :message, :injectionMode, :createdAt, :deliveredAt)`,
+      { ...message },
+    );
+  }
+
+  #enqueue(command: NewCommand): void {
+    this.#run(
+      `INSERT INTO commands (command_id, viber_id, task_id, type, message, created_at)
+        VALUES (:commandId, :viberId, :taskId, :type, :message, :createdAt)`,
+      { ...command },
+    );
+  }
+  async listCommands(viberId: string, afterSeq: number, limit: number): Promise<CommandRecord[]> {
+    return this.#all(
+      'SELECT * FROM commands WHERE viber_id = :viberId AND seq > :afterSeq ORDER BY seq LIMIT :limit',
+      {
+        viberId,
+        afterSeq,
+        limit,
+      },
+    ).map(commandFromRow);
+  }
+  async acknowledgeCommand(viberId: string, commandId: string, at: string): Promise<CommandRecord | null> {
+    return this.#transaction(() => {
+      const row = this.#get('SELECT * FROM commands WHERE command_id = :commandId AND viber_id = :viberId', {
+        commandId,
+        viberId,
+      });
+      if (!row) return null;
+      const command = commandFromRow(row);
+      this.#run('DELETE FROM commands WHERE seq = :seq', { seq: command.seq });
+      if (command.type === 'task:message') {
+        const messageId = (JSON.parse(command.message) as { messageId: string }).messageId;
+        this.#run(
+          'UPDATE task_messages SET delivered_at = :at WHERE id = :messageId AND delivered_at IS NULL',
+          {
+            at,
+            messageId,
+          },
+        );
+      }
+      return command;
+    });
+  }
+
+  async getIdempotency(key: string): Promise<IdempotencyRecord | null> {
+    const row = this.#get('SELECT * FROM idempotency_keys WHERE key = :key', { key });
+    if (!row) return null;
+    return {
+      key: row.key as string,
+      requestHash: row.request_hash as string,
+      status: row.status as number,
+      body: row.body as string,
+      createdAt: row.created_at as string,
+    };
+  }
+  async putIdempotency(record: IdempotencyRecord): Promise<void> {
+    this.#run(
+      `INSERT OR IGNORE INTO idempotency_keys (key, request_hash, status, body, created_at)
+        VALUES (:key, :requestHash, :status, :body, :createdAt)`,
+      { ...record },
+    );
+  }
+  async purgeIdempotency(olderThan: string): Promise<number> {
+    return this.#run('DELETE FROM idempotency_keys WHERE created_at < :olderThan', { olderThan });
+  }
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InProcessTaskBus } from './bus/task-bus.ts';
+import { TaskStreamSession } from './sse/task-stream-session.ts';
+import type { TaskRecord } from './store/gateway-store.ts';
+import { SqliteGatewayStore } from './store/sqlite-store.ts';
+import { outboxCommand } from './task-router.ts';
+
+const at = () => new Date().toISOString();
+
+describe('TaskStreamSession', () => {
+  let dir: string;
+  let store: SqliteGatewayStore;
+  let bus: InProcessTaskBus;
+  const taskId = 'task_session-test';
+
+  /** Stores seq and announces it, as the gateway does for a daemon's event. */
+  async function append(
+    seq: number,
+    type = 'task:stream-chunk',
+    payload = `{"type":"text-delta","id":"t","delta":"${seq}"}`,
+  ) {
+    const result = await store.appendTaskEvent('viber_v', { taskId, seq, type, payload, at: at() }, () =>
+      type === 'task:completed' ? { status: 'completed', endedAt: at() } : null,
+    );
+    expect(result.outcome).toBe('stored');
+    bus.publish(taskId, { kind: 'event', seq, type, payload });
+  }
+
+  async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+    let text = '';
+    const decoder = new TextDecoder();
+    for await (const bytes of stream) text += decoder.decode(bytes, { stream: true });
+    return text;
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'openviber-session-'));
+    store = new SqliteGatewayStore(join(dir, 'test.db'));
+    bus = new InProcessTaskBus();
+    await store.insertViber({ id: 'viber_v', name: 'v', tokenHash: 'h', createdAt: at() });
+    const task: TaskRecord = {
+      id: taskId,
+      viberId: 'viber_v',
+      goal: 'g',
+      messages: null,
+      options: {},
+      status: 'running',
+      error: null,
+      result: null,
+      usage: null,
+      stopRequested: false,
+      lastSeq: 0,
+      createdAt: at(),
+      updatedAt: at(),
+      startedAt: at(),
+      endedAt: null,
+    };
+    await store.insertTask(task, outboxCommand('viber_v', { type: 'task:submit', taskId, goal: 'g' }));
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = (after = 0, onEnd = () => {}) =>
+    new TaskStreamSession({ taskId, after, store, bus, log: pino({ level: 'silent' }), onEnd });
+
+  it('gives a client that does not read a cursor, not a buffer, and loses nothing', async () => {
+    const session = open();
+    for (let seq = 1; seq <= 2000; seq++) await append(seq);
+    await append(2001, 'task:completed', '{"result":{"text":"x"}}');
+    const text = await readAll(session.stream);
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
+    expect(ids).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('unsubscribes from the bus when the client goes away', async () => {
+    let ended = false;
+    const session = open(0, () => {
+      ended = true;
+    });
+    const reader = session.stream.getReader();
+    expect(bus.listenerCount(taskId)).toBe(1);
+    await reader.cancel();
+    expect(bus.listenerCount(taskId)).toBe(0);
+    expect(ended).toBe(true);
+  });
+});

@@ -1,0 +1,138 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import WebSocket, { type RawData, WebSocketServer } from 'ws';
+import { DaemonMessageSchema, decodeFrame, LIMITS, WS_CLOSE } from '../../protocol/index.ts';
+import type { ViberRecord } from '../store/gateway-store.ts';
+import { type DaemonMessageDeps, handleDaemonMessage } from './daemon-message-handler.ts';
+import { truncateReason, ViberConnection } from './viber-connection.ts';
+
+export const DAEMON_SOCKET_PATH = '/ws';
+
+const header = (request: IncomingMessage, name: string): string | undefined => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+function rejectUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/**
+ * The daemon WebSocket at /ws: authenticates the upgrade, keeps one connection per viber (a newer
+ * one replaces the older), decodes every frame against the protocol and answers a bad frame with
+ * an `error` message instead of dropping the connection.
+ */
+export class ViberSocketServer {
+  readonly #deps: DaemonMessageDeps;
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    // A larger frame closes the connection with 1009 before it is buffered.
+    maxPayload: LIMITS.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  #closing = false;
+
+  constructor(deps: DaemonMessageDeps) {
+    this.#deps = deps;
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (request.url ?? '/').split('?')[0];
+    if (path !== DAEMON_SOCKET_PATH || this.#closing) {
+      rejectUpgrade(socket, this.#closing ? '503 Service Unavailable' : '404 Not Found');
+      return;
+    }
+    this.#deps.core.auth
+      .authenticateViber({
+        authorization: header(request, 'authorization'),
+        viberId: header(request, 'x-viber-id'),
+      })
+      .then((auth) => {
+        if (this.#closing) {
+          rejectUpgrade(socket, '503 Service Unavailable');
+          return;
+        }
+        this.#wss.handleUpgrade(request, socket, head, (ws) => {
+          if (auth.ok) return this.#accept(ws, auth.principal.viber, header(request, 'x-viber-version'));
+          this.#deps.core.log.warn(
+            { claimedViberId: header(request, 'x-viber-id')?.slice(0, 200) },
+            auth.message,
+          );
+          ws.close(
+            auth.status === 401 ? WS_CLOSE.unauthorized : WS_CLOSE.forbidden,
+            truncateReason(auth.message),
+          );
+        });
+      })
+      .catch((error: unknown) => {
+        this.#deps.core.log.error({ err: error }, 'viber authentication failed');
+        rejectUpgrade(socket, '500 Internal Server Error');
+      });
+  }
+
+  #accept(ws: WebSocket, viber: ViberRecord, version: string | undefined): void {
+    const { core, presence } = this.#deps;
+    const connection = new ViberConnection(viber.id, ws, core.log.child({ viberId: viber.id }));
+    const previous = core.connections.add(connection);
+    if (previous) {
+      previous.log.info('replaced by a newer connection');
+      previous.close(WS_CLOSE.replaced, 'replaced by a newer connection of the same viber');
+    }
+    presence.connected(viber.id);
+    connection.log.info({ version: version?.slice(0, 100) }, 'viber connected');
+    ws.on('message', (data, isBinary) => this.#onFrame(connection, data, isBinary));
+    ws.on('error', (error) => connection.log.warn({ err: error }, 'viber socket error'));
+    ws.on('close', (code) => this.#onClose(connection, code));
+  }
+
+  #onFrame(connection: ViberConnection, data: RawData, isBinary: boolean): void {
+    connection.lastSeenAt = Date.now();
+    if (isBinary) {
+      connection.send({
+        type: 'error',
+        code: 'bad_request',
+        message: 'binary frames are not accepted: send JSON text',
+      });
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString();
+    const decoded = decodeFrame(DaemonMessageSchema, text, LIMITS.maxFrameBytes);
+    if (!decoded.ok) {
+      connection.log.warn({ code: decoded.code }, `bad frame: ${decoded.message}`);
+      connection.send({ type: 'error', code: decoded.code, message: decoded.message });
+      return;
+    }
+    connection.serialize(() => handleDaemonMessage(this.#deps, connection, decoded.value));
+  }
+
+  #onClose(connection: ViberConnection, code: number): void {
+    connection.closed = true;
+    if (!this.#deps.core.connections.remove(connection)) return;
+    connection.log.info({ code }, 'viber disconnected');
+    if (!this.#closing) this.#deps.presence.disconnected(connection.viberId);
+  }
+
+  /**
+   * Closes every daemon connection (they reconnect to the next gateway), waits briefly for the
+   * close handshakes, then for every frame already received to be handled.
+   */
+  async close(): Promise<void> {
+    this.#closing = true;
+    const connections = [...this.#deps.core.connections.all()];
+    const closed = connections.map(
+      (connection) =>
+        new Promise<void>((resolve) => {
+          if (connection.socket.readyState === WebSocket.CLOSED) return resolve();
+          connection.socket.once('close', () => resolve());
+          connection.close(WS_CLOSE.goingAway, 'gateway shutting down');
+        }),
+    );
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
+    await Promise.race([Promise.all(closed), timeout]);
+    for (const connection of connections) connection.socket.terminate();
+    await Promise.all(connections.map((connection) => connection.idle()));
+    this.#wss.close();
+  }
+}
