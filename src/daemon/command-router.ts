@@ -41,6 +41,9 @@ export function createCommandRouter(options: CommandRouterOptions): (message: Ga
         });
       case 'task:approval':
         return runtime.answerApproval(command.taskId, command.approvalId, command.approved, command.reason);
+      case 'environment:prepare':
+      case 'environment:sync':
+        return { ok: false, code: 'bad_request', message: `${command.type} is not supported by this viber yet` };
     }
   };
 
@@ -80,6 +83,8 @@ export function createCommandRouter(options: CommandRouterOptions): (message: Ga
       case 'task:stop':
       case 'task:message':
       case 'task:approval':
+      case 'environment:prepare':
+      case 'environment:sync':
         handleCommand(message);
         return;
       case 'config:push':

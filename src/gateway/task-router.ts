@@ -18,8 +18,9 @@ import type {
 } from './store/gateway-store.ts';
 import type { ViberConnection } from './ws/viber-connection.ts';
 
-type CommandBody = GatewayCommand extends infer C
-  ? C extends GatewayCommand
+type TaskCommand = Extract<GatewayCommand, { taskId: string }>;
+type CommandBody = TaskCommand extends infer C
+  ? C extends TaskCommand
     ? Omit<C, 'commandId'>
     : never
   : never;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCodeSchema } from './errors.ts';
+import { environmentFromViberSchemas } from './environment.ts';
 import { terminalFromViberSchemas } from './terminal.ts';
 import { TaskProgressEventSchema, TaskResultSchema, UIChunkSchema } from './task.ts';
 import { ConfigValidationSchema, ViberInfoSchema, ViberStatusSchema } from './viber-info.ts';
@@ -45,8 +46,10 @@ export const DaemonMessageSchema = z.discriminatedUnion('type', [
     code: ErrorCodeSchema,
     message: z.string().max(2000),
     commandId: z.string().max(200).optional(),
+    taskId: z.string().max(200).optional(),
   }),
   ...terminalFromViberSchemas,
+  ...environmentFromViberSchemas,
 ]);
 export type DaemonMessage = z.infer<typeof DaemonMessageSchema>;
 export type DaemonMessageType = DaemonMessage['type'];

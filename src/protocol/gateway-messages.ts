@@ -3,6 +3,7 @@ import { ErrorCodeSchema } from './errors.ts';
 import { SeqSchema } from './daemon-messages.ts';
 import { ChatMessageSchema, InjectionModeSchema, TaskOptionsSchema } from './task.ts';
 import { terminalToViberSchemas } from './terminal.ts';
+import { environmentToViberSchemas } from './environment.ts';
 import { LIMITS } from './limits.ts';
 
 const taskId = z.string().min(1).max(200);
@@ -54,8 +55,15 @@ export const GatewayMessageSchema = z.discriminatedUnion('type', [
   /** Deprecated by the protocol document in favour of config:push; kept for old daemons. */
   z.strictObject({ type: z.literal('config:update'), config: z.record(z.string(), z.unknown()) }),
   z.strictObject({ type: z.literal('config:push') }),
-  z.strictObject({ type: z.literal('error'), code: ErrorCodeSchema, message: z.string() }),
+  /** A frame or event the gateway refused; `taskId` names the task when there is one. */
+  z.strictObject({
+    type: z.literal('error'),
+    code: ErrorCodeSchema,
+    message: z.string(),
+    taskId: z.string().max(200).optional(),
+  }),
   ...terminalToViberSchemas,
+  ...environmentToViberSchemas,
 ]);
 export type GatewayMessage = z.infer<typeof GatewayMessageSchema>;
 export type GatewayMessageType = GatewayMessage['type'];

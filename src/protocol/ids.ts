@@ -10,6 +10,9 @@ export const ID_PREFIXES = {
   message: 'msg',
   approval: 'appr',
   request: 'req',
+  command: 'cmd',
+  environment: 'env',
+  binding: 'bind',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,5 +1,6 @@
 // The OpenViber wire protocol: every message, body and event, defined once.
 export * from './daemon-messages.ts';
+export * from './environment.ts';
 export * from './errors.ts';
 export * from './frames.ts';
 export * from './gateway-messages.ts';
