@@ -2,7 +2,13 @@ import type { UIMessageChunk } from 'ai';
 import type { ConfigFile } from '../core/config.ts';
 import type { OpenViberHome } from '../core/home.ts';
 import type { Logger } from '../core/logger.ts';
-import type { ChatMessage, InjectionMode, TaskOptions, TaskProgressEvent, TaskResult } from '../protocol/index.ts';
+import type {
+  ChatMessage,
+  InjectionMode,
+  TaskOptions,
+  TaskProgressEvent,
+  TaskResult,
+} from '../protocol/index.ts';
 
 /**
  * The contract between whoever runs tasks (the daemon, `viber run`) and the agent.

@@ -1,0 +1,132 @@
+import type { LanguageModelUsage } from 'ai';
+import type { ConfigFile } from '../core/config.ts';
+import { addUsage, type DailyUsageStore, type UsageTotals, utcDay, ZERO_USAGE } from './usage-store.ts';
+
+type BudgetConfig = NonNullable<ConfigFile['budget']>;
+type Price = NonNullable<BudgetConfig['prices']>[string];
+
+interface LimitCheck {
+  name: string;
+  used: number;
+  limit: number | undefined;
+  /** What the next model call costs at least: it resends at least the last call's input. */
+  next: number;
+  unit: 'tokens' | 'usd';
+}
+
+/**
+ * The viber's budget policy for one task: per-task and per-day limits on tokens and on cost,
+ * cost from the price table per model (`provider/model`, US dollars per million tokens).
+ * Usage is recorded after every step; `check` runs before every further model call and names the
+ * first limit that is reached, or that the next call would cross: the conversation only grows,
+ * so the next call needs at least the input tokens of the last one.
+ */
+export class BudgetGuard {
+  private readonly budget: BudgetConfig;
+  private readonly price: Price | undefined;
+  private readonly modelRef: string;
+  private readonly store: DailyUsageStore;
+  private readonly now: () => Date;
+  private task: UsageTotals = { ...ZERO_USAGE };
+  private lastInputTokens = 0;
+
+  constructor(options: {
+    budget: ConfigFile['budget'];
+    modelRef: string;
+    store: DailyUsageStore;
+    now: () => Date;
+  }) {
+    this.budget = options.budget ?? {};
+    this.modelRef = options.modelRef;
+    this.price = this.budget.prices?.[options.modelRef];
+    this.store = options.store;
+    this.now = options.now;
+  }
+
+  /** A cost limit without a price for the model could never be enforced: refuse to start. */
+  configurationError(): string | undefined {
+    const costLimited =
+      this.budget.perTask?.costUsd !== undefined || this.budget.perDay?.costUsd !== undefined;
+    if (costLimited && !this.price) {
+      return `budget: a cost limit is set but budget.prices has no price for "${this.modelRef}" in config/config.json`;
+    }
+    return undefined;
+  }
+
+  get taskUsage(): UsageTotals {
+    return { ...this.task };
+  }
+
+  /** Adds one step's usage to the task and to today's total. */
+  record(usage: LanguageModelUsage): UsageTotals {
+    const inputTokens = usage.inputTokens ?? 0;
+    const outputTokens = usage.outputTokens ?? 0;
+    const delta: UsageTotals = {
+      inputTokens,
+      outputTokens,
+      totalTokens: usage.totalTokens ?? inputTokens + outputTokens,
+      costUsd: this.cost(inputTokens, outputTokens),
+    };
+    this.task = addUsage(this.task, delta);
+    this.lastInputTokens = inputTokens;
+    if (delta.totalTokens > 0 || delta.costUsd > 0) this.store.add(utcDay(this.now()), delta);
+    return this.taskUsage;
+  }
+
+  /** `budget exceeded: <limit> (<used>/<limit>)` when no further model call may start, else undefined. */
+  check(): string | undefined {
+    const day = this.store.read(utcDay(this.now()));
+    const nextTokens = this.lastInputTokens;
+    const nextCost = this.cost(this.lastInputTokens, 0);
+    const checks: LimitCheck[] = [
+      {
+        name: 'per-task tokens',
+        used: this.task.totalTokens,
+        limit: this.budget.perTask?.tokens,
+        next: nextTokens,
+        unit: 'tokens',
+      },
+      {
+        name: 'per-task cost in USD',
+        used: this.task.costUsd,
+        limit: this.budget.perTask?.costUsd,
+        next: nextCost,
+        unit: 'usd',
+      },
+      {
+        name: 'per-day tokens',
+        used: day.totalTokens,
+        limit: this.budget.perDay?.tokens,
+        next: nextTokens,
+        unit: 'tokens',
+      },
+      {
+        name: 'per-day cost in USD',
+        used: day.costUsd,
+        limit: this.budget.perDay?.costUsd,
+        next: nextCost,
+        unit: 'usd',
+      },
+    ];
+    for (const check of checks) {
+      if (check.limit === undefined) continue;
+      const figures = `${check.name} (${format(check.used, check.unit)}/${format(check.limit, check.unit)})`;
+      if (check.used >= check.limit) return `budget exceeded: ${figures}`;
+      if (check.next > 0 && check.used + check.next > check.limit) {
+        return `budget exceeded: ${figures}; the next model call would need at least ${format(check.next, check.unit)} more`;
+      }
+    }
+    return undefined;
+  }
+
+  private cost(inputTokens: number, outputTokens: number): number {
+    if (!this.price) return 0;
+    return (
+      (inputTokens * this.price.inputPerMillion + outputTokens * this.price.outputPerMillion) / 1_000_000
+    );
+  }
+}
+
+function format(value: number, unit: LimitCheck['unit']): string {
+  return unit === 'tokens' ? String(Math.round(value)) : String(Number(value.toFixed(6)));
+}

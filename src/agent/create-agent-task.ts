@@ -1,0 +1,192 @@
+import { arch, hostname, platform, release } from 'node:os';
+import type { LanguageModel, Tool, ToolSet, UIMessageChunk } from 'ai';
+import { type ModelSettings, resolveModelSettings } from '../core/config.ts';
+import { AgentSession } from './agent-session.ts';
+import type {
+  AgentEnvironment,
+  AgentTask,
+  AgentTaskCallbacks,
+  AgentTaskOutcome,
+  AgentTaskRequest,
+} from './agent-task.ts';
+import { createAutonomyPolicy, type ToolCatalog } from './autonomy-policy.ts';
+import { BudgetGuard } from './budget.ts';
+import { EvidenceLog } from './evidence-log.ts';
+import { loadPersonaAndMemory } from './memory.ts';
+import { modelRefOf } from './providers.ts';
+import { createReportTool, REPORT_TOOL_NAME } from './report-tool.ts';
+import { buildSystemPrompt } from './system-prompt.ts';
+import { prepareTaskPaths, toolEnvironment } from './task-workspace.ts';
+import type { ToolContext } from './tools/tool-context.ts';
+import { DailyUsageStore, dailyUsagePath } from './usage-store.ts';
+
+/** What the agent is built from; start-agent-task.ts passes the real ones, tests their own. */
+export interface AgentDependencies {
+  createModel(settings: ModelSettings): LanguageModel;
+  createTools(context: ToolContext): ToolSet;
+  catalog: ToolCatalog;
+  describeToolCall(name: string, input: unknown): string;
+  /** Retries of a failed model call (default 2). */
+  maxRetries?: number;
+  /**
+   * A model stream silent this long is aborted (default 300 s before the first chunk and between
+   * chunks: reasoning models think silently).
+   */
+  timeout?: { firstChunkMs: number; chunkMs: number };
+  /** How long stop() waits for tools to end before `done` settles anyway (default 10 s). */
+  stopGraceMs?: number;
+  now?: () => Date;
+}
+
+const DEFAULT_MAX_STEPS = 25;
+
+/** Validates everything up front: a task that cannot run fails at once with what to fix. */
+export function createAgentTask(
+  request: AgentTaskRequest,
+  callbacks: AgentTaskCallbacks,
+  environment: AgentEnvironment,
+  dependencies: AgentDependencies,
+): AgentTask {
+  const logger = environment.logger.child({ taskId: request.taskId });
+  const now = dependencies.now ?? (() => new Date());
+  const resolved = resolveModelSettings(environment.config, environment.env, request.options.model);
+  if (!resolved.ok) return failedTask(request.taskId, resolved.message);
+  const { settings } = resolved;
+  let model: LanguageModel;
+  let paths: ReturnType<typeof prepareTaskPaths>;
+  try {
+    model = dependencies.createModel(settings);
+    paths = prepareTaskPaths(environment.home, request.taskId, request.options.cwd);
+  } catch (error) {
+    return failedTask(request.taskId, (error as Error).message);
+  }
+  const budget = new BudgetGuard({
+    budget: environment.config.budget,
+    modelRef: modelRefOf(settings),
+    store: new DailyUsageStore(dailyUsagePath(environment.home)),
+    now,
+  });
+  const budgetProblem = budget.configurationError();
+  if (budgetProblem) return failedTask(request.taskId, budgetProblem);
+
+  const stopController = new AbortController();
+  const evidence = new EvidenceLog();
+  let session: AgentSession | undefined;
+  const context: ToolContext = {
+    taskId: request.taskId,
+    cwd: paths.cwd,
+    allowedRoots: paths.allowedRoots,
+    artifactsDir: paths.artifactsDir,
+    memoryDir: environment.home.memory,
+    planPath: paths.planPath,
+    env: toolEnvironment(environment.env, [settings.apiKey]),
+    signal: stopController.signal,
+    writeData: (part) => session?.writeData(part as UIMessageChunk),
+    recordEvidence: (item) => evidence.add(item),
+    logger,
+  };
+  const tools: ToolSet = {
+    ...withEvidenceIds(dependencies.createTools(context)),
+    [REPORT_TOOL_NAME]: createReportTool(evidence, (statement) => session?.acceptStatement(statement)),
+  };
+  const catalog = catalogFor(tools, dependencies.catalog);
+  const mode = request.options.mode ?? environment.config.agent?.mode ?? 'agent-decides';
+  const system = buildSystemPrompt({
+    os: `${platform()} ${release()} (${arch()})`,
+    hostname: hostname(),
+    cwd: paths.cwd,
+    allowedRoots: paths.allowedRoots,
+    shell: environment.env.SHELL,
+    now: now(),
+    mode,
+    tools: catalog,
+    memory: loadPersonaAndMemory(environment.home),
+  });
+  logger.info({ model: modelRefOf(settings), mode, cwd: paths.cwd }, 'task starting');
+  session = new AgentSession({
+    request,
+    callbacks,
+    logger,
+    model,
+    system,
+    tools,
+    policy: createAutonomyPolicy({
+      mode,
+      catalog,
+      describeToolCall: dependencies.describeToolCall,
+      allow: environment.config.agent?.allow,
+      deny: environment.config.agent?.deny,
+    }),
+    budget,
+    evidence,
+    describeToolCall: (name, input) => safeDescribe(dependencies.describeToolCall, name, input),
+    reportPath: paths.reportPath,
+    maxSteps: request.options.maxSteps ?? environment.config.agent?.maxSteps ?? DEFAULT_MAX_STEPS,
+    maxRetries: dependencies.maxRetries ?? 2,
+    timeout: dependencies.timeout ?? { firstChunkMs: 300_000, chunkMs: 300_000 },
+    stopGraceMs: dependencies.stopGraceMs ?? 10_000,
+    now,
+    stopController,
+  });
+  return session.start();
+}
+
+/** A task that ended before it began: `done` is already settled with the reason. */
+export function failedTask(taskId: string, error: string): AgentTask {
+  const outcome: AgentTaskOutcome = { status: 'error', error };
+  return {
+    taskId,
+    send: () => {},
+    answerApproval: () => false,
+    stop: () => {},
+    done: Promise.resolve(outcome),
+  };
+}
+
+/** The catalog entry of every tool the task has; a tool missing from the catalog counts as execute. */
+function catalogFor(tools: ToolSet, known: ToolCatalog): ToolCatalog {
+  const entries = Object.entries(tools).map(([name, tool]) => {
+    if (name === REPORT_TOOL_NAME)
+      return [name, { kind: 'meta', summary: 'state claims linked to evidence' }];
+    const description = typeof tool.description === 'string' ? tool.description : name;
+    const entry = known[name] ?? { kind: 'execute', summary: firstSentence(description) };
+    return [name, entry];
+  });
+  return Object.fromEntries(entries) as ToolCatalog;
+}
+
+function safeDescribe(describe: AgentDependencies['describeToolCall'], name: string, input: unknown): string {
+  try {
+    return describe(name, input);
+  } catch {
+    return name;
+  }
+}
+
+function firstSentence(text: string): string {
+  const end = text.search(/[.\n]/);
+  return (end === -1 ? text : text.slice(0, end)).slice(0, 200);
+}
+
+/**
+ * Adds `evidenceId` (the tool call id) to every object a tool returns: the model cites it in its
+ * report, whatever the provider shows of tool call ids.
+ */
+function withEvidenceIds(tools: ToolSet): ToolSet {
+  return Object.fromEntries(
+    Object.entries(tools).map(([name, original]) => {
+      const execute = original.execute;
+      if (!execute) return [name, original];
+      const wrapped: Tool = {
+        ...original,
+        execute: async (input: unknown, options) => {
+          const output: unknown = await execute(input, options);
+          if (output === null || typeof output !== 'object' || Array.isArray(output)) return output;
+          if (Symbol.asyncIterator in output) return output;
+          return { evidenceId: options.toolCallId, ...output };
+        },
+      } as Tool;
+      return [name, wrapped];
+    }),
+  );
+}

@@ -1,0 +1,139 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { UIMessageChunk } from 'ai';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type OpenAITestServer, startOpenAITestServer } from '../../test/support/openai-test-server.ts';
+import type { AgentEnvironment } from './agent-task.ts';
+import { silentLogger, type TempHome, tempHome, waitFor } from './agent-test-support.ts';
+import { createAgentTask } from './create-agent-task.ts';
+import { createLanguageModel } from './providers.ts';
+import { startAgentTask } from './start-agent-task.ts';
+import { createToolSet, describeToolCall, TOOL_CATALOG } from './tools/index.ts';
+
+let temp: TempHome;
+let server: OpenAITestServer | undefined;
+beforeEach(() => {
+  temp = tempHome();
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  temp.cleanup();
+});
+
+function environment(baseURL: string): AgentEnvironment {
+  return {
+    home: temp.home,
+    config: {},
+    env: { OPENVIBER_MODEL: 'custom/test-model', OPENVIBER_BASE_URL: baseURL, PATH: process.env.PATH },
+    logger: silentLogger,
+  };
+}
+
+describe('startAgentTask through the real OpenAI-compatible provider', () => {
+  it('streams a tool call and the final answer from a chat completions server', async () => {
+    server = await startOpenAITestServer({
+      script: [
+        {
+          type: 'tool-calls',
+          text: 'Let me look.',
+          calls: [{ id: 'call_list', name: 'list_directory', input: { path: '.' } }],
+        },
+        { type: 'text', text: 'The folder holds notes.txt.' },
+      ],
+    });
+    const cwd = join(temp.home.workspace, 'project');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, 'notes.txt'), 'hello');
+    const chunks: UIMessageChunk[] = [];
+    const task = startAgentTask(
+      { taskId: 'task_real-1', goal: 'What is in the folder?', options: { cwd } },
+      { onChunk: (chunk) => chunks.push(chunk), onProgress: () => {} },
+      environment(server.baseURL),
+    );
+    const outcome = await task.done;
+    expect(outcome.status).toBe('completed');
+    expect(outcome.status === 'completed' && outcome.result.text).toBe('The folder holds notes.txt.');
+    expect(outcome.status === 'completed' && outcome.result.usage?.totalTokens).toBeGreaterThan(0);
+    const result = chunks.find((chunk) => chunk.type === 'tool-output-available');
+    expect(JSON.stringify(result)).toContain('notes.txt');
+    // The second request carries the tool result back to the model.
+    const second = server.requests[1]!.body.messages;
+    expect(second.some((message) => message.role === 'tool' && message.tool_call_id === 'call_list')).toBe(
+      true,
+    );
+    expect(server.requests[0]!.body.tools?.map((entry) => entry.function.name)).toContain('shell');
+  });
+
+  it('asks for approval and runs the approved call in the continuation', async () => {
+    server = await startOpenAITestServer({
+      script: [
+        {
+          type: 'tool-calls',
+          calls: [{ id: 'call_write', name: 'write_file', input: { path: 'out.txt', content: 'hi' } }],
+        },
+        { type: 'text', text: 'Wrote out.txt.' },
+      ],
+    });
+    const chunks: UIMessageChunk[] = [];
+    const task = startAgentTask(
+      { taskId: 'task_real-4', goal: 'Write out.txt', options: { mode: 'agent-decides' } },
+      { onChunk: (chunk) => chunks.push(chunk), onProgress: () => {} },
+      environment(server.baseURL),
+    );
+    await waitFor(
+      () => chunks.some((chunk) => chunk.type === 'tool-approval-request'),
+      'the approval request',
+    );
+    const request = chunks.find((chunk) => chunk.type === 'tool-approval-request');
+    expect(request?.type === 'tool-approval-request' && task.answerApproval(request.approvalId, true)).toBe(
+      true,
+    );
+    const outcome = await task.done;
+    expect(outcome.status === 'completed' && outcome.result.text).toBe('Wrote out.txt.');
+    expect(readFileSync(join(temp.home.workspace, 'task_real-4', 'out.txt'), 'utf8')).toBe('hi');
+    const second = server.requests[1]!.body.messages;
+    expect(second.find((message) => message.role === 'tool')?.tool_call_id).toBe('call_write');
+  });
+
+  it('ends in error with the HTTP status when the server fails', async () => {
+    server = await startOpenAITestServer({ script: [{ type: 'error', status: 500, message: 'boom' }] });
+    const task = createAgentTask(
+      { taskId: 'task_real-2', goal: 'x', options: {} },
+      { onChunk: () => {}, onProgress: () => {} },
+      environment(server.baseURL),
+      {
+        createModel: createLanguageModel,
+        createTools: createToolSet,
+        catalog: TOOL_CATALOG,
+        describeToolCall,
+        maxRetries: 0,
+      },
+    );
+    const outcome = await task.done;
+    expect(outcome.status).toBe('error');
+    expect(outcome.status === 'error' && outcome.error).toMatch(/HTTP 500 .*boom/);
+  });
+
+  it('ends in error when nothing listens at the base URL', async () => {
+    server = await startOpenAITestServer();
+    const baseURL = server.baseURL;
+    await server.close();
+    server = undefined;
+    const task = createAgentTask(
+      { taskId: 'task_real-3', goal: 'x', options: {} },
+      { onChunk: () => {}, onProgress: () => {} },
+      environment(baseURL),
+      {
+        createModel: createLanguageModel,
+        createTools: createToolSet,
+        catalog: TOOL_CATALOG,
+        describeToolCall,
+        maxRetries: 0,
+      },
+    );
+    const outcome = await task.done;
+    expect(outcome.status).toBe('error');
+    expect(outcome.status === 'error' && outcome.error).toMatch(/unreachable.*ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,23 @@
+import type { AgentEnvironment, AgentTask, AgentTaskCallbacks, AgentTaskRequest } from './agent-task.ts';
+import { createAgentTask } from './create-agent-task.ts';
+import { createLanguageModel } from './providers.ts';
+import { createToolSet, describeToolCall, TOOL_CATALOG } from './tools/index.ts';
+
+/** How the daemon and `viber run` start a task. */
+export type StartAgentTask = (
+  request: AgentTaskRequest,
+  callbacks: AgentTaskCallbacks,
+  environment: AgentEnvironment,
+) => AgentTask;
+
+/**
+ * Starts a task with the configured model provider and the built-in tools. Returns at once;
+ * `done` settles when the task ends (immediately, with what to set, when no model is configured).
+ */
+export const startAgentTask: StartAgentTask = (request, callbacks, environment) =>
+  createAgentTask(request, callbacks, environment, {
+    createModel: createLanguageModel,
+    createTools: (context) => createToolSet(context),
+    catalog: TOOL_CATALOG,
+    describeToolCall,
+  });

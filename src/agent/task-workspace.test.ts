@@ -1,0 +1,54 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type TempHome, tempHome } from './agent-test-support.ts';
+import { prepareTaskPaths, toolEnvironment } from './task-workspace.ts';
+
+let temp: TempHome;
+beforeEach(() => {
+  temp = tempHome();
+});
+afterEach(() => temp.cleanup());
+
+describe('task paths', () => {
+  it('works in workspace/<taskId> by default and creates it', () => {
+    const paths = prepareTaskPaths(temp.home, 'task_a', undefined);
+    expect(paths.cwd).toBe(join(temp.home.workspace, 'task_a'));
+    expect(existsSync(paths.cwd)).toBe(true);
+    expect(paths.allowedRoots).toEqual([paths.cwd, temp.home.workspace]);
+    expect(paths.reportPath).toBe(join(temp.home.workspace, 'task_a', 'report.json'));
+  });
+
+  it('uses the requested working directory as a root', () => {
+    const cwd = join(temp.home.root, 'repo');
+    const paths = prepareTaskPaths(temp.home, 'task_b', cwd);
+    expect(paths.allowedRoots).toEqual([cwd, temp.home.workspace]);
+    expect(paths.planPath).toBe(join(temp.home.workspace, 'task_b', 'plan.json'));
+  });
+
+  it('says which folder cannot be created', () => {
+    const file = join(temp.home.root, 'a-file');
+    writeFileSync(file, 'x');
+    expect(() => prepareTaskPaths(temp.home, 'task_c', join(file, 'sub'))).toThrow(
+      /cannot create .*a-file\/sub/,
+    );
+  });
+});
+
+describe('the environment of tool processes', () => {
+  it('drops model keys, viber tokens and the model key wherever it hides', () => {
+    const env = toolEnvironment(
+      {
+        PATH: '/bin',
+        OPENAI_API_KEY: 'sk-1',
+        ANTHROPIC_API_KEY: 'sk-2',
+        OPENVIBER_API_KEY: 'sk-3',
+        OPENVIBER_OPERATOR_TOKEN: 'ovo_x',
+        MY_COPY: 'sk-model',
+        GITHUB_TOKEN: 'gh',
+      },
+      ['sk-model'],
+    );
+    expect(env).toEqual({ PATH: '/bin', GITHUB_TOKEN: 'gh' });
+  });
+});
