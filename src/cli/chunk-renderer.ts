@@ -17,6 +17,8 @@ export class ChunkRenderer {
   private readonly spinner: Spinner;
   private readonly toolNames = new Map<string, string>();
   private atLineStart = true;
+  /** Told about each approval request, after it is shown. */
+  onApprovalRequest: ((approvalId: string) => void) | undefined;
 
   constructor(streams: Streams = { out: process.stdout, err: process.stderr }) {
     this.streams = streams;
@@ -51,12 +53,16 @@ export class ChunkRenderer {
       case 'tool-input-available': {
         const name = String(c.toolName);
         this.toolNames.set(String(c.toolCallId), name);
-        this.note(`${styleText('cyan', '▸')} ${styleText('bold', name)} ${styleText('dim', describeToolCall(name, c.input))}`);
+        this.note(
+          `${styleText('cyan', '▸')} ${styleText('bold', name)} ${styleText('dim', describeToolCall(name, c.input))}`,
+        );
         this.waiting(`running ${name}`);
         return;
       }
       case 'tool-output-available':
-        this.note(`  ${styleText('green', '✓')} ${this.toolName(c)} ${styleText('dim', summarizeOutput(c.output))}`);
+        this.note(
+          `  ${styleText('green', '✓')} ${this.toolName(c)} ${styleText('dim', summarizeOutput(c.output))}`,
+        );
         this.waiting();
         return;
       case 'tool-output-error':
@@ -64,7 +70,10 @@ export class ChunkRenderer {
         this.note(`  ${styleText('red', '✗')} ${this.toolName(c)} ${String(c.errorText ?? '')}`);
         return;
       case 'tool-approval-request':
-        this.note(`${styleText('yellow', '?')} ${this.toolName(c)} needs approval (approval id ${String(c.approvalId)})`);
+        this.note(
+          `${styleText('yellow', '?')} ${this.toolName(c)} needs approval ${styleText('dim', `(${String(c.approvalId)})`)}`,
+        );
+        this.onApprovalRequest?.(String(c.approvalId));
         return;
       case 'tool-output-denied':
         this.note(`  ${styleText('yellow', '⊘')} ${this.toolName(c)} denied`);
@@ -112,7 +121,7 @@ function summarizeOutput(output: unknown): string {
     if (typeof o.error === 'string') return `error: ${o.error.slice(0, 120)}`;
     if (typeof o.exitCode === 'number') return `exit ${o.exitCode}`;
   }
-  const text = typeof output === 'string' ? output : JSON.stringify(output) ?? '';
+  const text = typeof output === 'string' ? output : (JSON.stringify(output) ?? '');
   const oneLine = text.replace(/\s+/g, ' ');
   return oneLine.length > 100 ? `${oneLine.slice(0, 100)}…` : oneLine;
 }

@@ -21,7 +21,11 @@ export function parseIntegerOption(name: string, min: number, max: number) {
 }
 
 /** Validates an option's value with a protocol schema, naming the option in the message. */
-export function checkedOption<T>(option: string, schema: { safeParse(value: unknown): { success: boolean; data?: T } }, value: unknown): T {
+export function checkedOption<T>(
+  option: string,
+  schema: { safeParse(value: unknown): { success: boolean; data?: T } },
+  value: unknown,
+): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new CliError(`${option}: invalid value "${String(value)}"`, 2);
   return parsed.data as T;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { styleText } from 'node:util';
 
 const VIBER_BIN = fileURLToPath(new URL('../../bin/viber.js', import.meta.url));
@@ -23,7 +23,12 @@ export class DaemonProcess {
 
   start(): void {
     const child = spawn(process.execPath, [VIBER_BIN, 'start', ...this.args], {
-      env: process.env,
+      env: {
+        ...process.env,
+        ...(process.stderr.isTTY && !process.env.OPENVIBER_LOG_FORMAT
+          ? { OPENVIBER_LOG_FORMAT: 'pretty' }
+          : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -35,7 +40,9 @@ export class DaemonProcess {
       }
       process.stdout.write(`${prefix}${line}\n`);
     });
-    createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(`${prefix}${line}\n`));
+    createInterface({ input: child.stderr! }).on('line', (line) =>
+      process.stderr.write(`${prefix}${line}\n`),
+    );
     child.on('exit', (code, signal) => {
       if (this.stopping) return;
       const delay = Math.min(30_000, 1000 * 2 ** this.restarts++);

@@ -21,10 +21,13 @@ export function resolveGatewayTarget(
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayTarget {
   const url = (flags.gateway ?? env.OPENVIBER_GATEWAY_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError(`gateway URL must start with http:// or https://, got "${url}"`, 2);
+  if (!/^https?:\/\/[^\s/]+/.test(url))
+    throw new CliError(`gateway URL must start with http:// or https://, got "${url}"`, 2);
   const tokenFile = join(home.gateway, 'operator-token');
   const token =
-    flags.token ?? env.OPENVIBER_OPERATOR_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '');
+    flags.token ??
+    env.OPENVIBER_OPERATOR_TOKEN ??
+    (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '');
   if (!token) {
     throw new CliError(
       `no operator token: pass --token, set OPENVIBER_OPERATOR_TOKEN, or run this on the gateway's machine (it keeps ${tokenFile})`,
@@ -51,7 +54,10 @@ export class GatewayClient {
   }
 
   async fetch(path: string, options: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.target.token}`, ...options.headers };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.target.token}`,
+      ...options.headers,
+    };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
     try {
@@ -63,7 +69,9 @@ export class GatewayClient {
       });
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      throw new CliError(`cannot reach the gateway at ${this.target.url}: ${(error as Error).cause ?? (error as Error).message}`);
+      throw new CliError(
+        `cannot reach the gateway at ${this.target.url}: ${(error as Error).cause ?? (error as Error).message}`,
+      );
     }
   }
 
@@ -73,7 +81,9 @@ export class GatewayClient {
     const body: unknown = text ? safeJson(text) : undefined;
     if (!response.ok) {
       const parsed = ErrorBodySchema.safeParse(body);
-      const detail = parsed.success ? `${parsed.data.error.message} (${parsed.data.error.code})` : text.slice(0, 300);
+      const detail = parsed.success
+        ? `${parsed.data.error.message} (${parsed.data.error.code})`
+        : text.slice(0, 300);
       throw new CliError(`gateway answered ${response.status}: ${detail}`);
     }
     return body as T;

@@ -10,7 +10,9 @@ import { registerTaskCommands } from './commands/task.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { registerViberCommands } from './commands/vibers.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const program = new Command('viber')
   .description('OpenViber: turn this machine into a viber that runs AI agent tasks with real tools')

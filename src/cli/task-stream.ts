@@ -16,7 +16,11 @@ export interface FollowOptions {
  * Follows a task's SSE stream to its end, resuming with Last-Event-ID after any drop, so a
  * gateway restart mid-task shows every chunk exactly once.
  */
-export async function followTaskStream(client: GatewayClient, taskId: string, options: FollowOptions): Promise<void> {
+export async function followTaskStream(
+  client: GatewayClient,
+  taskId: string,
+  options: FollowOptions,
+): Promise<void> {
   let lastSeq = options.after;
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) return;
@@ -52,7 +56,9 @@ async function readOnce(
     const text = await response.text();
     throw new CliError(`stream of ${taskId} failed with ${response.status}: ${text.slice(0, 300)}`);
   }
-  const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const events = response.body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream());
   for await (const event of events) {
     if (event.data === '[DONE]') return true;
     const chunk = JSON.parse(event.data) as UIChunk;

@@ -118,7 +118,10 @@ export function resolveModelSettings(
   }
   const parsedRef = ModelRefSchema.safeParse(ref);
   if (!parsedRef.success) {
-    return { ok: false, message: `Model "${ref}" ${describeZodError(parsedRef.error).replace(/^\(root\): /, '')}.` };
+    return {
+      ok: false,
+      message: `Model "${ref}" ${describeZodError(parsedRef.error).replace(/^\(root\): /, '')}.`,
+    };
   }
   const slash = ref.indexOf('/');
   const provider = ref.slice(0, slash) as ProviderName;
@@ -134,7 +137,16 @@ export function resolveModelSettings(
     }
     const apiKey = env.OPENVIBER_API_KEY?.trim() || fromFile?.apiKey;
     const label = config.providers?.custom?.name;
-    return { ok: true, settings: { provider, modelId, baseURL, ...(apiKey ? { apiKey } : {}), ...(label ? { providerLabel: label } : {}) } };
+    return {
+      ok: true,
+      settings: {
+        provider,
+        modelId,
+        baseURL,
+        ...(apiKey ? { apiKey } : {}),
+        ...(label ? { providerLabel: label } : {}),
+      },
+    };
   }
   const keyVariable = provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY';
   const apiKey = env[keyVariable]?.trim() || env.OPENVIBER_API_KEY?.trim() || fromFile?.apiKey;

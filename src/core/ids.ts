@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { ID_PREFIXES, type IdKind } from '../protocol/index.ts';
 
-/** A new prefixed id that sorts by creation time: `task_m3k9x2a0b1c2-4f8a1e0c9d`. */
+/** A new prefixed id that sorts by creation time: `task_mwqdie8d-91e633bd77`. */
 export function newId(kind: IdKind): string {
-  const time = Date.now().toString(36).padStart(12, '0');
+  // 8 base36 characters until the year 2059, so ids of one kind sort by creation time.
+  const time = Date.now().toString(36);
   const random = randomBytes(8).toString('hex').slice(0, 10);
   return `${ID_PREFIXES[kind]}_${time}-${random}`;
 }

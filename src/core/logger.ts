@@ -23,13 +23,18 @@ let root: Logger | undefined;
 function rootLogger(): Logger {
   if (root) return root;
   const level = process.env.OPENVIBER_LOG_LEVEL ?? 'info';
-  const pretty = process.stderr.isTTY && process.env.OPENVIBER_LOG_FORMAT !== 'json';
+  // `pretty` is forced by `viber up` for its daemon child, whose stderr is a pipe to a terminal.
+  const format = process.env.OPENVIBER_LOG_FORMAT;
+  const pretty = format === 'pretty' || (process.stderr.isTTY && format !== 'json');
   // Logs go to stderr: stdout belongs to command output (URLs, JSON, streamed task text).
   root = pretty
     ? pino({
         level,
         redact: REDACT_PATHS,
-        transport: { target: 'pino-pretty', options: { destination: 2, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' } },
+        transport: {
+          target: 'pino-pretty',
+          options: { destination: 2, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' },
+        },
       })
     : pino({ level, redact: REDACT_PATHS }, pino.destination({ fd: 2, sync: true }));
   return root;

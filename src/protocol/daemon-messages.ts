@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ErrorCodeSchema } from './errors.ts';
 import { environmentFromViberSchemas } from './environment.ts';
-import { terminalFromViberSchemas } from './terminal.ts';
+import { ErrorCodeSchema } from './errors.ts';
 import { TaskProgressEventSchema, TaskResultSchema, UIChunkSchema } from './task.ts';
+import { terminalFromViberSchemas } from './terminal.ts';
 import { ConfigValidationSchema, ViberInfoSchema, ViberStatusSchema } from './viber-info.ts';
 
 const taskId = z.string().min(1).max(200);
@@ -16,7 +16,12 @@ export const SeqSchema = z.number().int().min(1);
 export const taskEventSchemas = [
   z.strictObject({ type: z.literal('task:started'), taskId, seq: SeqSchema, spaceId: z.string().max(4096) }),
   z.strictObject({ type: z.literal('task:stream-chunk'), taskId, seq: SeqSchema, chunk: UIChunkSchema }),
-  z.strictObject({ type: z.literal('task:progress'), taskId, seq: SeqSchema, event: TaskProgressEventSchema }),
+  z.strictObject({
+    type: z.literal('task:progress'),
+    taskId,
+    seq: SeqSchema,
+    event: TaskProgressEventSchema,
+  }),
   z.strictObject({ type: z.literal('task:completed'), taskId, seq: SeqSchema, result: TaskResultSchema }),
   z.strictObject({ type: z.literal('task:error'), taskId, seq: SeqSchema, error: z.string().max(8000) }),
   z.strictObject({ type: z.literal('task:stopped'), taskId, seq: SeqSchema, reason: z.string().max(2000) }),
@@ -26,7 +31,11 @@ export const TaskEventSchema = z.discriminatedUnion('type', [...taskEventSchemas
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
 export type TaskEventType = TaskEvent['type'];
 /** A task event before the outbox numbers it. */
-export type UnnumberedTaskEvent = TaskEvent extends infer E ? (E extends TaskEvent ? Omit<E, 'seq'> : never) : never;
+export type UnnumberedTaskEvent = TaskEvent extends infer E
+  ? E extends TaskEvent
+    ? Omit<E, 'seq'>
+    : never
+  : never;
 
 /** Daemon -> gateway (protocol document, section 3, plus the reliability fields of DESIGN.md). */
 export const DaemonMessageSchema = z.discriminatedUnion('type', [

@@ -25,16 +25,25 @@ export function decodeFrame<T>(schema: z.ZodType<T>, raw: string, maxBytes: numb
   } catch {
     return { ok: false, code: 'invalid_json', message: 'frame is not valid JSON' };
   }
-  const type = typeof data === 'object' && data !== null && 'type' in data ? (data as { type: unknown }).type : undefined;
+  const type =
+    typeof data === 'object' && data !== null && 'type' in data
+      ? (data as { type: unknown }).type
+      : undefined;
   if (typeof type !== 'string') {
     return { ok: false, code: 'unknown_message', message: 'frame has no string "type" field' };
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    const unknownType = parsed.error.issues.some((issue) => issue.code === 'invalid_union' && issue.path.join('.') === 'type');
+    const unknownType = parsed.error.issues.some(
+      (issue) => issue.code === 'invalid_union' && issue.path.join('.') === 'type',
+    );
     return unknownType
       ? { ok: false, code: 'unknown_message', message: `unknown message type "${type.slice(0, 100)}"` }
-      : { ok: false, code: 'validation_failed', message: `${type.slice(0, 100)}: ${describeZodError(parsed.error)}` };
+      : {
+          ok: false,
+          code: 'validation_failed',
+          message: `${type.slice(0, 100)}: ${describeZodError(parsed.error)}`,
+        };
   }
   return { ok: true, value: parsed.data };
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ErrorCodeSchema } from './errors.ts';
 import { SeqSchema } from './daemon-messages.ts';
+import { environmentToViberSchemas } from './environment.ts';
+import { ErrorCodeSchema } from './errors.ts';
+import { LIMITS } from './limits.ts';
 import { ChatMessageSchema, InjectionModeSchema, TaskOptionsSchema } from './task.ts';
 import { terminalToViberSchemas } from './terminal.ts';
-import { environmentToViberSchemas } from './environment.ts';
-import { LIMITS } from './limits.ts';
 
 const taskId = z.string().min(1).max(200);
 /**

@@ -1,6 +1,8 @@
 // The OpenViber wire protocol: every message, body and event, defined once.
+export * from './board-events.ts';
 export * from './daemon-messages.ts';
 export * from './environment.ts';
+export * from './environment-rest.ts';
 export * from './errors.ts';
 export * from './frames.ts';
 export * from './gateway-messages.ts';

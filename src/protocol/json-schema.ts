@@ -1,5 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import {
+  BoardEventSchema,
+  CreateSessionBodySchema,
+  LoginCodeResponseSchema,
+  SessionViewSchema,
+} from './board-events.ts';
 import { DaemonMessageSchema } from './daemon-messages.ts';
 import { ErrorBodySchema } from './errors.ts';
 import { GatewayMessageSchema } from './gateway-messages.ts';
@@ -16,7 +22,9 @@ import {
 } from './rest.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
-export const PROTOCOL_SCHEMA_PATH = fileURLToPath(new URL('../../schema/openviber-protocol.schema.json', import.meta.url));
+export const PROTOCOL_SCHEMA_PATH = fileURLToPath(
+  new URL('../../schema/openviber-protocol.schema.json', import.meta.url),
+);
 
 /** Every wire shape as one JSON Schema document (draft 2020-12), generated from the zod schemas. */
 export function buildProtocolJsonSchema(): Record<string, unknown> {
@@ -33,9 +41,16 @@ export function buildProtocolJsonSchema(): Record<string, unknown> {
     ApprovalBody: ApprovalBodySchema,
     TaskView: TaskViewSchema,
     TaskDetailResponse: TaskDetailResponseSchema,
+    BoardEvent: BoardEventSchema,
+    CreateSessionBody: CreateSessionBodySchema,
+    SessionView: SessionViewSchema,
+    LoginCodeResponse: LoginCodeResponseSchema,
   };
   const definitions = Object.fromEntries(
-    Object.entries(registry).map(([name, schema]) => [name, z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })]),
+    Object.entries(registry).map(([name, schema]) => [
+      name,
+      z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),
+    ]),
   );
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

@@ -10,28 +10,58 @@ import {
 } from './index.ts';
 import { buildProtocolJsonSchema, PROTOCOL_SCHEMA_PATH } from './json-schema.ts';
 
-const decodeDaemon = (value: unknown) => decodeFrame(DaemonMessageSchema, JSON.stringify(value), LIMITS.maxFrameBytes);
+const decodeDaemon = (value: unknown) =>
+  decodeFrame(DaemonMessageSchema, JSON.stringify(value), LIMITS.maxFrameBytes);
 
 describe('decodeFrame', () => {
   it('accepts a valid stream chunk and keeps unknown chunk fields (loose UI chunks)', () => {
-    const result = decodeDaemon({ type: 'task:stream-chunk', taskId: 'task_1', seq: 4, chunk: { type: 'text-delta', id: 't', delta: 'hi', future: 1 } });
+    const result = decodeDaemon({
+      type: 'task:stream-chunk',
+      taskId: 'task_1',
+      seq: 4,
+      chunk: { type: 'text-delta', id: 't', delta: 'hi', future: 1 },
+    });
     expect(result).toEqual({
       ok: true,
-      value: { type: 'task:stream-chunk', taskId: 'task_1', seq: 4, chunk: { type: 'text-delta', id: 't', delta: 'hi', future: 1 } },
+      value: {
+        type: 'task:stream-chunk',
+        taskId: 'task_1',
+        seq: 4,
+        chunk: { type: 'text-delta', id: 't', delta: 'hi', future: 1 },
+      },
     });
   });
 
   it('names the problem precisely', () => {
-    expect(decodeFrame(DaemonMessageSchema, '{oops', 1000)).toEqual({ ok: false, code: 'invalid_json', message: 'frame is not valid JSON' });
-    expect(decodeDaemon({ hello: 1 })).toMatchObject({ ok: false, code: 'unknown_message', message: 'frame has no string "type" field' });
-    expect(decodeDaemon({ type: 'task:explode' })).toMatchObject({ ok: false, code: 'unknown_message', message: 'unknown message type "task:explode"' });
-    expect(decodeDaemon({ type: 'task:stream-chunk', taskId: 'task_1', seq: 0, chunk: { type: 'x' } })).toMatchObject({
+    expect(decodeFrame(DaemonMessageSchema, '{oops', 1000)).toEqual({
+      ok: false,
+      code: 'invalid_json',
+      message: 'frame is not valid JSON',
+    });
+    expect(decodeDaemon({ hello: 1 })).toMatchObject({
+      ok: false,
+      code: 'unknown_message',
+      message: 'frame has no string "type" field',
+    });
+    expect(decodeDaemon({ type: 'task:explode' })).toMatchObject({
+      ok: false,
+      code: 'unknown_message',
+      message: 'unknown message type "task:explode"',
+    });
+    expect(
+      decodeDaemon({ type: 'task:stream-chunk', taskId: 'task_1', seq: 0, chunk: { type: 'x' } }),
+    ).toMatchObject({
       ok: false,
       code: 'validation_failed',
       message: expect.stringContaining('seq: Too small'),
     });
-    expect(decodeDaemon({ type: 'pong', extra: true })).toMatchObject({ ok: false, code: 'validation_failed' });
-    expect(decodeFrame(DaemonMessageSchema, JSON.stringify({ type: 'pong', pad: 'x'.repeat(2000) }), 1000)).toMatchObject({
+    expect(decodeDaemon({ type: 'pong', extra: true })).toMatchObject({
+      ok: false,
+      code: 'validation_failed',
+    });
+    expect(
+      decodeFrame(DaemonMessageSchema, JSON.stringify({ type: 'pong', pad: 'x'.repeat(2000) }), 1000),
+    ).toMatchObject({
       ok: false,
       code: 'payload_too_large',
     });
@@ -40,22 +70,37 @@ describe('decodeFrame', () => {
   it('validates gateway commands, including task options', () => {
     const bad = decodeFrame(
       GatewayMessageSchema,
-      JSON.stringify({ type: 'task:submit', commandId: 'c', taskId: 't', goal: 'g', options: { mode: 'yolo' } }),
+      JSON.stringify({
+        type: 'task:submit',
+        commandId: 'c',
+        taskId: 't',
+        goal: 'g',
+        options: { mode: 'yolo' },
+      }),
       LIMITS.maxFrameBytes,
     );
-    expect(bad).toMatchObject({ ok: false, code: 'validation_failed', message: expect.stringContaining('options.mode') });
+    expect(bad).toMatchObject({
+      ok: false,
+      code: 'validation_failed',
+      message: expect.stringContaining('options.mode'),
+    });
   });
 });
 
 describe('REST bodies', () => {
   it('defaults the injection mode to followup and trims the message', () => {
-    expect(TaskMessageBodySchema.parse({ message: '  go on ' })).toEqual({ message: 'go on', injectionMode: 'followup' });
+    expect(TaskMessageBodySchema.parse({ message: '  go on ' })).toEqual({
+      message: 'go on',
+      injectionMode: 'followup',
+    });
   });
 
   it('rejects unknown fields and bad model references', () => {
     expect(CreateTaskBodySchema.safeParse({ goal: 'x', surprise: 1 }).success).toBe(false);
     expect(CreateTaskBodySchema.safeParse({ goal: 'x', options: { model: 'gpt-4' } }).success).toBe(false);
-    expect(CreateTaskBodySchema.safeParse({ goal: 'x', options: { model: 'custom/llama3.1:8b' } }).success).toBe(true);
+    expect(
+      CreateTaskBodySchema.safeParse({ goal: 'x', options: { model: 'custom/llama3.1:8b' } }).success,
+    ).toBe(true);
   });
 });
 

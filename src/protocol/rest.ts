@@ -1,7 +1,14 @@
 import { z } from 'zod';
-import { ChatMessageSchema, InjectionModeSchema, TaskOptionsSchema, TaskResultSchema, TaskStatusSchema, TokenUsageSchema } from './task.ts';
-import { ConfigStateSchema, ViberInfoSchema, ViberPresenceSchema, ViberStatusSchema } from './viber-info.ts';
 import { LIMITS } from './limits.ts';
+import {
+  ChatMessageSchema,
+  InjectionModeSchema,
+  TaskOptionsSchema,
+  TaskResultSchema,
+  TaskStatusSchema,
+  TokenUsageSchema,
+} from './task.ts';
+import { ConfigStateSchema, ViberInfoSchema, ViberPresenceSchema, ViberStatusSchema } from './viber-info.ts';
 
 /** REST bodies and responses of the gateway (protocol document, section 2). */
 

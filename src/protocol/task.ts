@@ -18,7 +18,10 @@ export type AutonomyMode = z.infer<typeof AutonomyModeSchema>;
 /** `provider/model`, e.g. `openai/gpt-4.1`, `anthropic/claude-sonnet-4-5`, `custom/llama3.1`. */
 export const ModelRefSchema = z
   .string()
-  .regex(/^(openai|anthropic|custom)\/[^\s]{1,200}$/, 'must be <provider>/<model> with provider openai, anthropic or custom');
+  .regex(
+    /^(openai|anthropic|custom)\/[^\s]{1,200}$/,
+    'must be <provider>/<model> with provider openai, anthropic or custom',
+  );
 
 export const TaskOptionsSchema = z.strictObject({
   model: ModelRefSchema.optional(),

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { LIMITS } from './limits.ts';
 
 /** A tmux target: `session`, `session:window` or `session:window.pane`, or a pane id like `%3`. */
 export const TerminalTargetSchema = z
@@ -8,34 +7,62 @@ export const TerminalTargetSchema = z
   .max(200)
   .regex(/^(%\d+|[A-Za-z0-9_.@-]+(:[A-Za-z0-9_-]+(\.\d+)?)?)$/, 'must be a tmux target such as work:0.1 or %3');
 
-const appId = z.string().max(200).optional();
+/** tmux's own pane id (`%3`): stable for the pane's life, whatever target a viewer used. */
+export const TerminalPaneIdSchema = z.string().regex(/^%\d+$/, 'must be a tmux pane id such as %3');
+
+export const TerminalSessionNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'session names are 1-64 letters, digits, _ and -');
+
+/** tmux key names for send-keys (`Enter`, `C-c`, `Up`, `F5`, `M-x`), sent after the literal keys. */
+export const TerminalKeyNameSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'must be a tmux key name such as Enter or C-c');
+
+const appId = z.string().min(1).max(200).optional();
 /** Correlates a request with its answer when several are in flight. */
 const requestId = z.string().max(200).optional();
+const cols = z.number().int().min(2).max(1000);
+const rows = z.number().int().min(2).max(1000);
+/**
+ * Terminal input as typed: text and control characters (what xterm.js or a raw-mode TTY produce),
+ * delivered to the pane byte for byte. Its size limit (LIMITS.maxTerminalInputChars) is checked by
+ * the gateway with a precise `input_too_large` error, so the schema only bounds the frame.
+ */
+const keys = z.string().max(64 * 1024);
+const specialKeys = z.array(TerminalKeyNameSchema).max(64).optional();
 
-/** Gateway -> daemon terminal messages (protocol document, section 3 and 6). */
+/** Codes carried by `terminal:error`, on the daemon link and to viewers alike. */
+export const TERMINAL_ERROR_CODES = [
+  'bad_request',
+  'validation_failed',
+  'not_found',
+  'forbidden',
+  'unauthorized',
+  'viber_offline',
+  'input_too_large',
+  'tmux_missing',
+  'tmux_failed',
+  'not_supported',
+  'internal',
+] as const;
+export type TerminalErrorCode = (typeof TERMINAL_ERROR_CODES)[number];
+
+/** Gateway -> daemon terminal messages (protocol document, sections 3 and 6). */
 export const terminalToViberSchemas = [
   z.strictObject({ type: z.literal('terminal:list'), requestId }),
   z.strictObject({
     type: z.literal('terminal:create'),
     requestId,
-    session: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'session names are letters, digits, _ and -'),
+    session: TerminalSessionNameSchema,
     cwd: z.string().max(4096).optional(),
+    cols: cols.optional(),
+    rows: rows.optional(),
   }),
+  /** Attaching again with the same appId resends the screen (the gateway's resync). */
   z.strictObject({ type: z.literal('terminal:attach'), target: TerminalTargetSchema, appId }),
   z.strictObject({ type: z.literal('terminal:detach'), target: TerminalTargetSchema, appId }),
-  z.strictObject({
-    type: z.literal('terminal:input'),
-    target: TerminalTargetSchema,
-    keys: z.string().max(LIMITS.maxTerminalInputChars),
-    appId,
-  }),
-  z.strictObject({
-    type: z.literal('terminal:resize'),
-    target: TerminalTargetSchema,
-    cols: z.number().int().min(2).max(1000),
-    rows: z.number().int().min(2).max(1000),
-    appId,
-  }),
+  /** With a requestId, the daemon answers terminal:done once tmux took the input (or an error). */
+  z.strictObject({ type: z.literal('terminal:input'), requestId, target: TerminalTargetSchema, keys, specialKeys, appId }),
+  z.strictObject({ type: z.literal('terminal:resize'), requestId, target: TerminalTargetSchema, cols, rows, appId }),
 ] as const;
 
 export const TerminalPaneSchema = z.object({
@@ -46,6 +73,7 @@ export const TerminalPaneSchema = z.object({
   command: z.string().optional(),
   active: z.boolean(),
 });
+export type TerminalPane = z.infer<typeof TerminalPaneSchema>;
 export const TerminalWindowSchema = z.object({
   index: z.number().int(),
   name: z.string(),
@@ -58,27 +86,75 @@ export const TerminalSessionSchema = z.object({
 });
 export type TerminalSession = z.infer<typeof TerminalSessionSchema>;
 
-/** Daemon -> gateway terminal messages. */
+const paneId = TerminalPaneIdSchema;
+const errorFields = {
+  target: z.string().max(200).optional(),
+  requestId,
+  code: z.string().max(100),
+  message: z.string().max(2000),
+};
+
+/**
+ * Daemon -> gateway terminal messages. Output is sent once per pane (no appId): the gateway fans
+ * it out to every viewer of `paneId`. A screen with an appId is for that viewer; without one it
+ * resyncs every viewer of the pane (the daemon dropped output it could not send).
+ */
 export const terminalFromViberSchemas = [
   z.strictObject({ type: z.literal('terminal:list-result'), requestId, sessions: z.array(TerminalSessionSchema) }),
   z.strictObject({ type: z.literal('terminal:created'), requestId, session: z.string(), target: z.string() }),
   /** Sent on attach and on resync: the pane's current screen, with escape sequences. */
+  z.strictObject({ type: z.literal('terminal:screen'), target: z.string(), paneId, appId, cols, rows, data: z.string() }),
+  z.strictObject({ type: z.literal('terminal:output'), target: z.string(), paneId, appId, data: z.string() }),
   z.strictObject({
-    type: z.literal('terminal:screen'),
+    type: z.literal('terminal:detached'),
     target: z.string(),
+    paneId: paneId.optional(),
     appId,
-    cols: z.number().int(),
-    rows: z.number().int(),
-    data: z.string(),
+    reason: z.string().max(500),
   }),
-  z.strictObject({ type: z.literal('terminal:output'), target: z.string(), appId, data: z.string() }),
-  z.strictObject({ type: z.literal('terminal:detached'), target: z.string(), appId, reason: z.string().max(500) }),
-  z.strictObject({
-    type: z.literal('terminal:error'),
-    target: z.string().optional(),
-    requestId,
-    appId,
-    code: z.string().max(100),
-    message: z.string().max(2000),
-  }),
+  z.strictObject({ type: z.literal('terminal:done'), requestId: z.string().max(200) }),
+  z.strictObject({ type: z.literal('terminal:error'), ...errorFields, appId }),
 ] as const;
+
+const viberId = z.string().min(1).max(200);
+
+/**
+ * Browser or CLI -> gateway, on the terminal WebSocket (`/api/terminals/ws` by default). Every
+ * message names the viber; the gateway assigns the daemon-side appId itself.
+ */
+export const TerminalClientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('terminal:list'), requestId, viberId }),
+  z.strictObject({
+    type: z.literal('terminal:create'),
+    requestId,
+    viberId,
+    session: TerminalSessionNameSchema,
+    cwd: z.string().max(4096).optional(),
+    cols: cols.optional(),
+    rows: rows.optional(),
+  }),
+  z.strictObject({ type: z.literal('terminal:attach'), viberId, target: TerminalTargetSchema }),
+  z.strictObject({ type: z.literal('terminal:detach'), viberId, target: TerminalTargetSchema }),
+  z.strictObject({ type: z.literal('terminal:input'), requestId, viberId, target: TerminalTargetSchema, keys, specialKeys }),
+  z.strictObject({ type: z.literal('terminal:resize'), requestId, viberId, target: TerminalTargetSchema, cols, rows }),
+]);
+export type TerminalClientMessage = z.infer<typeof TerminalClientMessageSchema>;
+
+/** Read-only viewers may watch; writers may also create sessions, type and resize. */
+export const TerminalAccessSchema = z.enum(['read', 'write']);
+export type TerminalAccess = z.infer<typeof TerminalAccessSchema>;
+
+/** Gateway -> browser or CLI, on the terminal WebSocket. `target` is the one the viewer used. */
+export const TerminalServerMessageSchema = z.discriminatedUnion('type', [
+  /** First message: what this connection may do and the input limit in force. */
+  z.strictObject({ type: z.literal('terminal:ready'), access: TerminalAccessSchema, maxInputChars: z.number().int() }),
+  z.strictObject({ type: z.literal('terminal:list-result'), requestId, viberId, sessions: z.array(TerminalSessionSchema) }),
+  z.strictObject({ type: z.literal('terminal:created'), requestId, viberId, session: z.string(), target: z.string() }),
+  z.strictObject({ type: z.literal('terminal:screen'), viberId, target: z.string(), paneId, cols, rows, data: z.string() }),
+  z.strictObject({ type: z.literal('terminal:output'), viberId, target: z.string(), data: z.string() }),
+  z.strictObject({ type: z.literal('terminal:detached'), viberId, target: z.string(), reason: z.string().max(500) }),
+  /** Acknowledges a terminal:input or terminal:resize that carried a requestId. */
+  z.strictObject({ type: z.literal('terminal:done'), requestId: z.string().max(200), viberId }),
+  z.strictObject({ type: z.literal('terminal:error'), ...errorFields, viberId: viberId.optional() }),
+]);
+export type TerminalServerMessage = z.infer<typeof TerminalServerMessageSchema>;

@@ -17,7 +17,12 @@ export interface GatewayFlags {
 export function addGatewayOptions(command: Command): Command {
   return command
     .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--port <port>', 'port to bind (0 picks a free one)', parseIntegerOption('--port', 0, 65535), DEFAULT_GATEWAY_PORT)
+    .option(
+      '--port <port>',
+      'port to bind (0 picks a free one)',
+      parseIntegerOption('--port', 0, 65535),
+      DEFAULT_GATEWAY_PORT,
+    )
     .option(
       '--heartbeat-interval <ms>',
       'heartbeat interval daemons are told to use',
@@ -44,13 +49,17 @@ export async function runGateway(flags: GatewayFlags) {
 
 export function registerGatewayCommand(program: Command): void {
   addGatewayOptions(
-    program.command('gateway').description('run the gateway: REST API, SSE task streams and the daemon WebSocket'),
+    program
+      .command('gateway')
+      .description('run the gateway: REST API, SSE task streams and the daemon WebSocket'),
   ).action(async (flags: GatewayFlags) => {
     const gateway = await runGateway(flags);
     process.stdout.write(`OpenViber gateway listening on ${gateway.url}\n`);
     process.stdout.write(`daemons connect to ${gateway.wsUrl}\n`);
     if (gateway.operatorTokenGenerated) {
-      process.stdout.write(`operator token (created now, kept in ${resolveHome().gateway}/operator-token): ${gateway.operatorToken}\n`);
+      process.stdout.write(
+        `operator token (created now, kept in ${resolveHome().gateway}/operator-token): ${gateway.operatorToken}\n`,
+      );
     }
     onShutdown(() => gateway.close());
   });

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
 import { styleText } from 'node:util';
-import { startAgentTask } from '../../agent/index.ts';
+import type { Command } from 'commander';
 import type { AgentTask } from '../../agent/agent-task.ts';
+import { startAgentTask } from '../../agent/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import { newId } from '../../core/ids.ts';
@@ -29,6 +29,8 @@ export function registerRunCommand(program: Command): void {
     .option('--cwd <dir>', 'working directory of the task (default: the current directory)')
     .option('--max-steps <n>', 'most model calls in one run', parseIntegerOption('--max-steps', 1, 1000))
     .action(async (goalWords: string[], flags: RunFlags) => {
+      // The terminal shows the task itself; routine log lines would only interleave with it.
+      process.env.OPENVIBER_LOG_LEVEL ??= 'warn';
       const home = resolveHome();
       const options = {
         cwd: flags.cwd ?? process.cwd(),
@@ -61,7 +63,9 @@ export function registerRunCommand(program: Command): void {
       approvals.close();
       if (outcome.status === 'completed') return;
       const detail = outcome.status === 'error' ? outcome.error : outcome.reason;
-      process.stderr.write(`${styleText(outcome.status === 'error' ? 'red' : 'yellow', outcome.status)}: ${detail}\n`);
+      process.stderr.write(
+        `${styleText(outcome.status === 'error' ? 'red' : 'yellow', outcome.status)}: ${detail}\n`,
+      );
       process.exitCode = outcome.status === 'stopped' ? 130 : 1;
     });
 }
@@ -79,7 +83,11 @@ class ApprovalPrompter {
 
   private async ask(task: AgentTask, approvalId: string): Promise<void> {
     if (!process.stdin.isTTY) {
-      task.answerApproval(approvalId, false, 'no terminal to ask for approval; use --mode always-execute to allow');
+      task.answerApproval(
+        approvalId,
+        false,
+        'no terminal to ask for approval; use --mode always-execute to allow',
+      );
       return;
     }
     this.readline ??= createInterface({ input: process.stdin, output: process.stderr });

@@ -23,7 +23,11 @@ export function registerStartCommand(program: Command): void {
     .option('--id <viberId>', 'this viber id (from viber vibers add)')
     .option('--token <token>', "this viber's token (from viber vibers add)")
     .option('--name <name>', 'human-readable name shown on the board')
-    .option('--heartbeat-interval <ms>', 'heartbeat interval', parseIntegerOption('--heartbeat-interval', 100, 3_600_000))
+    .option(
+      '--heartbeat-interval <ms>',
+      'heartbeat interval',
+      parseIntegerOption('--heartbeat-interval', 100, 3_600_000),
+    )
     .action(async (flags: StartFlags) => {
       const home = resolveHome();
       const credentials = resolveCredentials(home, flags);
@@ -41,7 +45,9 @@ export function registerStartCommand(program: Command): void {
         process.stdout.write(`connected to ${credentials.server} as ${credentials.viberId}\n`);
       });
       daemon.controller.on('disconnected', (reason: string) => {
-        process.stderr.write(`disconnected from the gateway (${reason || 'connection lost'}); reconnecting…\n`);
+        process.stderr.write(
+          `disconnected from the gateway (${reason || 'connection lost'}); reconnecting…\n`,
+        );
       });
       daemon.controller.on('fatal', async (reason: string) => {
         await daemon.close();

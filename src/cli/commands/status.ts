@@ -1,12 +1,18 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
 import { styleText } from 'node:util';
+import type { Command } from 'commander';
 import { configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import type { HealthResponse, ViberView } from '../../protocol/index.ts';
 import { CliError } from '../cli-error.ts';
 import { readCredentials } from '../daemon-credentials.ts';
-import { addClientOptions, type ClientFlags, DEFAULT_GATEWAY_URL, GatewayClient, resolveGatewayTarget } from '../gateway-client.ts';
+import {
+  addClientOptions,
+  type ClientFlags,
+  DEFAULT_GATEWAY_URL,
+  GatewayClient,
+  resolveGatewayTarget,
+} from '../gateway-client.ts';
 import { viberLine } from './vibers.ts';
 
 /** `viber status`: this machine's configuration, then the gateway's health and vibers if it answers. */
@@ -21,26 +27,40 @@ export function registerStatusCommand(program: Command): void {
       try {
         const config = loadConfig(home);
         const model = resolveModelSettings(config, process.env);
-        report.model = model.ok ? `${model.settings.provider}/${model.settings.modelId}` : { error: model.message };
-        lines.push(`${styleText('bold', 'config')}    ${existsSync(configPath(home)) ? configPath(home) : 'none (defaults)'}`);
-        lines.push(`${styleText('bold', 'model')}     ${model.ok ? report.model : styleText('yellow', model.message)}`);
+        report.model = model.ok
+          ? `${model.settings.provider}/${model.settings.modelId}`
+          : { error: model.message };
+        lines.push(
+          `${styleText('bold', 'config')}    ${existsSync(configPath(home)) ? configPath(home) : 'none (defaults)'}`,
+        );
+        lines.push(
+          `${styleText('bold', 'model')}     ${model.ok ? report.model : styleText('yellow', model.message)}`,
+        );
       } catch (error) {
         report.config = { error: (error as Error).message };
         lines.push(`${styleText('bold', 'config')}    ${styleText('red', (error as Error).message)}`);
       }
 
       const credentials = safely(() => readCredentials(home)) ?? {};
-      if (credentials.viberId) lines.push(`${styleText('bold', 'daemon')}    ${credentials.viberId} → ${credentials.server ?? '?'}`);
+      if (credentials.viberId)
+        lines.push(`${styleText('bold', 'daemon')}    ${credentials.viberId} → ${credentials.server ?? '?'}`);
 
-      const url = (flags.gateway ?? process.env.OPENVIBER_GATEWAY_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
+      const url = (flags.gateway ?? process.env.OPENVIBER_GATEWAY_URL ?? DEFAULT_GATEWAY_URL).replace(
+        /\/+$/,
+        '',
+      );
       const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) })
         .then((response) => (response.ok ? (response.json() as Promise<HealthResponse>) : undefined))
         .catch(() => undefined);
       report.gateway = health ? { url, ...health } : { url, reachable: false };
       if (!health) {
-        lines.push(`${styleText('bold', 'gateway')}   ${url} ${styleText('yellow', 'not reachable')} (start one with: npm start)`);
+        lines.push(
+          `${styleText('bold', 'gateway')}   ${url} ${styleText('yellow', 'not reachable')} (start one with: npm start)`,
+        );
       } else {
-        lines.push(`${styleText('bold', 'gateway')}   ${url} ${styleText('green', 'ok')}, ${health.vibers} viber(s) online, ${health.tasks} task(s)`);
+        lines.push(
+          `${styleText('bold', 'gateway')}   ${url} ${styleText('green', 'ok')}, ${health.vibers} viber(s) online, ${health.tasks} task(s)`,
+        );
         const target = safely(() => resolveGatewayTarget(home, flags));
         if (target) {
           const { vibers } = await new GatewayClient(target).request<{ vibers: ViberView[] }>('/api/vibers');

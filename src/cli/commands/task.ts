@@ -1,26 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
 import { styleText } from 'node:util';
+import type { Command } from 'commander';
 import { resolveHome } from '../../core/home.ts';
 import {
   AutonomyModeSchema,
   InjectionModeSchema,
   ModelRefSchema,
-  TaskStatusSchema,
   type TaskDetailResponse,
   type TaskMessageView,
+  TaskStatusSchema,
   type TaskView,
 } from '../../protocol/index.ts';
 import { ChunkRenderer } from '../chunk-renderer.ts';
 import { checkedOption } from '../cli-error.ts';
-import { addClientOptions, type ClientFlags, clientFromFlags, type GatewayClient } from '../gateway-client.ts';
+import {
+  addClientOptions,
+  type ClientFlags,
+  clientFromFlags,
+  type GatewayClient,
+} from '../gateway-client.ts';
 import { followTaskStream } from '../task-stream.ts';
 
 function print(flags: ClientFlags, value: unknown, human: () => string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
-const STATUS_COLORS = { pending: 'yellow', running: 'cyan', completed: 'green', error: 'red', stopped: 'gray' } as const;
+const STATUS_COLORS = {
+  pending: 'yellow',
+  running: 'cyan',
+  completed: 'green',
+  error: 'red',
+  stopped: 'gray',
+} as const;
 const statusLabel = (status: TaskView['status']) => styleText(STATUS_COLORS[status], status.padEnd(9));
 
 function taskLine(task: TaskView): string {
@@ -31,6 +42,13 @@ function taskLine(task: TaskView): string {
 /** Streams a task's conversation to the terminal until it ends; resumes across gateway restarts. */
 export async function followTask(client: GatewayClient, taskId: string): Promise<TaskView> {
   const renderer = new ChunkRenderer();
+  renderer.onApprovalRequest = (approvalId) =>
+    process.stderr.write(
+      styleText(
+        'dim',
+        `  answer with: viber task approve ${taskId} ${approvalId}   (or: viber task deny …)\n`,
+      ),
+    );
   renderer.waiting('waiting for the viber');
   await followTaskStream(client, taskId, {
     onChunk: (chunk) => renderer.render(chunk),
@@ -52,23 +70,28 @@ export function registerTaskCommands(program: Command): void {
     .option('--model <provider/model>', 'model, e.g. openai/gpt-4.1 or custom/llama3.1')
     .option('--mode <mode>', 'autonomy: always-ask, agent-decides or always-execute')
     .option('--follow', 'stream the task until it ends')
-    .action(async (goalWords: string[], flags: ClientFlags & { viber?: string; model?: string; mode?: string; follow?: boolean }) => {
-      const options = {
-        ...(flags.model ? { model: checkedOption('--model', ModelRefSchema, flags.model) } : {}),
-        ...(flags.mode ? { mode: checkedOption('--mode', AutonomyModeSchema, flags.mode) } : {}),
-      };
-      const client = clientFromFlags(flags, resolveHome());
-      const created = await client.request<TaskView>('/api/tasks', {
-        method: 'POST',
-        // One key per invocation: a retried request never creates a second task.
-        idempotencyKey: randomUUID(),
-        body: { goal: goalWords.join(' '), ...(flags.viber ? { viberId: flags.viber } : {}), options },
-      });
-      if (!flags.follow) return print(flags, created, () => created.id);
-      process.stderr.write(`${styleText('dim', `task ${created.id} on ${created.viberId}`)}\n`);
-      const final = await followTask(client, created.id);
-      if (final.status !== 'completed') process.exitCode = 1;
-    });
+    .action(
+      async (
+        goalWords: string[],
+        flags: ClientFlags & { viber?: string; model?: string; mode?: string; follow?: boolean },
+      ) => {
+        const options = {
+          ...(flags.model ? { model: checkedOption('--model', ModelRefSchema, flags.model) } : {}),
+          ...(flags.mode ? { mode: checkedOption('--mode', AutonomyModeSchema, flags.mode) } : {}),
+        };
+        const client = clientFromFlags(flags, resolveHome());
+        const created = await client.request<TaskView>('/api/tasks', {
+          method: 'POST',
+          // One key per invocation: a retried request never creates a second task.
+          idempotencyKey: randomUUID(),
+          body: { goal: goalWords.join(' '), ...(flags.viber ? { viberId: flags.viber } : {}), options },
+        });
+        if (!flags.follow) return print(flags, created, () => created.id);
+        process.stderr.write(`${styleText('dim', `task ${created.id} on ${created.viberId}`)}\n`);
+        const final = await followTask(client, created.id);
+        if (final.status !== 'completed') process.exitCode = 1;
+      },
+    );
 
   addClientOptions(task.command('list'))
     .description('list tasks, newest first')
@@ -78,24 +101,31 @@ export function registerTaskCommands(program: Command): void {
       const query = new URLSearchParams();
       if (flags.status) query.set('status', checkedOption('--status', TaskStatusSchema, flags.status));
       if (flags.viber) query.set('viberId', flags.viber);
-      const { tasks } = await clientFromFlags(flags, resolveHome()).request<{ tasks: TaskView[] }>(`/api/tasks?${query}`);
+      const { tasks } = await clientFromFlags(flags, resolveHome()).request<{ tasks: TaskView[] }>(
+        `/api/tasks?${query}`,
+      );
       print(flags, tasks, () => (tasks.length ? tasks.map(taskLine).join('\n') : 'no tasks yet'));
     });
 
   addClientOptions(task.command('show').argument('<taskId>'))
     .description('show a task, its lifecycle events and follow-up messages')
     .action(async (taskId: string, flags: ClientFlags) => {
-      const detail = await clientFromFlags(flags, resolveHome()).request<TaskDetailResponse>(`/api/tasks/${encodeURIComponent(taskId)}`);
+      const detail = await clientFromFlags(flags, resolveHome()).request<TaskDetailResponse>(
+        `/api/tasks/${encodeURIComponent(taskId)}`,
+      );
       print(flags, detail, () => describeTask(detail));
     });
 
   addClientOptions(task.command('stop').argument('<taskId>'))
     .description('stop a task: ends the model call and every process it started')
     .action(async (taskId: string, flags: ClientFlags) => {
-      const stopped = await clientFromFlags(flags, resolveHome()).request<TaskView>(`/api/tasks/${encodeURIComponent(taskId)}/stop`, {
-        method: 'POST',
-        idempotencyKey: randomUUID(),
-      });
+      const stopped = await clientFromFlags(flags, resolveHome()).request<TaskView>(
+        `/api/tasks/${encodeURIComponent(taskId)}/stop`,
+        {
+          method: 'POST',
+          idempotencyKey: randomUUID(),
+        },
+      );
       print(flags, stopped, () => taskLine(stopped));
     });
 
@@ -104,13 +134,34 @@ export function registerTaskCommands(program: Command): void {
     .option('--mode <mode>', 'injection mode: collect, steer or followup', 'followup')
     .action(async (taskId: string, words: string[], flags: ClientFlags & { mode: string }) => {
       const injectionMode = checkedOption('--mode', InjectionModeSchema, flags.mode);
-      const sent = await clientFromFlags(flags, resolveHome()).request<TaskMessageView>(`/api/tasks/${encodeURIComponent(taskId)}/messages`, {
-        method: 'POST',
-        idempotencyKey: randomUUID(),
-        body: { message: words.join(' '), injectionMode },
-      });
+      const sent = await clientFromFlags(flags, resolveHome()).request<TaskMessageView>(
+        `/api/tasks/${encodeURIComponent(taskId)}/messages`,
+        {
+          method: 'POST',
+          idempotencyKey: randomUUID(),
+          body: { message: words.join(' '), injectionMode },
+        },
+      );
       print(flags, sent, () => `${sent.id} queued (${sent.injectionMode})`);
     });
+
+  for (const [verb, approved] of [
+    ['approve', true],
+    ['deny', false],
+  ] as const) {
+    addClientOptions(task.command(verb).argument('<taskId>').argument('<approvalId>'))
+      .description(`${verb} a tool call the task is waiting on`)
+      .option('--reason <text>', 'why (the model is told)')
+      .action(async (taskId: string, approvalId: string, flags: ClientFlags & { reason?: string }) => {
+        const path = `/api/tasks/${encodeURIComponent(taskId)}/approvals/${encodeURIComponent(approvalId)}`;
+        const answer = await clientFromFlags(flags, resolveHome()).request(path, {
+          method: 'POST',
+          idempotencyKey: randomUUID(),
+          body: { approved, ...(flags.reason ? { reason: flags.reason } : {}) },
+        });
+        print(flags, answer, () => `${approved ? 'approved' : 'denied'} ${approvalId}`);
+      });
+  }
 
   addClientOptions(task.command('logs').argument('<taskId>'))
     .description("print a task's conversation; follows it live until it ends")
@@ -128,12 +179,36 @@ function describeTask({ task, events, messages }: TaskDetailResponse): string {
     `  created   ${task.createdAt}${task.startedAt ? `   started ${task.startedAt}` : ''}${task.endedAt ? `   ended ${task.endedAt}` : ''}`,
   ];
   if (task.options.model || task.options.mode) lines.push(`  options   ${JSON.stringify(task.options)}`);
-  if (task.usage) lines.push(`  usage     ${task.usage.inputTokens} in / ${task.usage.outputTokens} out tokens`);
+  if (task.usage)
+    lines.push(`  usage     ${task.usage.inputTokens} in / ${task.usage.outputTokens} out tokens`);
   if (task.error) lines.push(`  ${styleText('red', 'error')}     ${task.error}`);
   if (task.result?.text) lines.push(`  result    ${task.result.text.slice(0, 500)}`);
-  if (events.length) lines.push('  events', ...events.map((event) => `    #${event.seq} ${event.at} ${event.type}`));
+  if (events.length)
+    lines.push(
+      '  events',
+      ...events.map((event) => `    #${event.seq} ${event.at} ${event.type} ${eventDetail(event.data)}`),
+    );
   if (messages.length) {
-    lines.push('  messages', ...messages.map((m) => `    ${m.id} [${m.injectionMode}] ${m.deliveredAt ? 'delivered' : 'queued'}: ${m.message}`));
+    lines.push(
+      '  messages',
+      ...messages.map(
+        (m) => `    ${m.id} [${m.injectionMode}] ${m.deliveredAt ? 'delivered' : 'queued'}: ${m.message}`,
+      ),
+    );
   }
   return lines.join('\n');
+}
+
+/** The interesting part of a lifecycle event: a progress detail, usage, an error or stop reason. */
+function eventDetail(data: unknown): string {
+  const record = (data ?? {}) as Record<string, unknown>;
+  const event = (record.event ?? {}) as Record<string, unknown>;
+  if (event.kind === 'status') return styleText('dim', String(event.detail));
+  if (event.kind === 'usage')
+    return styleText('dim', `${(event.usage as { totalTokens?: number })?.totalTokens ?? 0} tokens`);
+  if (event.kind === 'message-applied')
+    return styleText('dim', `${String(event.messageId)} (${String(event.injectionMode)})`);
+  if (typeof record.error === 'string') return styleText('red', record.error);
+  if (typeof record.reason === 'string') return styleText('dim', record.reason);
+  return '';
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import type { Command } from 'commander';
 import { styleText } from 'node:util';
+import type { Command } from 'commander';
 import { loadConfig, resolveModelSettings } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import type { RunningGateway } from '../../gateway/index.ts';
@@ -15,7 +15,9 @@ import { addGatewayOptions, type GatewayFlags, runGateway } from './gateway.ts';
  */
 export function registerUpCommand(program: Command): void {
   addGatewayOptions(
-    program.command('up').description('run the gateway and a local daemon together (the quickest way to start)'),
+    program
+      .command('up')
+      .description('run the gateway and a local daemon together (the quickest way to start)'),
   ).action(async (flags: GatewayFlags) => {
     const home = resolveHome();
     loadConfig(home); // fail fast, before anything starts, on a broken config file
@@ -35,7 +37,10 @@ export function registerUpCommand(program: Command): void {
   });
 }
 
-async function ensureLocalViber(gateway: RunningGateway, home: ReturnType<typeof resolveHome>): Promise<string> {
+async function ensureLocalViber(
+  gateway: RunningGateway,
+  home: ReturnType<typeof resolveHome>,
+): Promise<string> {
   const stored = readCredentials(home);
   if (stored.viberId && stored.token) {
     const response = await gateway.app.request(`/api/vibers/${encodeURIComponent(stored.viberId)}`, {

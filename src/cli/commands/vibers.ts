@@ -1,8 +1,8 @@
-import type { Command } from 'commander';
 import { styleText } from 'node:util';
+import type { Command } from 'commander';
 import { resolveHome } from '../../core/home.ts';
 import type { RegisterViberResponse, ViberView } from '../../protocol/index.ts';
-import { addClientOptions, type ClientFlags, clientFromFlags, type GatewayClient } from '../gateway-client.ts';
+import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
 
 const PRESENCE_COLORS = { online: 'green', busy: 'cyan', offline: 'gray' } as const;
 
@@ -13,13 +13,18 @@ export function viberLine(viber: ViberView): string {
 }
 
 export function registerViberCommands(program: Command): void {
-  const vibers = program.command('vibers').description('register and inspect vibers (machines running the daemon)');
+  const vibers = program
+    .command('vibers')
+    .description('register and inspect vibers (machines running the daemon)');
 
   addClientOptions(vibers.command('add').argument('<name>', 'human-readable name'))
     .description('register a viber and print the command that connects it (its token is shown once)')
     .action(async (name: string, flags: ClientFlags) => {
       const client = clientFromFlags(flags, resolveHome());
-      const viber = await client.request<RegisterViberResponse>('/api/vibers', { method: 'POST', body: { name } });
+      const viber = await client.request<RegisterViberResponse>('/api/vibers', {
+        method: 'POST',
+        body: { name },
+      });
       if (flags.json) return void process.stdout.write(`${JSON.stringify(viber, null, 2)}\n`);
       const wsUrl = `${client.target.url.replace(/^http/, 'ws')}/ws`;
       process.stdout.write(
@@ -32,21 +37,34 @@ export function registerViberCommands(program: Command): void {
   addClientOptions(vibers.command('list'))
     .description('list vibers with their presence')
     .action(async (flags: ClientFlags) => {
-      const { vibers: list } = await clientFromFlags(flags, resolveHome()).request<{ vibers: ViberView[] }>('/api/vibers');
-      process.stdout.write(flags.json ? `${JSON.stringify(list, null, 2)}\n` : `${list.length ? list.map(viberLine).join('\n') : 'no vibers registered'}\n`);
+      const { vibers: list } = await clientFromFlags(flags, resolveHome()).request<{ vibers: ViberView[] }>(
+        '/api/vibers',
+      );
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify(list, null, 2)}\n`
+          : `${list.length ? list.map(viberLine).join('\n') : 'no vibers registered'}\n`,
+      );
     });
 
   addClientOptions(vibers.command('show').argument('<viberId>'))
     .description('show a viber: presence, platform, capabilities, config validations')
     .action(async (viberId: string, flags: ClientFlags) => {
-      const viber = await clientFromFlags(flags, resolveHome()).request<ViberView>(`/api/vibers/${encodeURIComponent(viberId)}`);
+      const viber = await clientFromFlags(flags, resolveHome()).request<ViberView>(
+        `/api/vibers/${encodeURIComponent(viberId)}`,
+      );
       process.stdout.write(`${JSON.stringify(viber, null, 2)}\n`);
     });
 
   addClientOptions(vibers.command('config-push').argument('<viberId>'))
     .description('ask a viber to pull and validate its configuration')
     .action(async (viberId: string, flags: ClientFlags) => {
-      await clientFromFlags(flags, resolveHome()).request(`/api/vibers/${encodeURIComponent(viberId)}/config-push`, { method: 'POST' });
-      process.stdout.write(`config push sent to ${viberId}; see its validations with: viber vibers show ${viberId}\n`);
+      await clientFromFlags(flags, resolveHome()).request(
+        `/api/vibers/${encodeURIComponent(viberId)}/config-push`,
+        { method: 'POST' },
+      );
+      process.stdout.write(
+        `config push sent to ${viberId}; see its validations with: viber vibers show ${viberId}\n`,
+      );
     });
 }

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { TaskViewSchema, ViberViewSchema } from './rest.ts';
+
+/**
+ * The board's push-event channel, `GET /api/events` (server-sent events), and its sign-in bodies.
+ *
+ * Events are push-only (architecture document, section 7): each SSE event carries `id: <n>`,
+ * counting from 1 on every connection, and one JSON object as its data. Nothing is replayed: a
+ * client that connects, or connects again after a drop, waits for `events.ready` and then
+ * refetches the state it shows (`GET /api/tasks`, `GET /api/vibers`). A client that falls too far
+ * behind is disconnected, so it reconnects and refetches; a connection never has gaps.
+ */
+
+/** What a running task is doing right now (the daemon's `task:progress` status). */
+export const TaskActivitySchema = z.enum(['thinking', 'tool', 'awaiting-approval', 'idle']);
+export type TaskActivity = z.infer<typeof TaskActivitySchema>;
+
+export const BoardEventSchema = z.discriminatedUnion('type', [
+  /** First event of every connection: subscribed; refetch now. Activities of running tasks. */
+  z.object({
+    type: z.literal('events.ready'),
+    activities: z.record(z.string(), TaskActivitySchema),
+    heartbeatMs: z.number().int().positive(),
+  }),
+  z.object({ type: z.literal('task.created'), task: TaskViewSchema }),
+  /** Status, usage, stop request or activity changed. `activity` is null once the task ended. */
+  z.object({
+    type: z.literal('task.updated'),
+    task: TaskViewSchema,
+    activity: TaskActivitySchema.nullable(),
+  }),
+  /** Registered, connected, disconnected, heartbeat, busy/idle, or a new config validation. */
+  z.object({ type: z.literal('viber.updated'), viber: ViberViewSchema }),
+  z.object({ type: z.literal('viber.revoked'), viberId: z.string() }),
+]);
+export type BoardEvent = z.infer<typeof BoardEventSchema>;
+export type BoardEventType = BoardEvent['type'];
+
+/** The cookie that carries a board session (HttpOnly, SameSite=Strict). */
+export const BOARD_SESSION_COOKIE = 'openviber_session';
+
+/** `POST /api/session`: a one-time login code, or the operator token typed by hand. */
+export const CreateSessionBodySchema = z.union([
+  z.strictObject({ code: z.string().trim().min(1).max(200) }),
+  z.strictObject({ token: z.string().trim().min(1).max(500) }),
+]);
+export type CreateSessionBody = z.infer<typeof CreateSessionBodySchema>;
+
+/** `GET /api/session` and the answer to `POST /api/session`. */
+export const SessionViewSchema = z.object({
+  /** How this request was authenticated. */
+  via: z.enum(['session', 'bearer']),
+  /** When the session cookie stops working (null for a bearer token). */
+  expiresAt: z.string().nullable(),
+});
+export type SessionView = z.infer<typeof SessionViewSchema>;
+
+/** `POST /api/login-codes`: a one-time code; open `<gateway url><path>` in a browser to sign in. */
+export const LoginCodeResponseSchema = z.object({
+  code: z.string(),
+  /** `/login#code=<code>`: the fragment keeps the code out of server logs and Referer headers. */
+  path: z.string(),
+  expiresAt: z.string(),
+});
+export type LoginCodeResponse = z.infer<typeof LoginCodeResponseSchema>;
