@@ -26,7 +26,7 @@ import { InjectionQueue } from './injection-queue.ts';
 import { runModel, type ToolEndEvent } from './model-run.ts';
 import { buildReport, type ReportStatement, saveReport } from './report.ts';
 import { REPORT_TOOL_NAME } from './report-tool.ts';
-import { TaskEvents } from './task-events.ts';
+import { TaskEvents, usageForWire } from './task-events.ts';
 
 /** Everything a session needs, resolved and validated by createAgentTask. */
 export interface SessionSetup {
@@ -302,8 +302,7 @@ export class AgentSession implements AgentTask {
   }
 
   private result(finishReason: string | undefined): TaskResult {
-    const { inputTokens, outputTokens, totalTokens } = this.setup.budget.taskUsage;
-    const usage = { inputTokens, outputTokens, totalTokens };
+    const usage = usageForWire(this.setup.budget.taskUsage);
     return { text: this.lastText, ...(finishReason ? { finishReason } : {}), usage };
   }
 

@@ -14,7 +14,7 @@ export type { AgentDependencies } from './create-agent-task.ts';
 export { createAgentTask } from './create-agent-task.ts';
 export { loadPersonaAndMemory, memoryFiles } from './memory.ts';
 export { createLanguageModel, modelRefOf } from './providers.ts';
-export type { ClaimStatus, ReportClaim, TaskReport } from './report.ts';
+export type { ReportClaim, TaskReport } from './report.ts';
 export type { StartAgentTask } from './start-agent-task.ts';
 export { startAgentTask } from './start-agent-task.ts';
 export type { UsageTotals } from './usage-store.ts';

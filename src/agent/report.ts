@@ -1,8 +1,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { ReportClaim, TaskReport } from '../protocol/index.ts';
 import type { EvidenceLog } from './evidence-log.ts';
-import type { Evidence } from './tools/tool-context.ts';
 
 /** What the model states through the `report` tool: claims, each citing tool call ids. */
 export const ReportStatementSchema = z.strictObject({
@@ -21,38 +21,7 @@ export const ReportStatementSchema = z.strictObject({
 });
 export type ReportStatement = z.infer<typeof ReportStatementSchema>;
 
-export type ClaimStatus = 'verified' | 'unverified';
-
-export interface ReportClaim {
-  id: string;
-  text: string;
-  status: ClaimStatus;
-  /** The tool call ids the claim cites, as stated. */
-  citations: string[];
-  /** The recorded proofs of the cited calls. */
-  evidence: Evidence[];
-  /** Why a claim is unverified, or which citations were not found. */
-  note?: string;
-}
-
-/**
- * The verification report of a task (architecture document, section 6). A claim is verified only
- * when it cites at least one tool call whose recorded evidence shows success; anything else is
- * unverified and says why. Stored as workspace/<taskId>/report.json and streamed as `data-report`.
- */
-export interface TaskReport {
-  version: 1;
-  taskId: string;
-  status: 'completed' | 'error' | 'stopped';
-  createdAt: string;
-  summary: string;
-  /** False when the agent never called the report tool; its final text then stands unverified. */
-  statedByAgent: boolean;
-  claims: ReportClaim[];
-  counts: { claims: number; verified: number; unverified: number; evidence: number };
-  /** Every proof recorded during the task, cited or not. */
-  evidence: Evidence[];
-}
+export type { ReportClaim, TaskReport } from '../protocol/index.ts';
 
 export function verifyClaims(statement: ReportStatement, log: EvidenceLog): ReportClaim[] {
   return statement.claims.map((claim, index) => {

@@ -1,6 +1,6 @@
 import type { UIMessageChunk } from 'ai';
 import type { Logger } from '../core/logger.ts';
-import type { TaskProgressEvent } from '../protocol/index.ts';
+import type { TaskProgressEvent, TokenUsage } from '../protocol/index.ts';
 import type { AgentTaskCallbacks } from './agent-task.ts';
 import type { UsageTotals } from './usage-store.ts';
 
@@ -36,8 +36,7 @@ export class TaskEvents {
   }
 
   usage(total: UsageTotals): void {
-    const { inputTokens, outputTokens, totalTokens } = total;
-    this.progress({ kind: 'usage', usage: { inputTokens, outputTokens, totalTokens } });
+    this.progress({ kind: 'usage', usage: usageForWire(total) });
   }
 
   close(): void {
@@ -52,4 +51,10 @@ export class TaskEvents {
       this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, `${name} threw`);
     }
   }
+}
+
+/** Usage as the protocol carries it: cost only when there is a price (a cost of 0 would mislead). */
+export function usageForWire(total: UsageTotals): TokenUsage {
+  const { inputTokens, outputTokens, totalTokens, costUsd } = total;
+  return { inputTokens, outputTokens, totalTokens, ...(costUsd > 0 ? { costUsd } : {}) };
 }

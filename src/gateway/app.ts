@@ -1,17 +1,26 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { LIMITS } from '../protocol/index.ts';
+import type { BoardDeps } from './board/board-deps.ts';
+import { publicSessionRoutes, sessionRoutes } from './board/session-routes.ts';
+import { boardRoutes } from './board/static-board.ts';
+import { eventsRoutes } from './events/events-routes.ts';
 import { errorHandler, notFoundHandler } from './http/http-errors.ts';
 import { idempotency } from './http/idempotency.ts';
 import { operatorAuth } from './http/operator-auth.ts';
 import { readBody } from './http/read-body.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { GatewayEnv, RouteDeps } from './routes/route-deps.ts';
+import { taskReportRoutes } from './routes/task-report.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { viberRoutes } from './routes/vibers.ts';
 
 /** The gateway's HTTP surface as a Hono app (tests call `app.request()` in-process). */
-export function createGatewayApp(deps: RouteDeps, corsOrigins: readonly string[]): Hono<GatewayEnv> {
+export function createGatewayApp(
+  deps: RouteDeps,
+  corsOrigins: readonly string[],
+  board?: BoardDeps,
+): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.onError(errorHandler(deps.core.log));
   app.notFound(notFoundHandler);
@@ -29,10 +38,20 @@ export function createGatewayApp(deps: RouteDeps, corsOrigins: readonly string[]
     );
   }
   app.route('/health', healthRoutes(deps));
+  // Sign-in needs no session; everything else under /api does.
+  if (board) app.route('/api/session', publicSessionRoutes(board.sessions));
   app.use('/api/*', operatorAuth(deps.core.auth));
+  if (board) {
+    // Before the body reader and idempotency: these never store a response (a login code is a secret).
+    app.route('/api', sessionRoutes(board.sessions, deps.core.auth));
+    app.route('/api', eventsRoutes(board.publisher, board.eventStreams, deps.core.log));
+  }
   app.use('/api/*', readBody(LIMITS.maxBodyBytes));
   app.use('/api/*', idempotency(deps.core.store, deps.core.log));
   app.route('/api/vibers', viberRoutes(deps));
   app.route('/api/tasks', taskRoutes(deps));
+  app.route('/api/tasks', taskReportRoutes(deps));
+  // Last: the board's pages and assets answer whatever GET the API did not.
+  if (board) app.route('/', boardRoutes({ dir: board.dir, auth: deps.core.auth }));
   return app;
 }

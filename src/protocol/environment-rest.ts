@@ -69,7 +69,8 @@ export const ContainerImageSchema = z
 function variableMap<V extends z.ZodType>(value: V, what: string) {
   return z.record(z.string(), value).superRefine((vars, context) => {
     const keys = Object.keys(vars);
-    if (keys.length > MAX_VARIABLES) context.addIssue({ code: 'custom', message: `at most ${MAX_VARIABLES} ${what}` });
+    if (keys.length > MAX_VARIABLES)
+      context.addIssue({ code: 'custom', message: `at most ${MAX_VARIABLES} ${what}` });
     for (const key of keys) {
       const parsed = EnvVarNameSchema.safeParse(key);
       if (!parsed.success) {
@@ -84,7 +85,10 @@ function variableMap<V extends z.ZodType>(value: V, what: string) {
 }
 const secretValue = z
   .string()
-  .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters: shorter values cannot be redacted from output`)
+  .min(
+    MIN_SECRET_LENGTH,
+    `must be at least ${MIN_SECRET_LENGTH} characters: shorter values cannot be redacted from output`,
+  )
   .max(100_000);
 const variablesSchema = variableMap(z.string().max(100_000), 'variables');
 

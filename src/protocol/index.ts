@@ -11,5 +11,6 @@ export * from './limits.ts';
 export * from './rest.ts';
 export * from './task.ts';
 export * from './terminal.ts';
+export * from './ui-data-parts.ts';
 export * from './version.ts';
 export * from './viber-info.ts';

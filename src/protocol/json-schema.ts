@@ -20,6 +20,7 @@ import {
   TaskViewSchema,
   ViberViewSchema,
 } from './rest.ts';
+import { ArtifactPartSchema, PlanSchema, TaskReportSchema } from './ui-data-parts.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
 export const PROTOCOL_SCHEMA_PATH = fileURLToPath(
@@ -41,6 +42,9 @@ export function buildProtocolJsonSchema(): Record<string, unknown> {
     ApprovalBody: ApprovalBodySchema,
     TaskView: TaskViewSchema,
     TaskDetailResponse: TaskDetailResponseSchema,
+    PlanPart: PlanSchema,
+    ArtifactPart: ArtifactPartSchema,
+    TaskReport: TaskReportSchema,
     BoardEvent: BoardEventSchema,
     CreateSessionBody: CreateSessionBodySchema,
     SessionView: SessionViewSchema,

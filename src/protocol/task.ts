@@ -45,6 +45,8 @@ export const TokenUsageSchema = z.object({
   inputTokens: z.number().int().min(0),
   outputTokens: z.number().int().min(0),
   totalTokens: z.number().int().min(0),
+  /** US dollars, from the price table in config.budget.prices; absent when the model has no price. */
+  costUsd: z.number().min(0).optional(),
 });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 

@@ -5,7 +5,10 @@ export const TerminalTargetSchema = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^(%\d+|[A-Za-z0-9_.@-]+(:[A-Za-z0-9_-]+(\.\d+)?)?)$/, 'must be a tmux target such as work:0.1 or %3');
+  .regex(
+    /^(%\d+|[A-Za-z0-9_.@-]+(:[A-Za-z0-9_-]+(\.\d+)?)?)$/,
+    'must be a tmux target such as work:0.1 or %3',
+  );
 
 /** tmux's own pane id (`%3`): stable for the pane's life, whatever target a viewer used. */
 export const TerminalPaneIdSchema = z.string().regex(/^%\d+$/, 'must be a tmux pane id such as %3');
@@ -15,7 +18,9 @@ export const TerminalSessionNameSchema = z
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'session names are 1-64 letters, digits, _ and -');
 
 /** tmux key names for send-keys (`Enter`, `C-c`, `Up`, `F5`, `M-x`), sent after the literal keys. */
-export const TerminalKeyNameSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'must be a tmux key name such as Enter or C-c');
+export const TerminalKeyNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,32}$/, 'must be a tmux key name such as Enter or C-c');
 
 const appId = z.string().min(1).max(200).optional();
 /** Correlates a request with its answer when several are in flight. */
@@ -61,8 +66,22 @@ export const terminalToViberSchemas = [
   z.strictObject({ type: z.literal('terminal:attach'), target: TerminalTargetSchema, appId }),
   z.strictObject({ type: z.literal('terminal:detach'), target: TerminalTargetSchema, appId }),
   /** With a requestId, the daemon answers terminal:done once tmux took the input (or an error). */
-  z.strictObject({ type: z.literal('terminal:input'), requestId, target: TerminalTargetSchema, keys, specialKeys, appId }),
-  z.strictObject({ type: z.literal('terminal:resize'), requestId, target: TerminalTargetSchema, cols, rows, appId }),
+  z.strictObject({
+    type: z.literal('terminal:input'),
+    requestId,
+    target: TerminalTargetSchema,
+    keys,
+    specialKeys,
+    appId,
+  }),
+  z.strictObject({
+    type: z.literal('terminal:resize'),
+    requestId,
+    target: TerminalTargetSchema,
+    cols,
+    rows,
+    appId,
+  }),
 ] as const;
 
 export const TerminalPaneSchema = z.object({
@@ -100,10 +119,22 @@ const errorFields = {
  * resyncs every viewer of the pane (the daemon dropped output it could not send).
  */
 export const terminalFromViberSchemas = [
-  z.strictObject({ type: z.literal('terminal:list-result'), requestId, sessions: z.array(TerminalSessionSchema) }),
+  z.strictObject({
+    type: z.literal('terminal:list-result'),
+    requestId,
+    sessions: z.array(TerminalSessionSchema),
+  }),
   z.strictObject({ type: z.literal('terminal:created'), requestId, session: z.string(), target: z.string() }),
   /** Sent on attach and on resync: the pane's current screen, with escape sequences. */
-  z.strictObject({ type: z.literal('terminal:screen'), target: z.string(), paneId, appId, cols, rows, data: z.string() }),
+  z.strictObject({
+    type: z.literal('terminal:screen'),
+    target: z.string(),
+    paneId,
+    appId,
+    cols,
+    rows,
+    data: z.string(),
+  }),
   z.strictObject({ type: z.literal('terminal:output'), target: z.string(), paneId, appId, data: z.string() }),
   z.strictObject({
     type: z.literal('terminal:detached'),
@@ -135,8 +166,22 @@ export const TerminalClientMessageSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('terminal:attach'), viberId, target: TerminalTargetSchema }),
   z.strictObject({ type: z.literal('terminal:detach'), viberId, target: TerminalTargetSchema }),
-  z.strictObject({ type: z.literal('terminal:input'), requestId, viberId, target: TerminalTargetSchema, keys, specialKeys }),
-  z.strictObject({ type: z.literal('terminal:resize'), requestId, viberId, target: TerminalTargetSchema, cols, rows }),
+  z.strictObject({
+    type: z.literal('terminal:input'),
+    requestId,
+    viberId,
+    target: TerminalTargetSchema,
+    keys,
+    specialKeys,
+  }),
+  z.strictObject({
+    type: z.literal('terminal:resize'),
+    requestId,
+    viberId,
+    target: TerminalTargetSchema,
+    cols,
+    rows,
+  }),
 ]);
 export type TerminalClientMessage = z.infer<typeof TerminalClientMessageSchema>;
 
@@ -147,12 +192,40 @@ export type TerminalAccess = z.infer<typeof TerminalAccessSchema>;
 /** Gateway -> browser or CLI, on the terminal WebSocket. `target` is the one the viewer used. */
 export const TerminalServerMessageSchema = z.discriminatedUnion('type', [
   /** First message: what this connection may do and the input limit in force. */
-  z.strictObject({ type: z.literal('terminal:ready'), access: TerminalAccessSchema, maxInputChars: z.number().int() }),
-  z.strictObject({ type: z.literal('terminal:list-result'), requestId, viberId, sessions: z.array(TerminalSessionSchema) }),
-  z.strictObject({ type: z.literal('terminal:created'), requestId, viberId, session: z.string(), target: z.string() }),
-  z.strictObject({ type: z.literal('terminal:screen'), viberId, target: z.string(), paneId, cols, rows, data: z.string() }),
+  z.strictObject({
+    type: z.literal('terminal:ready'),
+    access: TerminalAccessSchema,
+    maxInputChars: z.number().int(),
+  }),
+  z.strictObject({
+    type: z.literal('terminal:list-result'),
+    requestId,
+    viberId,
+    sessions: z.array(TerminalSessionSchema),
+  }),
+  z.strictObject({
+    type: z.literal('terminal:created'),
+    requestId,
+    viberId,
+    session: z.string(),
+    target: z.string(),
+  }),
+  z.strictObject({
+    type: z.literal('terminal:screen'),
+    viberId,
+    target: z.string(),
+    paneId,
+    cols,
+    rows,
+    data: z.string(),
+  }),
   z.strictObject({ type: z.literal('terminal:output'), viberId, target: z.string(), data: z.string() }),
-  z.strictObject({ type: z.literal('terminal:detached'), viberId, target: z.string(), reason: z.string().max(500) }),
+  z.strictObject({
+    type: z.literal('terminal:detached'),
+    viberId,
+    target: z.string(),
+    reason: z.string().max(500),
+  }),
   /** Acknowledges a terminal:input or terminal:resize that carried a requestId. */
   z.strictObject({ type: z.literal('terminal:done'), requestId: z.string().max(200), viberId }),
   z.strictObject({ type: z.literal('terminal:error'), ...errorFields, viberId: viberId.optional() }),

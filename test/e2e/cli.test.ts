@@ -58,16 +58,25 @@ describe('viber CLI against a running gateway', () => {
     expect(shown.stdout).toContain('completed');
     expect(shown.stdout).toContain('task:completed');
 
+    const report = await viber(['task', 'report', tasks[0]!.id, '--json'], env);
+    expect(report.code).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject({
+      taskId: tasks[0]!.id,
+      status: 'completed',
+      version: 1,
+    });
+
     const logs = await viber(['task', 'logs', tasks[0]!.id], env);
     expect(logs.stdout.trim()).toBe(FINAL_TEXT);
 
     const status = await viber(['status', '--json'], env);
-    const report = JSON.parse(status.stdout) as {
+    const state = JSON.parse(status.stdout) as {
       gateway: { tasks: number };
       vibers: { presence: string }[];
+      usageToday: { totalTokens: number };
     };
-    expect(report.gateway.tasks).toBe(1);
-    expect(report.vibers.map((v) => v.presence)).toContain('online');
+    expect(state.gateway.tasks).toBe(1);
+    expect(state.vibers.map((v) => v.presence)).toContain('online');
   });
 
   it('answers bad arguments and bad ids with one clear line and a non-zero exit', async () => {

@@ -15,8 +15,6 @@ import { webSearchTool } from './web-search.ts';
 import { writeFileTool } from './write-file.ts';
 
 export type { DefinedTool, ToolErrorResult, ToolKind } from './define-tool.ts';
-export type { Plan, PlanStep } from './plan.ts';
-export { PlanSchema, PlanStepSchema } from './plan.ts';
 export { MEMORY_FILES } from './remember.ts';
 export type { SearchProvider, SearchProviderFactory, SearchResult } from './search-provider.ts';
 export { SEARCH_ENV } from './search-provider.ts';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PlanSchema } from '../../protocol/index.ts';
 import { createToolSet } from './index.ts';
-import { type PlanResult, PlanSchema } from './plan.ts';
+import type { PlanResult } from './plan.ts';
 import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 describe('plan', () => {

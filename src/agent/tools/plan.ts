@@ -1,6 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import {
+  type Plan,
+  PlanSchema,
+  type PlanStep,
+  PlanStepSchema,
+  PlanStepStatusSchema,
+} from '../../protocol/index.ts';
 import { defineTool, type ToolRun } from './define-tool.ts';
 import { ToolError } from './tool-error.ts';
 
@@ -8,22 +15,6 @@ const DESCRIPTION = `Create or update the task's plan: a short list of steps, ea
 - Make a plan at the start of any task with more than two steps: pass steps (the whole list; it replaces the previous plan).
 - As you work, pass updates to change the status (or title) of steps by id; keep exactly one step in_progress.
 - Mark a step done only when you have verified it (a command's output, a file you read back).`;
-
-export const PlanStepStatusSchema = z.enum(['pending', 'in_progress', 'done', 'blocked']);
-export const PlanStepSchema = z.object({
-  id: z.string().trim().min(1).max(64).describe('Short stable id, e.g. "1" or "tests"'),
-  title: z.string().trim().min(1).max(300).describe('What the step does'),
-  status: PlanStepStatusSchema,
-});
-export type PlanStep = z.infer<typeof PlanStepSchema>;
-
-/** The plan as persisted at `planPath` and streamed as the `data-plan` part. */
-export const PlanSchema = z.object({
-  taskId: z.string(),
-  updatedAt: z.string(),
-  steps: z.array(PlanStepSchema),
-});
-export type Plan = z.infer<typeof PlanSchema>;
 
 const PlanUpdateSchema = z.object({
   id: z.string().trim().min(1).describe('Id of an existing step'),

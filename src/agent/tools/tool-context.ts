@@ -1,18 +1,8 @@
 import type { Logger } from '../../core/logger.ts';
 
-/** A proof that a claim in the final report can link to (architecture document, section 6). */
-export type Evidence =
-  | {
-      kind: 'tool-call';
-      toolCallId: string;
-      tool: string;
-      /** Short human-readable summary of the input, e.g. the command line. */
-      input: string;
-      outputExcerpt: string;
-      ok: boolean;
-    }
-  | { kind: 'file'; toolCallId: string; path: string; sha256: string; bytes: number }
-  | { kind: 'url'; toolCallId: string; url: string; status: number };
+import type { Evidence } from '../../protocol/index.ts';
+
+export type { Evidence };
 
 /** A custom UI message stream data part (`data-plan`, `data-artifact`, ...). */
 export interface DataPart {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
-import { configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
+import { DailyUsageStore, dailyUsagePath, utcDay } from '../../agent/index.ts';
+import { type ConfigFile, configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import type { HealthResponse, ViberView } from '../../protocol/index.ts';
 import { CliError } from '../cli-error.ts';
@@ -36,6 +37,10 @@ export function registerStatusCommand(program: Command): void {
         lines.push(
           `${styleText('bold', 'model')}     ${model.ok ? report.model : styleText('yellow', model.message)}`,
         );
+        const today = new DailyUsageStore(dailyUsagePath(home)).read(utcDay(new Date()));
+        report.usageToday = today;
+        report.budget = config.budget ?? {};
+        lines.push(`${styleText('bold', 'budget')}    ${describeBudget(today, config.budget)}`);
       } catch (error) {
         report.config = { error: (error as Error).message };
         lines.push(`${styleText('bold', 'config')}    ${styleText('red', (error as Error).message)}`);
@@ -79,4 +84,21 @@ function safely<T>(read: () => T): T | undefined {
     if (error instanceof CliError) return undefined;
     throw error;
   }
+}
+
+/** Today's usage on this machine against the configured limits, in one line. */
+function describeBudget(
+  today: { totalTokens: number; costUsd: number },
+  budget: ConfigFile['budget'],
+): string {
+  const used = `today ${today.totalTokens.toLocaleString('en')} tokens${today.costUsd > 0 ? ` ($${today.costUsd.toFixed(4)})` : ''}`;
+  const limit = (name: string, value?: { tokens?: number; costUsd?: number }) =>
+    [
+      value?.tokens ? `${value.tokens.toLocaleString('en')} tokens` : '',
+      value?.costUsd ? `$${value.costUsd}` : '',
+    ]
+      .filter(Boolean)
+      .map((text) => `${text} ${name}`);
+  const limits = [...limit('per day', budget?.perDay), ...limit('per task', budget?.perTask)];
+  return `${used}; ${limits.length ? `limits ${limits.join(', ')}` : 'no limits set (budget in config/config.json)'}`;
 }

@@ -8,6 +8,7 @@ import {
   ModelRefSchema,
   type TaskDetailResponse,
   type TaskMessageView,
+  type TaskReport,
   TaskStatusSchema,
   type TaskView,
 } from '../../protocol/index.ts';
@@ -163,6 +164,14 @@ export function registerTaskCommands(program: Command): void {
       });
   }
 
+  addClientOptions(task.command('report').argument('<taskId>'))
+    .description("show a task's final report: each claim with the evidence that proves it")
+    .action(async (taskId: string, flags: ClientFlags) => {
+      const path = `/api/tasks/${encodeURIComponent(taskId)}/report`;
+      const report = await clientFromFlags(flags, resolveHome()).request<TaskReport>(path);
+      print(flags, report, () => describeReport(report));
+    });
+
   addClientOptions(task.command('logs').argument('<taskId>'))
     .description("print a task's conversation; follows it live until it ends")
     .action(async (taskId: string, flags: ClientFlags) => {
@@ -179,8 +188,10 @@ function describeTask({ task, events, messages }: TaskDetailResponse): string {
     `  created   ${task.createdAt}${task.startedAt ? `   started ${task.startedAt}` : ''}${task.endedAt ? `   ended ${task.endedAt}` : ''}`,
   ];
   if (task.options.model || task.options.mode) lines.push(`  options   ${JSON.stringify(task.options)}`);
-  if (task.usage)
-    lines.push(`  usage     ${task.usage.inputTokens} in / ${task.usage.outputTokens} out tokens`);
+  if (task.usage) {
+    const cost = task.usage.costUsd ? `, $${task.usage.costUsd.toFixed(4)}` : '';
+    lines.push(`  usage     ${task.usage.inputTokens} in / ${task.usage.outputTokens} out tokens${cost}`);
+  }
   if (task.error) lines.push(`  ${styleText('red', 'error')}     ${task.error}`);
   if (task.result?.text) lines.push(`  result    ${task.result.text.slice(0, 500)}`);
   if (events.length)
@@ -211,4 +222,26 @@ function eventDetail(data: unknown): string {
   if (typeof record.error === 'string') return styleText('red', record.error);
   if (typeof record.reason === 'string') return styleText('dim', record.reason);
   return '';
+}
+
+function describeReport(report: TaskReport): string {
+  const { verified, unverified } = report.counts;
+  const lines = [
+    `${styleText('bold', 'report')} ${report.taskId}  ${styleText('green', `${verified} verified`)}, ${styleText(unverified ? 'yellow' : 'dim', `${unverified} unverified`)}`,
+    `  ${report.summary}`,
+  ];
+  for (const claim of report.claims) {
+    const mark = claim.status === 'verified' ? styleText('green', '✓') : styleText('yellow', '?');
+    lines.push(`  ${mark} ${claim.text}${claim.note ? styleText('dim', ` (${claim.note})`) : ''}`);
+    for (const evidence of claim.evidence) {
+      const proof =
+        evidence.kind === 'tool-call'
+          ? `${evidence.tool} ${evidence.input} → ${evidence.outputExcerpt.replace(/\s+/g, ' ').slice(0, 80)}`
+          : evidence.kind === 'file'
+            ? `file ${evidence.path} sha256:${evidence.sha256.slice(0, 12)}`
+            : `url ${evidence.url} (${evidence.status})`;
+      lines.push(styleText('dim', `      ${proof}`));
+    }
+  }
+  return lines.join('\n');
 }

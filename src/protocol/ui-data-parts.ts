@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * Payloads of OpenViber's own parts of the AI SDK UI message stream (`data-plan`,
+ * `data-artifact`, `data-report`). The agent produces them and the board and CLI render them;
+ * defined here so both sides agree without importing each other.
+ */
+
+export const PlanStepStatusSchema = z.enum(['pending', 'in_progress', 'done', 'blocked']);
+export const PlanStepSchema = z.object({
+  id: z.string().trim().min(1).max(64).describe('Short stable id, e.g. "1" or "tests"'),
+  title: z.string().trim().min(1).max(300).describe('What the step does'),
+  status: PlanStepStatusSchema,
+});
+export type PlanStep = z.infer<typeof PlanStepSchema>;
+
+/** `data-plan`: the task's step list, as persisted at workspace/<taskId>/plan.json. */
+export const PlanSchema = z.object({
+  taskId: z.string(),
+  updatedAt: z.string(),
+  steps: z.array(PlanStepSchema),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+
+/** `data-artifact`: a file the task saved under workspace/<taskId>/artifacts. */
+export const ArtifactPartSchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  mediaType: z.string(),
+  sha256: z.string(),
+  bytes: z.number().int(),
+});
+export type ArtifactPart = z.infer<typeof ArtifactPartSchema>;
+
+/** A proof a report claim can link to (architecture document, section 6). */
+export const EvidenceSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('tool-call'),
+    toolCallId: z.string(),
+    tool: z.string(),
+    /** Short human-readable summary of the input, e.g. the command line. */
+    input: z.string(),
+    outputExcerpt: z.string(),
+    ok: z.boolean(),
+  }),
+  z.object({
+    kind: z.literal('file'),
+    toolCallId: z.string(),
+    path: z.string(),
+    sha256: z.string(),
+    bytes: z.number().int(),
+  }),
+  z.object({ kind: z.literal('url'), toolCallId: z.string(), url: z.string(), status: z.number().int() }),
+]);
+export type Evidence = z.infer<typeof EvidenceSchema>;
+
+export const ReportClaimSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  status: z.enum(['verified', 'unverified']),
+  /** The tool call ids the claim cites, as stated. */
+  citations: z.array(z.string()),
+  /** The recorded proofs of the cited calls. */
+  evidence: z.array(EvidenceSchema),
+  /** Why a claim is unverified, or which citations were not found. */
+  note: z.string().optional(),
+});
+export type ReportClaim = z.infer<typeof ReportClaimSchema>;
+
+/**
+ * `data-report`: the verification report that ends a task. A claim is verified only when it cites
+ * a tool call whose recorded evidence shows success; anything else is unverified and says why.
+ */
+export const TaskReportSchema = z.object({
+  version: z.literal(1),
+  taskId: z.string(),
+  status: z.enum(['completed', 'error', 'stopped']),
+  createdAt: z.string(),
+  summary: z.string(),
+  /** False when the agent never stated its claims; its final text then stands unverified. */
+  statedByAgent: z.boolean(),
+  claims: z.array(ReportClaimSchema),
+  counts: z.object({
+    claims: z.number().int(),
+    verified: z.number().int(),
+    unverified: z.number().int(),
+    evidence: z.number().int(),
+  }),
+  /** Every proof recorded during the task, cited or not. */
+  evidence: z.array(EvidenceSchema),
+});
+export type TaskReport = z.infer<typeof TaskReportSchema>;
