@@ -1,10 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GatewayMessage, TaskReport } from '../protocol/index.ts';
+import type { Evidence, GatewayMessage, TaskReport } from '../protocol/index.ts';
 import { TestDaemon } from './testing/test-daemon.ts';
 import { TestGateway } from './testing/test-gateway.ts';
 import { waitUntil } from './testing/wait-until.ts';
 
 type Submit = Extract<GatewayMessage, { type: 'task:submit' }>;
+
+const testsPass: Evidence = {
+  kind: 'tool-call',
+  toolCallId: 'call_1',
+  tool: 'shell',
+  input: '$ npm test',
+  outputExcerpt: 'ok',
+  ok: true,
+};
 
 const report = (taskId: string, summary: string): TaskReport => ({
   version: 1,
@@ -19,29 +28,11 @@ const report = (taskId: string, summary: string): TaskReport => ({
       text: 'the tests pass',
       status: 'verified',
       citations: ['call_1'],
-      evidence: [
-        {
-          kind: 'tool-call',
-          toolCallId: 'call_1',
-          tool: 'shell',
-          input: '$ npm test',
-          outputExcerpt: 'ok',
-          ok: true,
-        },
-      ],
+      evidence: [testsPass],
     },
   ],
   counts: { claims: 1, verified: 1, unverified: 0, evidence: 1 },
-  evidence: [
-    {
-      kind: 'tool-call',
-      toolCallId: 'call_1',
-      tool: 'shell',
-      input: '$ npm test',
-      outputExcerpt: 'ok',
-      ok: true,
-    },
-  ],
+  evidence: [testsPass],
 });
 
 describe('GET /api/tasks/:id/report', () => {
