@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TerminalStack } from '../../../bench/terminal-stack.ts';
+import { TEST_OPERATOR_TOKEN } from '../../gateway/testing/test-gateway.ts';
+import { waitUntil } from '../../gateway/testing/wait-until.ts';
+
+const VIBER = join(import.meta.dirname, '..', '..', '..', 'bin', 'viber.js');
+
+/** `viber term ...` as a user runs it: a separate process, stdin not a TTY. */
+function viber(
+  stack: TerminalStack,
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [VIBER, 'term', ...args, '--gateway', stack.gateway.gateway.url, '--token', TEST_OPERATOR_TOKEN],
+      {
+        env: {
+          PATH: process.env.PATH,
+          OPENVIBER_HOME: stack.gateway.home.root,
+          OPENVIBER_LOG_LEVEL: 'silent',
+        },
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+    else child.stdin?.end();
+  });
+}
+
+describe('viber term', () => {
+  let stack: TerminalStack;
+  beforeAll(async () => {
+    stack = await TerminalStack.start();
+  });
+  afterAll(async () => {
+    await stack.cleanup();
+  });
+
+  it('creates, lists, sends, resizes and attaches without a TTY', async () => {
+    const created = await viber(stack, ['create', stack.viberId, 'cli']);
+    expect(created).toMatchObject({ code: 0 });
+    expect(created.stdout).toContain('created cli');
+    await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', '=cli:').length > 0, { what: 'a prompt' });
+
+    const listed = await viber(stack, ['list', stack.viberId, '--json']);
+    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ name: 'cli' });
+
+    expect(
+      (await viber(stack, ['send', stack.viberId, 'cli', 'echo', 'sent-$((2+3))', '--enter'])).code,
+    ).toBe(0);
+    await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', '=cli:').includes('sent-5'), {
+      what: 'the sent command',
+    });
+
+    expect((await viber(stack, ['resize', stack.viberId, 'cli', '90', '30'])).code).toBe(0);
+    expect(stack.tmux('display', '-p', '-t', '=cli:', '#{pane_width}')).toBe('90');
+
+    // Piped stdin is typed into the pane; the screen and live output go to stdout.
+    const attached = await viber(
+      stack,
+      ['attach', stack.viberId, 'cli', '--until', 'piped-9', '--timeout', '60'],
+      'echo piped-$((3*3))\r',
+    );
+    expect(attached.code).toBe(0);
+    expect(attached.stdout).toContain('sent-5');
+    expect(attached.stdout).toContain('piped-9');
+    expect(attached.stderr).toContain('[detached: saw "piped-9"]');
+
+    const timedOut = await viber(stack, ['attach', stack.viberId, 'cli', '--timeout', '1']);
+    expect(timedOut.code).toBe(0);
+    expect(timedOut.stderr).toContain('--timeout 1 s reached');
+  });
+
+  it('fails with one clear line on bad input', async () => {
+    const unknown = await viber(stack, ['attach', stack.viberId, 'nowhere', '--timeout', '5']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/viber: .*nowhere.*\(not_found\)/);
+    const badTarget = await viber(stack, ['send', stack.viberId, 'bad target!', 'x']);
+    expect(badTarget.code).toBe(2);
+    const offline = await viber(stack, ['list', 'viber_missing']);
+    expect(offline.stderr).toMatch(/viber_offline/);
+  });
+});

@@ -1,0 +1,211 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TerminalStack } from '../../../bench/terminal-stack.ts';
+import { LIMITS, type TerminalServerMessage } from '../../protocol/index.ts';
+import { waitUntil } from '../testing/wait-until.ts';
+import { TerminalClient } from './terminal-client.ts';
+
+type Output = Extract<TerminalServerMessage, { type: 'terminal:output' }>;
+const outputText = (client: TerminalClient, target: string) =>
+  client.received
+    .filter((message): message is Output => message.type === 'terminal:output' && message.target === target)
+    .map((message) => message.data)
+    .join('');
+
+describe('terminals through the gateway, with real tmux', () => {
+  let stack: TerminalStack;
+
+  beforeEach(async () => {
+    stack = await TerminalStack.start();
+  });
+  afterEach(async () => {
+    await stack.cleanup();
+  });
+
+  /** Creates a session through the gateway and waits for its shell's prompt (typing before it is lost). */
+  async function createSession(client: TerminalClient, session: string): Promise<string> {
+    const created = await client.request<Extract<TerminalServerMessage, { type: 'terminal:created' }>>({
+      type: 'terminal:create',
+      viberId: stack.viberId,
+      session,
+      cols: 80,
+      rows: 24,
+    });
+    await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', created.target).length > 0, {
+      what: 'a prompt',
+    });
+    return created.target;
+  }
+
+  it('creates a session, types a command from a WebSocket client and receives its output', async () => {
+    const client = await stack.client();
+    expect(client.access).toBe('write');
+    const paneId = await createSession(client, 'work');
+    const listed = await client.request<Extract<TerminalServerMessage, { type: 'terminal:list-result' }>>({
+      type: 'terminal:list',
+      viberId: stack.viberId,
+    });
+    expect(listed.sessions.map((session) => session.name)).toContain('work');
+
+    client.send({ type: 'terminal:attach', viberId: stack.viberId, target: 'work' });
+    const screen = await client.waitFor(
+      (message) => message.type === 'terminal:screen' && message.target === 'work',
+    );
+    expect(screen).toMatchObject({ paneId, cols: 80, rows: 24 });
+    client.send({
+      type: 'terminal:input',
+      viberId: stack.viberId,
+      target: 'work',
+      keys: 'echo $((6*7))-typed\r',
+    });
+    await waitUntil(() => outputText(client, 'work').includes('42-typed'), { what: 'the command output' });
+  });
+
+  it('resizes the pane, as `tmux display -p #{pane_width}` shows', async () => {
+    const client = await stack.client();
+    await createSession(client, 'sized');
+    await client.request({
+      type: 'terminal:resize',
+      viberId: stack.viberId,
+      target: 'sized',
+      cols: 132,
+      rows: 43,
+    });
+    expect(stack.tmux('display', '-p', '-t', '=sized:', '#{pane_width}x#{pane_height}')).toBe('132x43');
+  });
+
+  it('serves two viewers at once, and one that stops reading does not block the other', async () => {
+    const writer = await stack.client();
+    await createSession(writer, 'shared');
+    const slow = await stack.client('read');
+    for (const viewer of [writer, slow]) {
+      viewer.send({ type: 'terminal:attach', viberId: stack.viberId, target: 'shared' });
+      await viewer.waitFor((message) => message.type === 'terminal:screen');
+    }
+    writer.send({
+      type: 'terminal:input',
+      viberId: stack.viberId,
+      target: 'shared',
+      keys: 'echo both-see-this\r',
+    });
+    for (const viewer of [writer, slow])
+      await waitUntil(() => outputText(viewer, 'shared').includes('both-see-this\r\n'), {
+        what: 'output at both',
+      });
+
+    // The slow viewer stops reading: its socket's buffers fill, the gateway drops its backlog.
+    slow.socket.pause();
+    const flood = 'seq 1 1500000; echo flood-$((1+1))-done\r';
+    writer.send({ type: 'terminal:input', viberId: stack.viberId, target: 'shared', keys: flood });
+    await waitUntil(() => outputText(writer, 'shared').includes('flood-2-done'), {
+      timeoutMs: 60_000,
+      what: 'the live viewer to see the end',
+    });
+
+    // Once it reads again it is repainted from the current screen, which shows the end.
+    slow.socket.resume();
+    await waitUntil(
+      () =>
+        slow.received.some(
+          (message) => message.type === 'terminal:screen' && message.data.includes('flood-2-done'),
+        ),
+      { timeoutMs: 60_000, what: 'the slow viewer to be repainted' },
+    );
+    // What it missed was dropped, not queued: it never received the whole flood.
+    expect(outputText(slow, 'shared')).not.toContain('\r\n1500000\r\n');
+  });
+
+  it('refuses typing on a read-only connection', async () => {
+    const writer = await stack.client();
+    await createSession(writer, 'ro');
+    const reader = await stack.client('read');
+    await expect(
+      reader.request({ type: 'terminal:input', viberId: stack.viberId, target: 'ro', keys: 'rm -rf /\r' }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(
+      reader.request({ type: 'terminal:create', viberId: stack.viberId, session: 'nope' }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('answers bad input precisely and keeps the daemon running', async () => {
+    const client = await stack.client();
+    await createSession(client, 'sturdy');
+    client.send({ type: 'terminal:attach', viberId: stack.viberId, target: 'missing' });
+    const unknown = await client.waitFor(
+      (message) => message.type === 'terminal:error' && message.target === 'missing',
+    );
+    expect(unknown).toMatchObject({ code: 'not_found' });
+
+    const tooMuch = client.request({
+      type: 'terminal:input',
+      viberId: stack.viberId,
+      target: 'sturdy',
+      keys: 'x'.repeat(LIMITS.maxTerminalInputChars + 1),
+    });
+    await expect(tooMuch).rejects.toMatchObject({ code: 'input_too_large' });
+    await expect(client.request({ type: 'terminal:list', viberId: 'viber_nobody' })).rejects.toMatchObject({
+      code: 'viber_offline',
+    });
+    client.socket.send('{"type":"terminal:attach","viberId":"x","target":"bad target!"}');
+    await client.waitFor(
+      (message) => message.type === 'terminal:error' && message.code === 'validation_failed',
+    );
+    client.socket.send('not json');
+    await client.waitFor((message) => message.type === 'terminal:error' && message.message.includes('JSON'));
+
+    // A pane that closes while attached detaches its viewer with a reason.
+    client.send({ type: 'terminal:attach', viberId: stack.viberId, target: 'sturdy' });
+    await client.waitFor((message) => message.type === 'terminal:screen' && message.target === 'sturdy');
+    await client.request({
+      type: 'terminal:input',
+      viberId: stack.viberId,
+      target: 'sturdy',
+      keys: 'exit\r',
+    });
+    const detached = await client.waitFor(
+      (message) => message.type === 'terminal:detached' && message.target === 'sturdy',
+    );
+    expect(detached).toMatchObject({ reason: expect.stringMatching(/closed/) });
+
+    // tmux killed (here it has already exited with its last session): requests say so, the daemon still answers.
+    await createSession(client, 'victim');
+    stack.tmux('kill-server');
+    client.send({ type: 'terminal:attach', viberId: stack.viberId, target: 'sturdy' });
+    const gone = await client.waitFor(
+      (message) =>
+        message.type === 'terminal:error' &&
+        message.target === 'sturdy' &&
+        message.code !== 'input_too_large',
+    );
+    expect(gone).toMatchObject({ code: 'not_found' });
+    const after = await client.request<Extract<TerminalServerMessage, { type: 'terminal:list-result' }>>({
+      type: 'terminal:list',
+      viberId: stack.viberId,
+    });
+    expect(after.sessions).toEqual([]);
+    await createSession(client, 'reborn');
+  });
+
+  it('refuses a connection without the operator token', async () => {
+    await expect(
+      TerminalClient.connect({ gatewayUrl: stack.gateway.gateway.url, token: 'wrong-token-0123456789' }),
+    ).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+});
+
+describe('terminals on a viber without tmux', () => {
+  it('gives a clear tmux_missing error and keeps the daemon running', async () => {
+    const stack = await TerminalStack.start({ tmuxPath: '/nonexistent' });
+    try {
+      const client = await stack.client();
+      await expect(client.request({ type: 'terminal:list', viberId: stack.viberId })).rejects.toMatchObject({
+        code: 'tmux_missing',
+      });
+      await expect(
+        client.request({ type: 'terminal:create', viberId: stack.viberId, session: 'x' }),
+      ).rejects.toMatchObject({ code: 'tmux_missing' });
+      expect(stack.daemon.controller.isOpen).toBe(true);
+    } finally {
+      await stack.cleanup();
+    }
+  });
+});
