@@ -1,0 +1,105 @@
+import { cp, rm } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { OpenViberHome } from '../../core/home.ts';
+import { createRedactor, type Redactor } from '../../core/redaction.ts';
+import type { ViberConfigPull } from '../../protocol/index.ts';
+import { environmentVariables } from './environment-variables.ts';
+import { isDirectory } from './materialize.ts';
+import type { PreparedStates } from './prepared-state.ts';
+import { commandWrapper, type SandboxCapabilities } from './sandbox.ts';
+
+/** How a task in an environment runs on this viber. */
+export interface TaskEnvironment {
+  environmentId: string;
+  cwd: string;
+  /** Variables and secrets for the processes the agent starts (never for the model). */
+  env: Record<string, string>;
+  redactor: Redactor;
+  networkAccess: boolean;
+  commandWrapper: string[] | undefined;
+  /** Called when the task ends: removes the task's copy when the volume is not persistent. */
+  release(): Promise<void>;
+}
+
+export interface TaskEnvironmentInput {
+  home: OpenViberHome;
+  config: ViberConfigPull;
+  states: PreparedStates;
+  capabilities: SandboxCapabilities;
+  isPreparing(bindingId: string): boolean;
+  environmentId: string;
+  taskId: string;
+  /** The task's cwd option: relative to the environment's working directory. */
+  cwd: string | undefined;
+}
+
+/** A task that cannot run in the environment fails with this message (the task's error). */
+export class TaskEnvironmentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskEnvironmentError';
+  }
+}
+
+/**
+ * Resolves the environment's ready binding on this viber. A persistent volume keeps one working
+ * directory for every task; otherwise each task gets a fresh copy of the prepared directory,
+ * removed when it ends, so no task sees what an earlier one changed.
+ */
+export async function resolveTaskEnvironment(input: TaskEnvironmentInput): Promise<TaskEnvironment> {
+  const binding = input.config.bindings.find((candidate) => candidate.environmentId === input.environmentId);
+  if (!binding)
+    throw new TaskEnvironmentError(`environment ${input.environmentId} is not mapped to this viber`);
+  const spec = binding.environment;
+  if (input.isPreparing(binding.id) || binding.status !== 'ready') {
+    throw new TaskEnvironmentError(`environment ${spec.name} is not ready on this viber (${binding.status})`);
+  }
+  const state = input.states.read(binding.id);
+  if (!state || state.generation !== binding.generation || !isDirectory(state.workingDir)) {
+    throw new TaskEnvironmentError(
+      `environment ${spec.name} is not prepared on this viber for its current version; prepare it again`,
+    );
+  }
+  const { capabilities } = input;
+  const inContainer = Boolean(spec.containerImage) && capabilities.containerRuntime.available;
+  if (!spec.networkAccess && !inContainer && !capabilities.networkIsolation.available) {
+    throw new TaskEnvironmentError(
+      `environment ${spec.name} has network access off, but this viber cannot enforce it (${capabilities.networkIsolation.reason})`,
+    );
+  }
+  let root = state.root;
+  let cwd = state.workingDir;
+  let release = async () => {};
+  if (!spec.persistVolume) {
+    const copy = join(input.home.workspace, input.taskId, 'environment');
+    await cp(state.root, copy, { recursive: true, verbatimSymlinks: true, force: true });
+    root = copy;
+    cwd = join(copy, relative(state.root, state.workingDir));
+    release = () => rm(copy, { recursive: true, force: true });
+  }
+  if (input.cwd) {
+    const target = resolve(cwd, input.cwd);
+    if (relative(root, target).startsWith('..') || !isDirectory(target)) {
+      await release();
+      throw new TaskEnvironmentError(`cwd ${input.cwd} is not a directory inside environment ${spec.name}`);
+    }
+    cwd = target;
+  }
+  const env = environmentVariables(spec);
+  return {
+    environmentId: spec.id,
+    cwd,
+    env,
+    redactor: createRedactor(spec.secrets),
+    networkAccess: spec.networkAccess,
+    commandWrapper: commandWrapper({
+      capabilities,
+      containerImage: spec.containerImage,
+      networkAccess: spec.networkAccess,
+      mountRoot: root,
+      cwd,
+      variableNames: Object.keys(env),
+    }),
+    release,
+  };
+}
