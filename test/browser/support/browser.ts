@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ensureBoardBuilt } from '../../../web/scripts/ensure-build.ts';
+import { REPO_ROOT } from '../../support/processes.ts';
+
+/** Debian's Chromium, driven by playwright-core (no browser download). */
+export const CHROMIUM = process.env.OPENVIBER_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'screenshots');
+
+export const VIEWPORTS = {
+  desktop: { width: 1440, height: 900 },
+  mobile: { width: 390, height: 844 },
+} as const;
+export type ViewportName = keyof typeof VIEWPORTS;
+
+/** Generous: a loaded 2-core machine runs two gateways, two daemons and two browsers at once. */
+export const UI_TIMEOUT_MS = 45_000;
+
+/** Launches headless Chromium with a fresh profile (playwright makes a temp user-data-dir per launch). */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set OPENVIBER_CHROMIUM)`);
+  }
+  await ensureBoardBuilt();
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+export interface ContextOptions {
+  viewport?: ViewportName;
+  colorScheme?: 'light' | 'dark';
+}
+
+export async function newContext(browser: Browser, options: ContextOptions = {}): Promise<BrowserContext> {
+  const viewport = VIEWPORTS[options.viewport ?? 'desktop'];
+  const context = await browser.newContext({
+    viewport,
+    colorScheme: options.colorScheme ?? 'light',
+    deviceScaleFactor: 1,
+    isMobile: options.viewport === 'mobile',
+    hasTouch: options.viewport === 'mobile',
+    reducedMotion: 'reduce',
+  });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  return context;
+}
+
+/** Saves a full-viewport screenshot under test-output/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
+  return path;
+}
+
+/** Browser console errors and failed page loads, so a test can show what the page said. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}

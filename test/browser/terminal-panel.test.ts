@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stopTmuxServer } from '../../bench/terminal-stack.ts';
+import { TerminalClient } from '../../src/gateway/terminal/terminal-client.ts';
+import { useE2eCleanup } from '../support/e2e-cleanup.ts';
+import { waitFor } from '../support/wait.ts';
+import { signIn, startBoardStack } from './support/board-stack.ts';
+import { collectPageErrors, launchBrowser, newContext } from './support/browser.ts';
+
+// Issue 5, "How it must be shown": a browser types into the xterm panel and sees the output.
+
+useE2eCleanup();
+
+describe('terminal panel', () => {
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+  let socketPath: string | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    if (socketPath) await stopTmuxServer(socketPath);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('picks a pane, types into xterm and sees the output', async () => {
+    const stack = await startBoardStack({ script: [] });
+    socketPath = join(stack.daemon.home, 'daemon', 'tmux.sock');
+    const tmux = (...args: string[]) =>
+      execFileSync('tmux', ['-S', socketPath!, ...args], { encoding: 'utf8' });
+    const client = await TerminalClient.connect({
+      gatewayUrl: stack.gateway.url,
+      token: stack.gateway.operatorToken,
+    });
+    await client.request({
+      type: 'terminal:create',
+      viberId: stack.daemon.viberId,
+      session: 'web',
+      cols: 100,
+      rows: 30,
+    });
+    await client.close();
+    await waitFor(() => tmux('capture-pane', '-p', '-t', '=web:').trim().length > 0, {
+      description: 'a prompt',
+    });
+
+    context = await newContext(browser);
+    const page = await signIn(context, stack.gateway, '/terminals');
+    const errors = collectPageErrors(page);
+    await page.getByTestId('terminal-viber').selectOption(stack.daemon.viberId);
+    await page.locator('[data-pane-target="web:0.0"]').click();
+    const panel = page.locator('[data-testid="terminal-panel"][data-status="live"]');
+    await panel.waitFor();
+    await panel.locator('.xterm').click();
+    await page.keyboard.type('echo panel-$((20+22))');
+    await page.keyboard.press('Enter');
+    await panel.locator('.xterm-rows', { hasText: 'panel-42' }).waitFor();
+    // The pane itself, read by tmux, shows the command and its output too.
+    await waitFor(() => tmux('capture-pane', '-p', '-t', '=web:').includes('\npanel-42'), {
+      description: 'output in tmux',
+    });
+    expect(errors).toEqual([]);
+  });
+});
