@@ -7,6 +7,7 @@ import { spawnGateway } from '../test/support/viber-stack.ts';
 import { type ChunkPipe, directPipe, gatewayPipe } from './chunk-pipes.ts';
 import { measureMemoryPerViber } from './memory-per-viber.ts';
 import { measureLatency, measureThroughput } from './relay-measure.ts';
+import { measureTerminals } from './terminal-measure.ts';
 
 /**
  * `npm run bench`: prints JSON with the relay latency (p50, p99) and throughput from a daemon's
@@ -78,6 +79,11 @@ async function main(): Promise<void> {
     const direct = await measureDirect();
     const viaGateway = await measureGateway();
     const memory = await measureMemoryPerViber(VIBERS);
+    const terminals = await measureTerminals({
+      catBytes: Number(process.env.OPENVIBER_BENCH_CAT_BYTES ?? 32 * 1024 * 1024),
+      keystrokes: Number(process.env.OPENVIBER_BENCH_KEYSTROKES ?? 300),
+      timeoutMs: 120_000,
+    });
     const report = {
       relayLatencyMs: {
         description: 'daemon task:stream-chunk frame -> SSE client, one chunk in flight at a time',
@@ -97,6 +103,8 @@ async function main(): Promise<void> {
         rssKiBPerViber: Math.round((memory.rssBytesPerViber / 1024) * 10) / 10,
         heapKiBPerViber: Math.round((memory.heapBytesPerViber / 1024) * 10) / 10,
       },
+      terminalThroughput: terminals.throughput,
+      terminalKeystrokeEchoMs: terminals.keystrokeEchoMs,
       environment: {
         node: process.version,
         platform: process.platform,

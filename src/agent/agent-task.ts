@@ -2,6 +2,7 @@ import type { UIMessageChunk } from 'ai';
 import type { ConfigFile } from '../core/config.ts';
 import type { OpenViberHome } from '../core/home.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Redactor } from '../core/redaction.ts';
 import type {
   ChatMessage,
   InjectionMode,
@@ -59,4 +60,18 @@ export interface AgentEnvironment {
   config: ConfigFile;
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /** Set for a task in an environment (environments document, section 7). */
+  execution?: TaskExecution;
+}
+
+/** How a task in an environment runs its tools. Secret values reach processes, never the model. */
+export interface TaskExecution {
+  /** Variables and secrets added to the environment of every process a tool starts. */
+  env: Record<string, string>;
+  /** Blanks secret values from every tool output and data part before the model or anyone sees it. */
+  redactor: Redactor;
+  /** Prefix every shell command runs under: a new network namespace, or a container. */
+  commandWrapper?: string[];
+  /** False: commands run without network and the web tools are left out. */
+  networkAccess: boolean;
 }

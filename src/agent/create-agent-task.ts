@@ -17,6 +17,7 @@ import { modelRefOf } from './providers.ts';
 import { createReportTool, REPORT_TOOL_NAME } from './report-tool.ts';
 import { buildSystemPrompt } from './system-prompt.ts';
 import { prepareTaskPaths, toolEnvironment } from './task-workspace.ts';
+import { TASK_TMUX_SOCKET_VARIABLE } from './tools/run-in-tmux.ts';
 import type { ToolContext } from './tools/tool-context.ts';
 import { DailyUsageStore, dailyUsagePath } from './usage-store.ts';
 
@@ -69,6 +70,8 @@ export function createAgentTask(
   const budgetProblem = budget.configurationError();
   if (budgetProblem) return failedTask(request.taskId, budgetProblem);
 
+  const execution = environment.execution;
+  const redact = <T>(value: T): T => (execution ? execution.redactor.redactDeep(value) : value);
   const stopController = new AbortController();
   const evidence = new EvidenceLog();
   let session: AgentSession | undefined;
@@ -79,14 +82,16 @@ export function createAgentTask(
     artifactsDir: paths.artifactsDir,
     memoryDir: environment.home.memory,
     planPath: paths.planPath,
-    env: toolEnvironment(environment.env, [settings.apiKey]),
+    // An environment's variables and secrets reach the processes tools start, never the prompt.
+    env: environmentForTools(toolEnvironment(environment.env, [settings.apiKey]), execution),
+    ...(execution?.commandWrapper ? { commandWrapper: execution.commandWrapper } : {}),
     signal: stopController.signal,
-    writeData: (part) => session?.writeData(part as UIMessageChunk),
-    recordEvidence: (item) => evidence.add(item),
+    writeData: (part) => session?.writeData(redact(part) as UIMessageChunk),
+    recordEvidence: (item) => evidence.add(redact(item)),
     logger,
   };
   const tools: ToolSet = {
-    ...withEvidenceIds(dependencies.createTools(context)),
+    ...withEvidenceIds(forEnvironment(dependencies.createTools(context), execution)),
     [REPORT_TOOL_NAME]: createReportTool(evidence, (statement) => session?.acceptStatement(statement)),
   };
   const catalog = catalogFor(tools, dependencies.catalog);
@@ -189,4 +194,53 @@ function withEvidenceIds(tools: ToolSet): ToolSet {
       return [name, wrapped];
     }),
   );
+}
+
+/** Tools that reach the network from the agent's own process: left out when network access is off. */
+const NETWORK_TOOLS = ['web_fetch', 'web_search'];
+
+/**
+ * In an environment, every tool output is redacted of the environment's secret values before
+ * the model (or the stream) sees it, and without network access the web tools are left out.
+ */
+function forEnvironment(tools: ToolSet, execution: AgentEnvironment['execution']): ToolSet {
+  if (!execution) return tools;
+  const { redactor } = execution;
+  return Object.fromEntries(
+    Object.entries(tools)
+      .filter(([name]) => execution.networkAccess || !NETWORK_TOOLS.includes(name))
+      .map(([name, original]) => {
+        const execute = original.execute;
+        if (!execute || !redactor.active) return [name, original];
+        const wrapped: Tool = {
+          ...original,
+          execute: async (input: unknown, options) => {
+            try {
+              const output: unknown = await execute(input, options);
+              if (output !== null && typeof output === 'object' && Symbol.asyncIterator in output)
+                return output;
+              return redactor.redactDeep(output);
+            } catch (error) {
+              throw new Error(redactor.redact(error instanceof Error ? error.message : String(error)));
+            }
+          },
+        } as Tool;
+        return [name, wrapped];
+      }),
+  );
+}
+
+/**
+ * The environment of the processes tools start: the viber's (without its keys), plus the task
+ * environment's variables and secrets. With secrets, commands do not run in the task's tmux pane:
+ * its live output reaches operators unredacted, and its runner script would put the values on disk.
+ */
+function environmentForTools(
+  base: NodeJS.ProcessEnv,
+  execution: AgentEnvironment['execution'],
+): NodeJS.ProcessEnv {
+  if (!execution) return base;
+  const env: NodeJS.ProcessEnv = { ...base, ...execution.env };
+  if (execution.redactor.active) delete env[TASK_TMUX_SOCKET_VARIABLE];
+  return env;
 }

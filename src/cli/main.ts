@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { OpenViberError } from '../core/errors.ts';
 import { CliError } from './cli-error.ts';
+import { registerEnvCommands } from './commands/env.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerTaskCommands } from './commands/task.ts';
+import { registerTermCommands } from './commands/term.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { registerViberCommands } from './commands/vibers.ts';
 
@@ -26,7 +28,9 @@ registerStartCommand(program);
 registerRunCommand(program);
 registerStatusCommand(program);
 registerTaskCommands(program);
+registerTermCommands(program);
 registerViberCommands(program);
+registerEnvCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,10 @@ export interface CommandRouterOptions {
   handled: RecentIds;
   send(message: DaemonMessage): void;
   checkConfig(): Promise<ConfigCheckResult>;
+  /** Prepares environment bindings; absent: environment commands are refused. */
+  environments?: { request(bindingId: string, generation: number): void };
+  /** The tmux bridge (src/daemon/terminal); without one, terminal:* is answered `not_supported`. */
+  terminals?: (message: TerminalRequest) => void;
   logger: Logger;
 }
 
@@ -43,7 +47,15 @@ export function createCommandRouter(options: CommandRouterOptions): (message: Ga
         return runtime.answerApproval(command.taskId, command.approvalId, command.approved, command.reason);
       case 'environment:prepare':
       case 'environment:sync':
-        return { ok: false, code: 'bad_request', message: `${command.type} is not supported by this viber yet` };
+        if (!options.environments) {
+          return {
+            ok: false,
+            code: 'bad_request',
+            message: `${command.type}: environments are not enabled on this viber`,
+          };
+        }
+        options.environments.request(command.bindingId, command.generation);
+        return { ok: true };
     }
   };
 
@@ -98,12 +110,13 @@ export function createCommandRouter(options: CommandRouterOptions): (message: Ga
       case 'error':
         return;
       default:
-        answerTerminal(message, send);
+        if (options.terminals) options.terminals(message);
+        else answerTerminal(message, send);
     }
   };
 }
 
-/** Terminals arrive with their own issue; until then every request gets a clear refusal. */
+/** A daemon started without terminals (or without tmux) refuses every request clearly. */
 function answerTerminal(message: TerminalRequest, send: (message: DaemonMessage) => void): void {
   send({
     type: 'terminal:error',

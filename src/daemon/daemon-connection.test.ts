@@ -90,8 +90,8 @@ describe('daemon connection', () => {
     expect(connection.closed).toBe(false);
   });
 
-  it('answers terminal requests with not_supported and ignores config:update', async () => {
-    fixture = await startFixture();
+  it('answers terminal requests with not_supported when terminals are off, and ignores config:update', async () => {
+    fixture = await startFixture({ terminals: { enabled: false } });
     const connection = await fixture.gateway.connection(1);
     await connection.waitFor('connected');
     connection.send({ type: 'config:update', config: { a: 1 } });

@@ -4,14 +4,16 @@ import { type ConfigFile, configPath, loadConfig } from '../core/config.ts';
 import { OpenViberError } from '../core/errors.ts';
 import { ensureDir, type OpenViberHome, sessionsDir } from '../core/home.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
-import type { ViberInfo } from '../protocol/index.ts';
+import type { ConfigValidation, ViberInfo } from '../protocol/index.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { RecentIds } from './command-dedupe.ts';
 import { createCommandRouter } from './command-router.ts';
-import { checkConfig } from './config-validation.ts';
+import { type ConfigCheckResult, checkConfig } from './config-validation.ts';
+import { EnvironmentManager, pullViberConfig } from './environment/index.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
 import { SessionLog } from './session-log.ts';
 import { type StartAgentTask, TaskRuntime } from './task-runtime.ts';
+import { startTerminals, type TerminalOptions } from './terminal/start-terminals.ts';
 import { ViberController } from './viber-controller.ts';
 import { buildViberInfo, buildViberStatus, DAEMON_VERSION } from './viber-info.ts';
 
@@ -33,6 +35,8 @@ export interface DaemonOptions {
   outbox?: OutboxLimits;
   /** How long close() lets stopped tasks report their end to the gateway (default 5 s). */
   shutdownGraceMs?: number;
+  /** The tmux bridge and the tasks' own tmux sessions (docs/terminals.md); on unless disabled. */
+  terminals?: TerminalOptions;
   logger?: Logger;
 }
 
@@ -65,6 +69,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const sessions = new SessionLog(ensureDir(sessionsDir(home)), logger);
   const outbox = new Outbox(options.outbox);
   const startedAt = Date.now();
+  const terminals = await startTerminals({
+    home,
+    viberId,
+    env,
+    send: (message) => controller.send(message),
+    logger,
+    ...options.terminals,
+  });
 
   const controller: ViberController = new ViberController({
     serverUrl: options.serverUrl,
@@ -77,9 +89,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     getInfo: () => info(),
     getStatus: () => buildViberStatus(runtime.runningCount(), startedAt),
   });
-  const runtime: TaskRuntime = new TaskRuntime({
+  const environments = new EnvironmentManager({
     home,
     env,
+    pull: () => pullViberConfig({ serverUrl: options.serverUrl, viberId, token: options.token }),
+    send: (message) => controller.send(message),
+    logger: logger.child({ component: 'environments' }),
+  });
+  const runtime: TaskRuntime = new TaskRuntime({
+    environments,
+    home,
+    env: terminals.taskEnv,
     getConfig: () => config,
     startAgentTask: options.startAgentTask,
     outbox,
@@ -104,14 +124,23 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           loadError = (error as Error).message;
         }
       }
-      return checkConfig({ home, config, env, ...(loadError ? { loadError } : {}) });
+      return withEnvironmentValidations(
+        checkConfig({ home, config, env, ...(loadError ? { loadError } : {}) }),
+        environments.validations(),
+      );
     },
+    ...(terminals.bridge ? { terminals: (message) => terminals.bridge?.handle(message) } : {}),
+    environments,
     logger,
   });
   controller.on('message', route);
+  // The gateway forgets a connection's terminal viewers when it drops; so does the bridge.
+  controller.on('disconnected', () => terminals.bridge?.detachAll());
   // Replays everything unacknowledged, in order, right after `connected` (DESIGN.md, rule 2).
   controller.on('connected', () => {
     for (const entry of outbox.pending()) controller.sendFrame(entry.frame);
+    // A preparation the gateway still waits for (this daemon restarted mid-way) starts again.
+    void environments.resync();
   });
 
   const firstConnection = new Promise<void>((resolve, reject) => {
@@ -129,7 +158,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const graceMs = options.shutdownGraceMs ?? 5_000;
     const deadline = Date.now() + graceMs;
     await runtime.stopAll(SHUTDOWN_REASON, graceMs);
+    await environments.close();
     if (controller.isOpen) await runtime.waitForAcks(Math.max(0, deadline - Date.now()));
+    await terminals.close();
     await controller.close();
     await sessions.flush();
     logger.info('daemon stopped');
@@ -161,4 +192,14 @@ function assertGatewayUrl(serverUrl: string): void {
   if (protocol !== 'ws:' && protocol !== 'wss:') {
     throw new OpenViberError('bad_request', `gateway URL "${serverUrl}" must start with ws:// or wss://`);
   }
+}
+
+/** config:ack carries the environment checks in place of the `unchecked` env_secrets entry. */
+async function withEnvironmentValidations(
+  base: Promise<ConfigCheckResult>,
+  extra: Promise<ConfigValidation[]>,
+): Promise<ConfigCheckResult> {
+  const [result, validations] = await Promise.all([base, extra]);
+  const own = result.validations.filter((validation) => validation.category !== 'env_secrets');
+  return { ...result, validations: [...own, ...validations] };
 }

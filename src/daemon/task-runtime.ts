@@ -7,10 +7,12 @@ import type {
   AgentTaskCallbacks,
   AgentTaskOutcome,
   AgentTaskRequest,
+  TaskExecution,
 } from '../agent/agent-task.ts';
 import type { ConfigFile } from '../core/config.ts';
 import type { OpenViberHome } from '../core/home.ts';
 import type { Logger } from '../core/logger.ts';
+import { NO_REDACTION, type Redactor } from '../core/redaction.ts';
 import {
   type ErrorCode,
   type GatewayMessage,
@@ -21,6 +23,7 @@ import {
 } from '../protocol/index.ts';
 import { EVENT_ENVELOPE_BYTES, fitChunk } from './chunk-fit.ts';
 import { RecentIds } from './command-dedupe.ts';
+import type { TaskEnvironment } from './environment/index.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
 import { isSafeTaskId, type SessionLog } from './session-log.ts';
 import { outcomeRecord, terminalEvent } from './task-outcome.ts';
@@ -47,6 +50,10 @@ export interface TaskRuntimeOptions {
   publish(entry: OutboxEntry): void;
   /** Largest frame the gateway accepts. */
   maxFrameBytes(): number;
+  /** Resolves tasks in an environment (the daemon's EnvironmentManager). */
+  environments?: {
+    taskEnvironment(environmentId: string, taskId: string, cwd: string | undefined): Promise<TaskEnvironment>;
+  };
   logger: Logger;
 }
 
@@ -57,6 +64,12 @@ interface TaskRecord {
   ended: boolean;
   /** Set when the outbox overflowed: further chunks are dropped until the task stops. */
   dropping: boolean;
+  /** Blanks the environment's secret values from every event and session line of the task. */
+  redactor: Redactor;
+  /** Set while the task's environment is being resolved: a stop that came before the agent. */
+  stopReason?: string;
+  /** Gives back what the task's environment holds (a per-task copy of the working directory). */
+  release?: () => Promise<void>;
 }
 
 /**
@@ -99,6 +112,7 @@ export class TaskRuntime {
       agentTask: undefined,
       ended: false,
       dropping: false,
+      redactor: NO_REDACTION,
     };
     this.#tasks.set(taskId, record);
     if (!isSafeTaskId(taskId)) {
@@ -109,6 +123,10 @@ export class TaskRuntime {
       return;
     }
     const options = command.options ?? {};
+    if (options.environmentId) {
+      this.#submitInEnvironment(record, command, options.environmentId);
+      return;
+    }
     const spaceId = resolve(this.#options.home.workspace, options.cwd ?? '.');
     if (!isDirectory(spaceId)) {
       this.#finish(record, {
@@ -117,6 +135,38 @@ export class TaskRuntime {
       });
       return;
     }
+    this.#launch(record, command, spaceId);
+  }
+
+  /** A task in an environment runs in its binding's working directory, with its variables. */
+  #submitInEnvironment(record: TaskRecord, command: TaskSubmit, environmentId: string): void {
+    const environments = this.#options.environments;
+    if (!environments) {
+      this.#finish(record, { status: 'error', error: 'this viber does not run tasks in environments' });
+      return;
+    }
+    environments.taskEnvironment(environmentId, record.taskId, command.options?.cwd).then(
+      (prepared) => {
+        record.redactor = prepared.redactor;
+        record.release = prepared.release;
+        if (record.stopReason !== undefined) {
+          this.#finish(record, { status: 'stopped', reason: record.stopReason });
+          return;
+        }
+        this.#launch(record, command, prepared.cwd, {
+          env: prepared.env,
+          redactor: prepared.redactor,
+          networkAccess: prepared.networkAccess,
+          ...(prepared.commandWrapper ? { commandWrapper: prepared.commandWrapper } : {}),
+        });
+      },
+      (error: unknown) => this.#finish(record, { status: 'error', error: errorText(error) }),
+    );
+  }
+
+  #launch(record: TaskRecord, command: TaskSubmit, spaceId: string, execution?: TaskExecution): void {
+    const { taskId } = record;
+    const options = command.options ?? {};
     this.#publish({ type: 'task:started', taskId, spaceId });
     this.#options.sessions.append(taskId, {
       kind: 'submit',
@@ -137,6 +187,7 @@ export class TaskRuntime {
       config: this.#options.getConfig(),
       env: this.#options.env,
       logger: record.logger,
+      ...(execution ? { execution } : {}),
     };
     try {
       record.agentTask = this.#options.startAgentTask(request, this.#callbacks(record), environment);
@@ -154,6 +205,7 @@ export class TaskRuntime {
     const found = this.#running(taskId);
     if (!found.ok) return found;
     this.#options.sessions.append(taskId, { kind: 'stop', reason });
+    found.record.stopReason ??= reason;
     found.record.agentTask?.stop(reason);
     return { ok: true };
   }
@@ -224,7 +276,7 @@ export class TaskRuntime {
       onChunk: (chunk) => this.#relayChunk(record, chunk as unknown as UIChunk),
       onProgress: (event) => {
         if (record.ended || record.dropping) return;
-        const parsed = TaskProgressEventSchema.safeParse(event);
+        const parsed = TaskProgressEventSchema.safeParse(record.redactor.redactDeep(event));
         if (!parsed.success) {
           record.logger.warn('agent emitted an invalid progress event; dropped');
           return;
@@ -244,7 +296,11 @@ export class TaskRuntime {
     let pieces: UIChunk[];
     try {
       if (!UIChunkSchema.safeParse(chunk).success) throw new Error('not a UI message chunk');
-      pieces = fitChunk(chunk, this.#options.maxFrameBytes() - EVENT_ENVELOPE_BYTES);
+      // Secrets are blanked before the chunk is numbered, sent or written to the session file.
+      pieces = fitChunk(
+        record.redactor.redactDeep(chunk),
+        this.#options.maxFrameBytes() - EVENT_ENVELOPE_BYTES,
+      );
     } catch (error) {
       record.logger.warn({ reason: errorText(error) }, 'agent emitted a chunk that cannot be sent; dropped');
       return;
@@ -266,7 +322,10 @@ export class TaskRuntime {
     if (record.ended) return;
     record.ended = true;
     const { taskId } = record;
-    const event = terminalEvent(taskId, outcome);
+    const event = terminalEvent(taskId, record.redactor.redactDeep(outcome));
+    record
+      .release?.()
+      .catch((error: unknown) => record.logger.warn({ err: error }, 'environment copy not removed'));
     this.#publish(event);
     this.#options.sessions.append(taskId, outcomeRecord(event));
     void this.#options.sessions.close(taskId);

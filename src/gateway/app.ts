@@ -31,7 +31,7 @@ export function createGatewayApp(
       cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
         allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'],
-        allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
         exposeHeaders: ['Idempotent-Replayed'],
         maxAge: 600,
       }),
@@ -40,6 +40,8 @@ export function createGatewayApp(
   app.route('/health', healthRoutes(deps));
   // Sign-in needs no session; everything else under /api does.
   if (board) app.route('/api/session', publicSessionRoutes(board.sessions));
+  // The viber config pull authenticates the viber's own token, not the operator's.
+  if (deps.environments) app.route('/api/vibers', deps.environments.configRoute);
   app.use('/api/*', operatorAuth(deps.core.auth));
   if (board) {
     // Before the body reader and idempotency: these never store a response (a login code is a secret).
@@ -50,6 +52,7 @@ export function createGatewayApp(
   app.use('/api/*', idempotency(deps.core.store, deps.core.log));
   app.route('/api/vibers', viberRoutes(deps));
   app.route('/api/tasks', taskRoutes(deps));
+  if (deps.environments) app.route('/api/environments', deps.environments.routes);
   app.route('/api/tasks', taskReportRoutes(deps));
   // Last: the board's pages and assets answer whatever GET the API did not.
   if (board) app.route('/', boardRoutes({ dir: board.dir, auth: deps.core.auth }));

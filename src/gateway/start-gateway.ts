@@ -8,7 +8,15 @@ import { DEFAULT_TIMINGS } from '../protocol/index.ts';
 import { createGatewayApp } from './app.ts';
 import { createTokenAuth } from './auth/gateway-auth.ts';
 import { resolveOperatorToken } from './auth/operator-token.ts';
+import { BoardSessions } from './board/board-sessions.ts';
+import { DEFAULT_BOARD_DIR } from './board/static-board.ts';
 import { InProcessTaskBus } from './bus/task-bus.ts';
+import { openEnvironments } from './environments/index.ts';
+import { BoardEventHub } from './events/board-event-hub.ts';
+import { BoardEventPublisher } from './events/board-event-publisher.ts';
+import { BoardEventStreams } from './events/events-routes.ts';
+import { ObservedConnectionRegistry } from './events/observed-connections.ts';
+import { observeStore } from './events/observed-store.ts';
 import type { GatewayCore } from './gateway-context.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
 import { IDEMPOTENCY_TTL_MS } from './http/idempotency.ts';
@@ -16,8 +24,8 @@ import { Presence } from './presence.ts';
 import { StreamSessions } from './routes/task-stream.ts';
 import { SqliteGatewayStore } from './store/sqlite-store.ts';
 import { TaskRouter } from './task-router.ts';
+import { TerminalSocketServer, terminalSocketPath } from './terminal/terminal-socket-server.ts';
 import { registerViber } from './viber-service.ts';
-import { ConnectionRegistry } from './ws/connection-registry.ts';
 import { DAEMON_SOCKET_PATH, ViberSocketServer } from './ws/viber-socket-server.ts';
 
 export const GATEWAY_DB_FILE = 'openviber.db';
@@ -37,26 +45,54 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.logger ?? createLogger('gateway');
   ensureDir(options.home.gateway);
   const operator = resolveOperatorToken(options.home, options.operatorToken);
-  const store = new SqliteGatewayStore(join(options.home.gateway, GATEWAY_DB_FILE));
+  // Board events: every task and viber change passes the store, so the store is the hook point.
+  const boardEvents = new BoardEventPublisher(new BoardEventHub(), log.child({ component: 'board-events' }));
+  const store = observeStore(
+    new SqliteGatewayStore(join(options.home.gateway, GATEWAY_DB_FILE)),
+    boardEvents,
+  );
   await store.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString());
+  await store.purgeBoardSecrets(new Date().toISOString());
   const core: GatewayCore = {
     store,
     bus: new InProcessTaskBus(),
     auth: createTokenAuth(store, operator.token),
-    connections: new ConnectionRegistry(),
+    connections: new ObservedConnectionRegistry(boardEvents),
     timings: {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_TIMINGS.heartbeatIntervalMs,
       taskGraceMs: options.taskGraceMs ?? DEFAULT_TIMINGS.taskGraceMs,
     },
     log,
   };
+  boardEvents.attach(core);
+  const environments = await openEnvironments(
+    core,
+    options.home,
+    join(options.home.gateway, GATEWAY_DB_FILE),
+  );
   const router = new TaskRouter(core);
   const presence = new Presence(core, router);
   const streams = new StreamSessions();
-  const app = createGatewayApp({ core, router, streams }, options.corsOrigins ?? []);
-  const sockets = new ViberSocketServer({ core, router, presence });
+  const eventStreams = new BoardEventStreams();
+  const app = createGatewayApp({ core, router, streams, environments }, options.corsOrigins ?? [], {
+    sessions: new BoardSessions(store, core.auth),
+    publisher: boardEvents,
+    eventStreams,
+    dir: DEFAULT_BOARD_DIR,
+  });
+  const terminals = new TerminalSocketServer({
+    auth: core.auth,
+    connections: core.connections,
+    log: log.child({ component: 'terminals' }),
+    path: terminalSocketPath(),
+  });
+  const sockets = new ViberSocketServer({ core, router, presence, environments, terminals });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host, overrideGlobalObjects: false });
-  server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket, head));
+  server.on('upgrade', (request, socket, head) =>
+    terminals.matches(request)
+      ? terminals.handleUpgrade(request, socket, head)
+      : sockets.handleUpgrade(request, socket, head),
+  );
 
   await presence.start();
   try {
@@ -69,6 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   } catch (error) {
     presence.stop();
+    await environments.close();
     await store.close();
     throw new OpenViberError(
       'internal',
@@ -88,10 +125,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     closing ??= (async () => {
       presence.stop();
       streams.closeAll();
+      eventStreams.closeAll();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      await terminals.close();
       await sockets.close();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await stopped;
+      await environments.close();
       await store.close();
       log.info('gateway closed');
     })();

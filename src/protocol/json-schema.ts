@@ -7,6 +7,16 @@ import {
   SessionViewSchema,
 } from './board-events.ts';
 import { DaemonMessageSchema } from './daemon-messages.ts';
+import {
+  BindingLogsResponseSchema,
+  BindingViewSchema,
+  CreateBindingBodySchema,
+  CreateEnvironmentBodySchema,
+  EnvironmentValidationResponseSchema,
+  EnvironmentViewSchema,
+  UpdateEnvironmentBodySchema,
+  ViberConfigPullSchema,
+} from './environment-rest.ts';
 import { ErrorBodySchema } from './errors.ts';
 import { GatewayMessageSchema } from './gateway-messages.ts';
 import {
@@ -42,6 +52,14 @@ export function buildProtocolJsonSchema(): Record<string, unknown> {
     ApprovalBody: ApprovalBodySchema,
     TaskView: TaskViewSchema,
     TaskDetailResponse: TaskDetailResponseSchema,
+    CreateEnvironmentBody: CreateEnvironmentBodySchema,
+    UpdateEnvironmentBody: UpdateEnvironmentBodySchema,
+    EnvironmentView: EnvironmentViewSchema,
+    EnvironmentValidationResponse: EnvironmentValidationResponseSchema,
+    CreateBindingBody: CreateBindingBodySchema,
+    BindingView: BindingViewSchema,
+    BindingLogsResponse: BindingLogsResponseSchema,
+    ViberConfigPull: ViberConfigPullSchema,
     PlanPart: PlanSchema,
     ArtifactPart: ArtifactPartSchema,
     TaskReport: TaskReportSchema,

@@ -6,6 +6,8 @@ export interface RunCommandOptions {
   command: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Runs `wrapper... bash -c command` (e.g. `unshare -n`); it must exec bash in place. */
+  wrapper?: string[];
   timeoutMs: number;
   signal: AbortSignal;
   /** Receives stdout and stderr interleaved, in arrival order. */
@@ -32,7 +34,8 @@ export interface CommandOutcome {
  */
 export function runCommand(options: RunCommandOptions): Promise<CommandOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', options.command], {
+    const [program, ...args] = [...(options.wrapper ?? []), 'bash', '-c', options.command];
+    const child = spawn(program!, args, {
       cwd: options.cwd,
       env: options.env,
       detached: true,

@@ -4,7 +4,8 @@ import { artifactPathFor } from './output-bound.ts';
 import { OutputSpool } from './output-spool.ts';
 import { resolveSafePath } from './path-guard.ts';
 import { groupAlive, killGroup } from './process-group.ts';
-import { runCommand } from './run-command.ts';
+import { type CommandOutcome, type RunCommandOptions, runCommand } from './run-command.ts';
+import { runInTmux, TASK_TMUX_SOCKET_VARIABLE } from './run-in-tmux.ts';
 import { statOrThrow } from './text-file.ts';
 import { ToolError } from './tool-error.ts';
 import { TOOL_LIMITS } from './tool-limits.ts';
@@ -71,16 +72,18 @@ async function runShell(input: ShellInput, run: ToolRun): Promise<ShellResult> {
     spillPath: artifactPathFor(run.bound, 'output'),
     keepChars,
   });
-  const outcome = await runCommand({
+  const commandOptions: RunCommandOptions = {
     command: input.command,
     cwd,
     env: run.context.env,
+    ...(run.context.commandWrapper ? { wrapper: run.context.commandWrapper } : {}),
     timeoutMs: timeoutSeconds * 1000,
     signal: run.signal,
     spool,
     killGraceMs: TOOL_LIMITS.shellKillGraceMs,
     pipeGraceMs: TOOL_LIMITS.shellPipeGraceMs,
-  });
+  };
+  const outcome = (await runInTaskTerminal(run, commandOptions)) ?? (await runCommand(commandOptions));
   const { text } = await spool.finish();
   const result: ShellResult = {
     exitCode: outcome.exitCode,
@@ -100,6 +103,27 @@ async function runShell(input: ShellInput, run: ToolRun): Promise<ShellResult> {
       'They keep running until the task stops; redirect background output to a file (cmd > log 2>&1 &).';
   }
   return result;
+}
+
+/**
+ * In the task's tmux session when the daemon provides one (operators watch it live); undefined when
+ * there is none or its pane is busy, and the command then runs as a plain process.
+ */
+async function runInTaskTerminal(
+  run: ToolRun,
+  options: RunCommandOptions,
+): Promise<CommandOutcome | undefined> {
+  const socketPath = run.context.env[TASK_TMUX_SOCKET_VARIABLE];
+  if (!socketPath) return undefined;
+  try {
+    return await runInTmux({ ...options, socketPath, taskId: run.context.taskId });
+  } catch (error) {
+    run.context.logger.warn(
+      { err: error },
+      'the task terminal is unavailable; running the command without tmux',
+    );
+    return undefined;
+  }
 }
 
 async function resolveDirectory(run: ToolRun, path: string): Promise<string> {

@@ -29,6 +29,8 @@ export interface ToolContext {
   planPath: string;
   /** Environment of the processes tools start. */
   env: NodeJS.ProcessEnv;
+  /** Prefix the shell tool runs every command under (a network namespace, a container). */
+  commandWrapper?: string[];
   /** Aborted when the task stops: tools end their work and kill their processes. */
   signal: AbortSignal;
   /** Streams a data part to everyone watching the task. */

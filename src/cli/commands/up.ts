@@ -4,16 +4,20 @@ import type { Command } from 'commander';
 import { loadConfig, resolveModelSettings } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import type { RunningGateway } from '../../gateway/index.ts';
+import type { LoginCodeResponse } from '../../protocol/index.ts';
 import { readCredentials, writeCredentials } from '../daemon-credentials.ts';
 import { DaemonProcess } from '../daemon-process.ts';
 import { onShutdown } from '../shutdown.ts';
 import { addGatewayOptions, type GatewayFlags, runGateway } from './gateway.ts';
+import { loginLink, registerLoginLinkCommand } from './login-link.ts';
 
 /**
  * `viber up` (what `npm start` runs): the gateway and one local daemon in one process tree, on the
  * embedded store, reusing the local viber's identity across restarts.
  */
 export function registerUpCommand(program: Command): void {
+  // `viber login-link` prints the same kind of link `up` prints; it lives beside `up` for that reason.
+  registerLoginLinkCommand(program);
   addGatewayOptions(
     program
       .command('up')
@@ -23,11 +27,12 @@ export function registerUpCommand(program: Command): void {
     loadConfig(home); // fail fast, before anything starts, on a broken config file
     const gateway = await runGateway(flags);
     const viberId = await ensureLocalViber(gateway, home);
+    const boardLink = await mintBoardLink(gateway);
     let announced = false;
     const daemon = new DaemonProcess([], () => {
       if (announced) return;
       announced = true;
-      printBanner(gateway, viberId);
+      printBanner(gateway, viberId, boardLink);
     });
     daemon.start();
     onShutdown(async () => {
@@ -56,11 +61,24 @@ async function ensureLocalViber(
   return viber.id;
 }
 
-function printBanner(gateway: RunningGateway, viberId: string): void {
+/** A one-time sign-in link for the Viber Board, or why there is none. */
+async function mintBoardLink(gateway: RunningGateway): Promise<string> {
+  const response = await gateway.app.request('/api/login-codes', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${gateway.operatorToken}` },
+  });
+  if (!response.ok)
+    return styleText('yellow', `no sign-in link (HTTP ${response.status}); run viber login-link`);
+  return loginLink(gateway.url, (await response.json()) as LoginCodeResponse);
+}
+
+function printBanner(gateway: RunningGateway, viberId: string, boardLink: string): void {
   const model = resolveModelSettings(loadConfig(resolveHome()), process.env);
   const lines = [
     '',
     styleText('bold', '  OpenViber is up'),
+    `  board          ${styleText('cyan', boardLink)}`,
+    `                 ${styleText('dim', 'one-time sign-in link; `viber login-link` prints a new one')}`,
     `  gateway        ${styleText('cyan', gateway.url)}`,
     `  operator token ${gateway.operatorToken}`,
     `  local viber    ${viberId}`,

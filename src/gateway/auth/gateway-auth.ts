@@ -6,6 +6,10 @@ import { bearerToken, hashToken, tokenHashesEqual } from './token-hash.ts';
 /** Who is calling. Device pairing (a later issue) adds device ids, roles and scopes here. */
 export interface OperatorPrincipal {
   kind: 'operator';
+  /** A bearer token (CLI, API) or a board session cookie (browser: same-origin checks apply). */
+  via: 'bearer' | 'session';
+  /** When the board session ends (`via: 'session'` only). */
+  sessionExpiresAt?: string;
 }
 export interface ViberPrincipal {
   kind: 'viber';
@@ -21,6 +25,8 @@ export interface Credentials {
   authorization: string | undefined;
   /** `X-Viber-Id`. */
   viberId?: string | undefined;
+  /** The board session cookie's value. */
+  sessionToken?: string | undefined;
 }
 
 /**
@@ -47,9 +53,20 @@ export function createTokenAuth(store: GatewayStore, operatorToken: string): Gat
   return {
     async authenticateOperator(credentials) {
       const token = bearerToken(credentials.authorization);
+      if (!token && credentials.sessionToken) {
+        const session = await store.findBoardSession(
+          hashToken(credentials.sessionToken),
+          new Date().toISOString(),
+        );
+        if (!session) return deny(401, 'the board session has expired or was signed out: sign in again');
+        return {
+          ok: true,
+          principal: { kind: 'operator', via: 'session', sessionExpiresAt: session.expiresAt },
+        };
+      }
       if (!token) return deny(401, 'missing Authorization: Bearer <operator token>');
       if (!tokenHashesEqual(hashToken(token), operatorHash)) return deny(401, 'invalid operator token');
-      return { ok: true, principal: { kind: 'operator' } };
+      return { ok: true, principal: { kind: 'operator', via: 'bearer' } };
     },
     async authenticateViber(credentials) {
       const token = bearerToken(credentials.authorization);

@@ -1,3 +1,4 @@
+import type { Environments } from '../environments/index.ts';
 import type { GatewayCore } from '../gateway-context.ts';
 import type { BodyVariables } from '../http/read-body.ts';
 import type { TaskRouter } from '../task-router.ts';
@@ -8,6 +9,8 @@ export interface RouteDeps {
   core: GatewayCore;
   router: TaskRouter;
   streams: StreamSessions;
+  /** Environments (store, routes, task placement); absent in gateways built without them. */
+  environments?: Environments;
 }
 
 export type GatewayEnv = { Variables: BodyVariables };

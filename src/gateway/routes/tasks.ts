@@ -50,15 +50,26 @@ export function taskRoutes(deps: RouteDeps): Hono<GatewayEnv> {
     .get('/', async (c) => {
       const status = statusFilter(c.req.query('status'));
       const viberId = c.req.query('viberId');
-      const tasks = await core.store.listTasks({
+      const environmentId = c.req.query('environmentId');
+      const filter = {
         limit: listLimit(c.req.query('limit')),
         ...(viberId ? { viberId } : {}),
         ...(status ? { status } : {}),
-      });
+      };
+      const tasks =
+        environmentId && deps.environments
+          ? await deps.environments.store.listTasksOfEnvironment(
+              (await deps.environments.service.require(environmentId)).environment.id,
+              filter,
+            )
+          : await core.store.listTasks(filter);
       return c.json({ tasks: tasks.map(toTaskView) });
     })
     .post('/', async (c) => {
-      const task = await router.createTask(parseBody(c, CreateTaskBodySchema));
+      const body = parseBody(c, CreateTaskBodySchema);
+      // A task in an environment goes to a viber where the environment is ready.
+      const placed = deps.environments ? await deps.environments.bindings.resolveTask(body) : body;
+      const task = await router.createTask(placed);
       return c.json(toTaskView(task), 201);
     })
     .get('/:id', async (c) => {

@@ -74,6 +74,89 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
   `,
+  // 2: board sign-in: one-time login codes and browser sessions, both stored as SHA-256 hashes.
+  `
+  CREATE TABLE login_codes (
+    code_hash TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE TABLE board_sessions (
+    token_hash TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX board_sessions_by_expiry ON board_sessions(expires_at);
+  `,
+  // 3: environments (environments document, section 5); secrets only as AES-256-GCM ciphertext.
+  `
+  CREATE TABLE environments (
+    id TEXT PRIMARY KEY,
+    user_id TEXT,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL,
+    type TEXT NOT NULL,
+    repo_url TEXT,
+    repo_org TEXT,
+    repo_name TEXT,
+    repo_branch TEXT,
+    local_path TEXT,
+    container_image TEXT,
+    working_dir TEXT,
+    setup_script TEXT,
+    setup_timeout_seconds INTEGER NOT NULL,
+    network_access INTEGER NOT NULL,
+    persist_volume INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE environment_vars (
+    id TEXT PRIMARY KEY,
+    environment_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    is_secret INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (environment_id, key)
+  );
+  CREATE TABLE environment_secrets (
+    id TEXT PRIMARY KEY,
+    environment_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    encrypted_value TEXT NOT NULL,
+    kms_key_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (environment_id, key)
+  );
+  CREATE TABLE environment_bindings (
+    id TEXT PRIMARY KEY,
+    environment_id TEXT NOT NULL,
+    viber_id TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    path TEXT,
+    resolved_working_dir TEXT,
+    status TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    last_prepare_at TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (environment_id, viber_id)
+  );
+  CREATE INDEX environment_bindings_by_viber ON environment_bindings(viber_id);
+  CREATE TABLE environment_logs (
+    binding_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    stream TEXT NOT NULL,
+    line TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (binding_id, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX tasks_by_environment ON tasks(json_extract(options, '$.environmentId'));
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

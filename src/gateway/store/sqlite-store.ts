@@ -2,6 +2,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { isTerminalTaskStatus, type TaskStatus } from '../../protocol/index.ts';
 import type {
   AppendResult,
+  BoardSecretRecord,
   CommandRecord,
   GatewayStore,
   IdempotencyRecord,
@@ -329,5 +330,44 @@ export class SqliteGatewayStore implements GatewayStore {
   }
   async purgeIdempotency(olderThan: string): Promise<number> {
     return this.#run('DELETE FROM idempotency_keys WHERE created_at < :olderThan', { olderThan });
+  }
+
+  async insertLoginCode(code: BoardSecretRecord): Promise<void> {
+    this.#run(
+      'INSERT INTO login_codes (code_hash, created_at, expires_at) VALUES (:hash, :createdAt, :expiresAt)',
+      { ...code },
+    );
+  }
+  async consumeLoginCode(hash: string, now: string): Promise<boolean> {
+    return this.#transaction(() => {
+      const row = this.#get('SELECT expires_at FROM login_codes WHERE code_hash = :hash', { hash });
+      if (!row) return false;
+      this.#run('DELETE FROM login_codes WHERE code_hash = :hash', { hash });
+      return (row.expires_at as string) > now;
+    });
+  }
+  async insertBoardSession(session: BoardSecretRecord): Promise<void> {
+    this.#run(
+      'INSERT INTO board_sessions (token_hash, created_at, expires_at) VALUES (:hash, :createdAt, :expiresAt)',
+      { ...session },
+    );
+  }
+  async findBoardSession(hash: string, now: string): Promise<BoardSecretRecord | null> {
+    const row = this.#get('SELECT * FROM board_sessions WHERE token_hash = :hash AND expires_at > :now', {
+      hash,
+      now,
+    });
+    if (!row) return null;
+    return { hash, createdAt: row.created_at as string, expiresAt: row.expires_at as string };
+  }
+  async deleteBoardSession(hash: string): Promise<void> {
+    this.#run('DELETE FROM board_sessions WHERE token_hash = :hash', { hash });
+  }
+  async purgeBoardSecrets(now: string): Promise<number> {
+    return this.#transaction(
+      () =>
+        this.#run('DELETE FROM login_codes WHERE expires_at <= :now', { now }) +
+        this.#run('DELETE FROM board_sessions WHERE expires_at <= :now', { now }),
+    );
   }
 }

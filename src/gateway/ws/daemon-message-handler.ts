@@ -1,15 +1,20 @@
 import type { DaemonMessage } from '../../protocol/index.ts';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
+import type { Environments } from '../environments/index.ts';
 import type { GatewayCore } from '../gateway-context.ts';
 import type { Presence } from '../presence.ts';
 import { handleTaskEvent, reconcileViber } from '../task-events.ts';
 import type { TaskRouter } from '../task-router.ts';
+import type { TerminalSocketServer } from '../terminal/terminal-socket-server.ts';
 import type { ViberConnection } from './viber-connection.ts';
 
 export interface DaemonMessageDeps {
   core: GatewayCore;
   router: TaskRouter;
   presence: Presence;
+  environments?: Pick<Environments, 'handleDaemonMessage'>;
+  /** Terminal traffic (terminal:*): relayed to viewers straight from the socket, see ViberSocketServer. */
+  terminals?: Pick<TerminalSocketServer, 'handleDaemonMessage' | 'viberDisconnected'>;
 }
 
 /** Acts on one decoded daemon message. Runs serialised per connection (see ViberConnection). */
@@ -67,6 +72,15 @@ export async function handleDaemonMessage(
         lastConfigPullAt: now,
         validations: message.validations,
       });
+    case 'environment:status':
+    case 'environment:log':
+      if (!(await deps.environments?.handleDaemonMessage(connection, message))) {
+        connection.log.debug(
+          { type: message.type },
+          'environment message ignored: environments are not enabled',
+        );
+      }
+      return;
     case 'error':
       connection.log.warn(
         { code: message.code, commandId: message.commandId },

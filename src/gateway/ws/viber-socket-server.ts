@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, WebSocketServer } from 'ws';
 import { DaemonMessageSchema, decodeFrame, LIMITS, WS_CLOSE } from '../../protocol/index.ts';
 import type { ViberRecord } from '../store/gateway-store.ts';
+import { isTerminalMessage } from '../terminal/terminal-relay.ts';
 import { type DaemonMessageDeps, handleDaemonMessage } from './daemon-message-handler.ts';
 import { truncateReason, ViberConnection } from './viber-connection.ts';
 
@@ -104,13 +105,20 @@ export class ViberSocketServer {
       connection.send({ type: 'error', code: decoded.code, message: decoded.message });
       return;
     }
-    connection.serialize(() => handleDaemonMessage(this.#deps, connection, decoded.value));
+    const message = decoded.value;
+    // Terminal output must not wait behind task events being stored; its order is kept on its own.
+    if (this.#deps.terminals && isTerminalMessage(message) && connection.ready) {
+      this.#deps.terminals.handleDaemonMessage(connection.viberId, message);
+      return;
+    }
+    connection.serialize(() => handleDaemonMessage(this.#deps, connection, message));
   }
 
   #onClose(connection: ViberConnection, code: number): void {
     connection.closed = true;
     if (!this.#deps.core.connections.remove(connection)) return;
     connection.log.info({ code }, 'viber disconnected');
+    this.#deps.terminals?.viberDisconnected(connection.viberId);
     if (!this.#closing) this.#deps.presence.disconnected(connection.viberId);
   }
 
