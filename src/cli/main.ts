@@ -4,6 +4,7 @@ import { OpenViberError } from '../core/errors.ts';
 import { CliError } from './cli-error.ts';
 import { registerEnvCommands } from './commands/env.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
+import { registerLoginLinkCommand } from './commands/login-link.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerStatusCommand } from './commands/status.ts';
@@ -24,6 +25,7 @@ const program = new Command('viber')
 
 registerUpCommand(program);
 registerGatewayCommand(program);
+registerLoginLinkCommand(program);
 registerStartCommand(program);
 registerRunCommand(program);
 registerStatusCommand(program);

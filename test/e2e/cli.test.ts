@@ -97,6 +97,10 @@ describe('viber CLI against a running gateway', () => {
     expect(noViber.code).toBe(1);
     expect(noViber.stderr).toContain('gateway answered');
 
+    const noEnvironment = await viber(['task', 'create', 'hello', '--env', 'env_doesnotexist'], env);
+    expect(noEnvironment.code).toBe(1);
+    expect(noEnvironment.stderr).toMatch(/gateway answered 404: .*env_doesnotexist/);
+
     const noToken = await viber(['task', 'list'], { OPENVIBER_GATEWAY_URL: gateway.url });
     expect(noToken).toMatchObject({ code: 2, stderr: expect.stringContaining('no operator token') });
 

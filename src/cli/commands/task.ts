@@ -68,17 +68,25 @@ export function registerTaskCommands(program: Command): void {
   addClientOptions(task.command('create').argument('<goal...>', 'what the viber should do'))
     .description('create a task on a viber')
     .option('--viber <id>', 'viber to run it (optional when only one is registered)')
+    .option('--env <environmentId>', 'run it inside an environment (on a viber where it is ready)')
     .option('--model <provider/model>', 'model, e.g. openai/gpt-4.1 or custom/llama3.1')
     .option('--mode <mode>', 'autonomy: always-ask, agent-decides or always-execute')
     .option('--follow', 'stream the task until it ends')
     .action(
       async (
         goalWords: string[],
-        flags: ClientFlags & { viber?: string; model?: string; mode?: string; follow?: boolean },
+        flags: ClientFlags & {
+          viber?: string;
+          env?: string;
+          model?: string;
+          mode?: string;
+          follow?: boolean;
+        },
       ) => {
         const options = {
           ...(flags.model ? { model: checkedOption('--model', ModelRefSchema, flags.model) } : {}),
           ...(flags.mode ? { mode: checkedOption('--mode', AutonomyModeSchema, flags.mode) } : {}),
+          ...(flags.env ? { environmentId: flags.env } : {}),
         };
         const client = clientFromFlags(flags, resolveHome());
         const created = await client.request<TaskView>('/api/tasks', {

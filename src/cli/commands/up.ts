@@ -9,15 +9,13 @@ import { readCredentials, writeCredentials } from '../daemon-credentials.ts';
 import { DaemonProcess } from '../daemon-process.ts';
 import { onShutdown } from '../shutdown.ts';
 import { addGatewayOptions, type GatewayFlags, runGateway } from './gateway.ts';
-import { loginLink, registerLoginLinkCommand } from './login-link.ts';
+import { loginLink } from './login-link.ts';
 
 /**
  * `viber up` (what `npm start` runs): the gateway and one local daemon in one process tree, on the
  * embedded store, reusing the local viber's identity across restarts.
  */
 export function registerUpCommand(program: Command): void {
-  // `viber login-link` prints the same kind of link `up` prints; it lives beside `up` for that reason.
-  registerLoginLinkCommand(program);
   addGatewayOptions(
     program
       .command('up')
