@@ -103,8 +103,12 @@ describe('gateway command delivery and task events', () => {
     daemon.send(chunk(4));
     daemon.send(chunk(3));
     daemon.send(chunk(4));
-    await waitUntil(() => daemon.ofType('task:ack').length === 7);
-    expect(daemon.ofType('task:ack').map((ack) => ack.seq)).toEqual([1, 2, 2, 2, 2, 3, 4]);
+    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 4);
+    // Events that arrive together are group-committed and answered with one ack per batch, so the
+    // number of acks depends on how the frames were read; they only ever grow.
+    const acks = daemon.ofType('task:ack').map((ack) => ack.seq);
+    expect(acks).toEqual([...acks].sort((a, b) => a - b));
+    expect(acks.length).toBeLessThanOrEqual(7);
     expect(daemon.ofType('error').map((error) => error.code)).toEqual(['conflict']);
     const detail = await harness.api('GET', `/api/tasks/${taskId}`);
     expect(detail.json.task).toMatchObject({ status: 'running', lastSeq: 4 });
@@ -121,7 +125,7 @@ describe('gateway command delivery and task events', () => {
     daemon.send({ type: 'task:progress', taskId, seq: 2, event: { kind: 'usage', usage } });
     daemon.send({ type: 'task:completed', taskId, seq: 3, result: { text: 'done', usage } });
     daemon.send({ type: 'task:error', taskId, seq: 4, error: 'late' });
-    await waitUntil(() => daemon.ofType('task:ack').length === 4);
+    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 4);
     const task = await taskStatus(taskId);
     expect(task).toMatchObject({
       status: 'completed',
@@ -216,7 +220,7 @@ describe('gateway command delivery and task events', () => {
       seq: 2,
       chunk: { type: 'text-delta', id: 't', delta: 'hi' },
     });
-    await waitUntil(() => daemon.ofType('task:ack').length === 2);
+    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 2);
     await daemon.close();
     const queuedId = (await harness.api('POST', '/api/tasks', { goal: 'queued' })).json.id as string;
     await harness.api('POST', `/api/tasks/${queuedId}/messages`, { message: 'and this' });
@@ -239,6 +243,8 @@ describe('gateway command delivery and task events', () => {
     });
     back.send({ type: 'task:completed', taskId: runId, seq: 3, result: { text: 'hi' } });
     await waitForStatus(runId, 'completed');
-    expect(back.ofType('task:ack').map((ack) => ack.seq)).toEqual([2, 3]);
+    await waitUntil(() => back.ofType('task:ack').at(-1)?.seq === 3);
+    // The duplicate is answered too: [2, 3], or [3] when both frames were committed together.
+    expect([[2, 3], [3]]).toContainEqual(back.ofType('task:ack').map((ack) => ack.seq));
   });
 });

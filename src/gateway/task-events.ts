@@ -1,55 +1,92 @@
-import { isTerminalTaskStatus, type TaskEvent, type ViberInfo } from '../protocol/index.ts';
+import {
+  type DaemonMessage,
+  isTerminalTaskStatus,
+  type TaskEvent,
+  type ViberInfo,
+} from '../protocol/index.ts';
 import type { GatewayCore } from './gateway-context.ts';
+import type { TaskEventAppend } from './store/gateway-store.ts';
 import type { TaskRouter } from './task-router.ts';
 import { eventPayload, transitionFor } from './task-transitions.ts';
 import type { ViberConnection } from './ws/viber-connection.ts';
 
 export const RESTARTED_REASON = 'the viber restarted and no longer has this task';
 
+const TASK_EVENT_TYPES: Record<TaskEvent['type'], true> = {
+  'task:started': true,
+  'task:stream-chunk': true,
+  'task:progress': true,
+  'task:completed': true,
+  'task:error': true,
+  'task:stopped': true,
+};
+
+export const isTaskEvent = (message: DaemonMessage): message is TaskEvent =>
+  Object.hasOwn(TASK_EVENT_TYPES, message.type);
+
 /**
- * Stores a daemon's task event in the durable log (next seq only; duplicates dropped), applies
- * its state transition, publishes it, and answers with the cumulative `task:ack`.
+ * Stores a batch of one daemon connection's task events in the durable log in one group commit
+ * (next seq only; duplicates dropped; gaps refused), with their state transitions, then publishes
+ * the stored ones in order and answers one cumulative `task:ack` per task, only after the commit.
  */
-export async function handleTaskEvent(
+export async function handleTaskEvents(
   core: GatewayCore,
   router: TaskRouter,
   connection: ViberConnection,
-  event: TaskEvent,
+  events: readonly TaskEvent[],
 ): Promise<void> {
   const at = new Date().toISOString();
-  const { taskId, seq } = event;
-  const result = await core.store.appendTaskEvent(
-    connection.viberId,
-    { taskId, seq, type: event.type, payload: eventPayload(event), at },
-    transitionFor(event, at),
+  const batch = events.map(
+    (event): TaskEventAppend => ({
+      event: { taskId: event.taskId, seq: event.seq, type: event.type, payload: eventPayload(event), at },
+      transition: transitionFor(event, at),
+    }),
   );
-  if (result.outcome === 'not_found' || result.outcome === 'forbidden') {
-    connection.log.warn({ taskId, seq, type: event.type }, `task event rejected: ${result.outcome}`);
-    connection.send({
-      type: 'error',
-      code: result.outcome,
-      message:
-        result.outcome === 'not_found'
-          ? `task ${taskId} not found`
-          : `task ${taskId} does not belong to this viber`,
-    });
-    return;
-  }
-  if (result.outcome === 'gap') {
-    connection.log.warn({ taskId, seq, lastSeq: result.lastSeq }, 'task event skips ahead; not stored');
-    connection.send({
-      type: 'error',
-      code: 'conflict',
-      message: `task ${taskId}: seq ${seq} skips ahead of ${result.lastSeq}; send from ${result.lastSeq + 1}`,
-    });
-  }
-  if (result.lastSeq > 0) connection.send({ type: 'task:ack', taskId, seq: result.lastSeq });
-  if (result.outcome !== 'stored') return;
-  core.bus.publish(taskId, { kind: 'event', seq, type: event.type, payload: eventPayload(event) });
-  // The daemon started a task the gateway already ended (stopped before delivery was confirmed).
-  if (event.type === 'task:started' && result.task && isTerminalTaskStatus(result.task.status)) {
-    await router.stopOrphan(taskId);
-  }
+  const results = await core.store.appendTaskEvents(connection.viberId, batch);
+  const acks = new Map<string, number>();
+  const orphans: string[] = [];
+  results.forEach((result, index) => {
+    const { taskId, seq, type, payload } = batch[index]!.event;
+    if (result.outcome === 'not_found' || result.outcome === 'forbidden') {
+      rejectEvent(connection, taskId, seq, type, result.outcome);
+      return;
+    }
+    if (result.outcome === 'gap') refuseGap(connection, taskId, seq, result.lastSeq);
+    if (result.lastSeq > 0) acks.set(taskId, result.lastSeq);
+    if (result.outcome !== 'stored') return;
+    core.bus.publish(taskId, { kind: 'event', seq, type, payload });
+    // The daemon started a task the gateway already ended (stopped before delivery was confirmed).
+    if (type === 'task:started' && result.task && isTerminalTaskStatus(result.task.status)) {
+      orphans.push(taskId);
+    }
+  });
+  for (const [taskId, seq] of acks) connection.send({ type: 'task:ack', taskId, seq });
+  for (const taskId of orphans) await router.stopOrphan(taskId);
+}
+
+function rejectEvent(
+  connection: ViberConnection,
+  taskId: string,
+  seq: number,
+  type: string,
+  outcome: 'not_found' | 'forbidden',
+): void {
+  connection.log.warn({ taskId, seq, type }, `task event rejected: ${outcome}`);
+  connection.send({
+    type: 'error',
+    code: outcome,
+    message:
+      outcome === 'not_found' ? `task ${taskId} not found` : `task ${taskId} does not belong to this viber`,
+  });
+}
+
+function refuseGap(connection: ViberConnection, taskId: string, seq: number, lastSeq: number): void {
+  connection.log.warn({ taskId, seq, lastSeq }, 'task event skips ahead; not stored');
+  connection.send({
+    type: 'error',
+    code: 'conflict',
+    message: `task ${taskId}: seq ${seq} skips ahead of ${lastSeq}; send from ${lastSeq + 1}`,
+  });
 }
 
 /**

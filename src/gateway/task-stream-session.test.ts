@@ -23,10 +23,13 @@ describe('TaskStreamSession', () => {
     type = 'task:stream-chunk',
     payload = `{"type":"text-delta","id":"t","delta":"${seq}"}`,
   ) {
-    const result = await store.appendTaskEvent('viber_v', { taskId, seq, type, payload, at: at() }, () =>
-      type === 'task:completed' ? { status: 'completed', endedAt: at() } : null,
-    );
-    expect(result.outcome).toBe('stored');
+    const [result] = await store.appendTaskEvents('viber_v', [
+      {
+        event: { taskId, seq, type, payload, at: at() },
+        transition: () => (type === 'task:completed' ? { status: 'completed', endedAt: at() } : null),
+      },
+    ]);
+    expect(result?.outcome).toBe('stored');
     bus.publish(taskId, { kind: 'event', seq, type, payload });
   }
 

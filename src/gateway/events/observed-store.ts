@@ -2,9 +2,8 @@ import type { TaskStatus } from '../../protocol/index.ts';
 import type {
   AppendResult,
   GatewayStore,
-  TaskEventRecord,
+  TaskEventAppend,
   TaskOutboxView,
-  TaskPatch,
   TaskRecord,
   TaskUpdate,
 } from '../store/gateway-store.ts';
@@ -45,20 +44,28 @@ export function observeStore(store: GatewayStore, events: BoardEventPublisher): 
       if (result?.update?.patch && previous) events.taskUpdated(result.task, previous);
       return result;
     },
-    async appendTaskEvent(target, method, args) {
-      const event = args[1] as TaskEventRecord;
-      const transition = args[2] as (task: TaskRecord) => TaskPatch | null;
-      let previous: TaskStatus | undefined;
-      const observed = (task: TaskRecord) => {
-        previous = task.status;
-        return transition(task);
-      };
-      const result = (await method.apply(target, [args[0], event, observed] as never[])) as AppendResult;
-      // Stream chunks are the task stream's business; the board hears lifecycle and progress.
-      if (result.outcome === 'stored' && result.task && previous && event.type !== 'task:stream-chunk') {
-        events.taskUpdated(result.task, previous, activityOfEvent(event));
-      }
-      return result;
+    async appendTaskEvents(target, method, args) {
+      const batch = args[1] as readonly TaskEventAppend[];
+      const previous: (TaskStatus | undefined)[] = [];
+      const observed = batch.map(
+        ({ event, transition }, index): TaskEventAppend => ({
+          event,
+          transition: (task) => {
+            previous[index] = task.status;
+            return transition(task);
+          },
+        }),
+      );
+      const results = (await method.apply(target, [args[0], observed] as never[])) as AppendResult[];
+      results.forEach((result, index) => {
+        const event = batch[index]!.event;
+        const before = previous[index];
+        // Stream chunks are the task stream's business; the board hears lifecycle and progress.
+        if (result.outcome === 'stored' && result.task && before && event.type !== 'task:stream-chunk') {
+          events.taskUpdated(result.task, before, activityOfEvent(event));
+        }
+      });
+      return results;
     },
     async insertViber(target, method, args) {
       const result = await method.apply(target, args as never[]);

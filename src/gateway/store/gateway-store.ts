@@ -116,6 +116,12 @@ export interface AppendResult {
   task: TaskRecord | null;
 }
 
+/** One event of a group commit and the state transition it drives. */
+export interface TaskEventAppend {
+  event: TaskEventRecord;
+  transition: (task: TaskRecord) => TaskPatch | null;
+}
+
 export interface TaskFilter {
   viberId?: string;
   status?: TaskStatus;
@@ -162,16 +168,14 @@ export interface GatewayStore {
   ): Promise<{ task: TaskRecord; update: TaskUpdate | null } | null>;
 
   /**
-   * Appends a daemon's task event when `seq` is the next one (last_seq + 1) and applies the state
-   * transition `transition` returns, in one transaction. A seq already stored is a duplicate; a seq
-   * past the next one is not stored (a gap). When the transition ends the task, its outstanding
-   * commands are dropped.
+   * Appends a daemon's task events in order, in one transaction (a group commit), each as if
+   * appended alone: stored only when its `seq` is the next one (last_seq + 1), a seq already stored
+   * is a duplicate, a seq past the next one is not stored (a gap); each stored event applies the
+   * state transition its `transition` returns, seeing the task as the earlier events of the batch
+   * left it. When a transition ends a task, its outstanding commands are dropped. Returns one
+   * result per event, in batch order; a failure stores none of them.
    */
-  appendTaskEvent(
-    viberId: string,
-    event: TaskEventRecord,
-    transition: (task: TaskRecord) => TaskPatch | null,
-  ): Promise<AppendResult>;
+  appendTaskEvents(viberId: string, batch: readonly TaskEventAppend[]): Promise<AppendResult[]>;
   /** Log rows with seq > afterSeq, in order, at most `limit`. */
   readTaskLog(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]>;
   /** Every log row except stream chunks. */

@@ -7,11 +7,11 @@ import type {
   GatewayStore,
   IdempotencyRecord,
   NewCommand,
+  TaskEventAppend,
   TaskEventRecord,
   TaskFilter,
   TaskMessageRecord,
   TaskOutboxView,
-  TaskPatch,
   TaskRecord,
   TaskUpdate,
   ViberRecord,
@@ -30,6 +30,8 @@ import {
 
 type Params = Record<string, SQLInputValue>;
 type Row = Record<string, unknown>;
+/** A task during a group commit: as read, and as its events so far left it. */
+type BatchTask = { read: TaskRecord; current: TaskRecord };
 
 const UPDATE_TASK = `UPDATE tasks SET status = :status, error = :error, result = :result, usage = :usage,
   stop_requested = :stop_requested, last_seq = :last_seq, updated_at = :updated_at, started_at = :started_at,
@@ -205,32 +207,48 @@ export class SqliteGatewayStore implements GatewayStore {
     });
   }
 
-  async appendTaskEvent(
-    viberId: string,
-    event: TaskEventRecord,
-    transition: (task: TaskRecord) => TaskPatch | null,
-  ): Promise<AppendResult> {
-    return this.#transaction((): AppendResult => {
-      const task = this.#getTask(event.taskId);
-      if (!task) return { outcome: 'not_found', lastSeq: 0, task: null };
-      if (task.viberId !== viberId) return { outcome: 'forbidden', lastSeq: 0, task: null };
-      if (event.seq <= task.lastSeq) return { outcome: 'duplicate', lastSeq: task.lastSeq, task };
-      if (event.seq > task.lastSeq + 1) return { outcome: 'gap', lastSeq: task.lastSeq, task };
-      this.#run(
-        'INSERT INTO task_events (task_id, seq, type, payload, at) VALUES (:taskId, :seq, :type, :payload, :at)',
-        {
-          ...event,
-        },
-      );
-      const patch = transition(task) ?? {};
-      const next = applyPatch(task, { ...patch }, event.at);
-      next.lastSeq = event.seq;
-      this.#run(UPDATE_TASK, taskStateParams(next));
-      if (!isTerminalTaskStatus(task.status) && isTerminalTaskStatus(next.status)) {
-        this.#run('DELETE FROM commands WHERE task_id = :id', { id: task.id });
+  async appendTaskEvents(viberId: string, batch: readonly TaskEventAppend[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    return this.#transaction(() => {
+      // Each task is read once and written once per batch; the events see it as their predecessors left it.
+      const tasks = new Map<string, BatchTask | null>();
+      const results = batch.map(({ event, transition }) => {
+        let entry = tasks.get(event.taskId);
+        if (entry === undefined) {
+          const task = this.#getTask(event.taskId);
+          entry = task ? { read: task, current: task } : null;
+          tasks.set(event.taskId, entry);
+        }
+        return this.#appendOne(viberId, entry, event, transition);
+      });
+      for (const entry of tasks.values()) {
+        if (entry && entry.current !== entry.read) this.#run(UPDATE_TASK, taskStateParams(entry.current));
       }
-      return { outcome: 'stored', lastSeq: event.seq, task: next };
+      return results;
     });
+  }
+  #appendOne(
+    viberId: string,
+    entry: BatchTask | null,
+    event: TaskEventRecord,
+    transition: TaskEventAppend['transition'],
+  ): AppendResult {
+    if (!entry) return { outcome: 'not_found', lastSeq: 0, task: null };
+    const task = entry.current;
+    if (task.viberId !== viberId) return { outcome: 'forbidden', lastSeq: 0, task: null };
+    if (event.seq <= task.lastSeq) return { outcome: 'duplicate', lastSeq: task.lastSeq, task };
+    if (event.seq > task.lastSeq + 1) return { outcome: 'gap', lastSeq: task.lastSeq, task };
+    this.#run(
+      'INSERT INTO task_events (task_id, seq, type, payload, at) VALUES (:taskId, :seq, :type, :payload, :at)',
+      { ...event },
+    );
+    const next = applyPatch(task, { ...(transition(task) ?? {}) }, event.at);
+    next.lastSeq = event.seq;
+    if (!isTerminalTaskStatus(task.status) && isTerminalTaskStatus(next.status)) {
+      this.#run('DELETE FROM commands WHERE task_id = :id', { id: task.id });
+    }
+    entry.current = next;
+    return { outcome: 'stored', lastSeq: event.seq, task: next };
   }
   async readTaskLog(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]> {
     return this.#all(

@@ -3,7 +3,7 @@ import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import type { Environments } from '../environments/index.ts';
 import type { GatewayCore } from '../gateway-context.ts';
 import type { Presence } from '../presence.ts';
-import { handleTaskEvent, reconcileViber } from '../task-events.ts';
+import { handleTaskEvents, reconcileViber } from '../task-events.ts';
 import type { TaskRouter } from '../task-router.ts';
 import type { TerminalSocketServer } from '../terminal/terminal-socket-server.ts';
 import type { ViberConnection } from './viber-connection.ts';
@@ -58,7 +58,8 @@ export async function handleDaemonMessage(
     case 'task:completed':
     case 'task:error':
     case 'task:stopped':
-      return handleTaskEvent(core, router, connection, message);
+      // The socket server group-commits task events (ViberConnection.enqueueTaskEvent); alone here.
+      return handleTaskEvents(core, router, connection, [message]);
     case 'command:ack':
       return router.acknowledge(connection, message.commandId);
     case 'heartbeat':

@@ -1,10 +1,13 @@
 import WebSocket from 'ws';
 import type { Logger } from '../../core/logger.ts';
-import type { GatewayMessage } from '../../protocol/index.ts';
+import type { GatewayMessage, TaskEvent } from '../../protocol/index.ts';
+
+/** Most task events one group commit takes; a longer burst is committed in several. */
+export const MAX_TASK_EVENT_BATCH = 256;
 
 /**
  * One daemon's WebSocket. Kept small on purpose (a gateway holds thousands): the socket, a
- * timestamp, two flags and the tail of its message queue.
+ * timestamp, two flags, the tail of its message queue and the task events of its next group commit.
  */
 export class ViberConnection {
   readonly viberId: string;
@@ -16,6 +19,8 @@ export class ViberConnection {
   ready = false;
   closed = false;
   #queue: Promise<void> = Promise.resolve();
+  /** Task events waiting for their group commit; undefined when no batch is open. */
+  #taskEvents: TaskEvent[] | undefined;
 
   constructor(viberId: string, socket: WebSocket, log: Logger) {
     this.viberId = viberId;
@@ -35,6 +40,33 @@ export class ViberConnection {
    * the store in the order the daemon sent them.
    */
   serialize(work: () => Promise<void>): void {
+    // Task events that arrive after this message go in a later batch, after it.
+    this.#taskEvents = undefined;
+    this.#chain(work);
+  }
+
+  /**
+   * Queues a task event for a group commit: the events that arrive before their batch's turn in
+   * the queue comes (the rest of the frames of one socket read, or everything that arrives while
+   * an earlier commit is being handled) are passed to one `commit` call, in order. No timer: an
+   * idle connection commits at the next microtask, so latency stays that of a single event.
+   */
+  enqueueTaskEvent(event: TaskEvent, commit: (events: TaskEvent[]) => Promise<void>): void {
+    const open = this.#taskEvents;
+    if (open && open.length < MAX_TASK_EVENT_BATCH) {
+      open.push(event);
+      return;
+    }
+    const batch = [event];
+    this.#taskEvents = batch;
+    this.#chain(() => {
+      // Sealed from here: a later event opens the next batch.
+      if (this.#taskEvents === batch) this.#taskEvents = undefined;
+      return commit(batch);
+    });
+  }
+
+  #chain(work: () => Promise<void>): void {
     this.#queue = this.#queue.then(work).catch((error: unknown) => {
       this.log.error({ err: error }, 'failed to handle a daemon message');
     });

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, WebSocketServer } from 'ws';
 import { DaemonMessageSchema, decodeFrame, LIMITS, WS_CLOSE } from '../../protocol/index.ts';
 import type { ViberRecord } from '../store/gateway-store.ts';
+import { handleTaskEvents, isTaskEvent } from '../task-events.ts';
 import { isTerminalMessage } from '../terminal/terminal-relay.ts';
 import { type DaemonMessageDeps, handleDaemonMessage } from './daemon-message-handler.ts';
 import { truncateReason, ViberConnection } from './viber-connection.ts';
@@ -109,6 +110,12 @@ export class ViberSocketServer {
     // Terminal output must not wait behind task events being stored; its order is kept on its own.
     if (this.#deps.terminals && isTerminalMessage(message) && connection.ready) {
       this.#deps.terminals.handleDaemonMessage(connection.viberId, message);
+      return;
+    }
+    if (isTaskEvent(message)) {
+      connection.enqueueTaskEvent(message, (events) =>
+        handleTaskEvents(this.#deps.core, this.#deps.router, connection, events),
+      );
       return;
     }
     connection.serialize(() => handleDaemonMessage(this.#deps, connection, message));
