@@ -1,4 +1,3 @@
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { isTerminalTaskStatus, type TaskStatus } from '../../protocol/index.ts';
 import type {
   AppendResult,
@@ -16,6 +15,7 @@ import type {
   TaskUpdate,
   ViberRecord,
 } from './gateway-store.ts';
+import { SqliteDatabase } from './sqlite-database.ts';
 import { migrate } from './sqlite-migrations.ts';
 import {
   applyPatch,
@@ -28,8 +28,6 @@ import {
   viberFromRow,
 } from './sqlite-rows.ts';
 
-type Params = Record<string, SQLInputValue>;
-type Row = Record<string, unknown>;
 /** A task during a group commit: as read, and as its events so far left it. */
 type BatchTask = { read: TaskRecord; current: TaskRecord };
 
@@ -43,53 +41,22 @@ const UPDATE_TASK = `UPDATE tasks SET status = :status, error = :error, result =
  * the PostgreSQL store that comes later.
  */
 export class SqliteGatewayStore implements GatewayStore {
-  readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #db: SqliteDatabase;
 
   constructor(path: string) {
-    this.#db = new DatabaseSync(path);
-    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db = new SqliteDatabase(path);
+    this.#db.connection.exec('PRAGMA journal_mode = WAL');
     // WAL + NORMAL survives a killed process (the contract); only a power loss may drop the last commits.
-    this.#db.exec('PRAGMA synchronous = NORMAL');
-    this.#db.exec('PRAGMA busy_timeout = 5000');
-    migrate(this.#db);
+    this.#db.connection.exec('PRAGMA synchronous = NORMAL');
+    migrate(this.#db.connection);
   }
 
   async close(): Promise<void> {
-    if (this.#db.isOpen) this.#db.close();
-  }
-
-  #stmt(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-  #get(sql: string, params: Params = {}): Row | undefined {
-    return this.#stmt(sql).get(params) as Row | undefined;
-  }
-  #all(sql: string, params: Params = {}): Row[] {
-    return this.#stmt(sql).all(params) as Row[];
-  }
-  #run(sql: string, params: Params = {}): number {
-    return Number(this.#stmt(sql).run(params).changes);
-  }
-  #transaction<T>(work: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
+    this.#db.close();
   }
 
   async insertViber(viber: Pick<ViberRecord, 'id' | 'name' | 'tokenHash' | 'createdAt'>): Promise<void> {
-    this.#run(
+    this.#db.run(
       'INSERT INTO vibers (id, name, token_hash, created_at) VALUES (:id, :name, :token_hash, :created_at)',
       {
         id: viber.id,
@@ -100,42 +67,45 @@ export class SqliteGatewayStore implements GatewayStore {
     );
   }
   async getViber(id: string): Promise<ViberRecord | null> {
-    const row = this.#get('SELECT * FROM vibers WHERE id = :id', { id });
+    const row = this.#db.get('SELECT * FROM vibers WHERE id = :id', { id });
     return row ? viberFromRow(row) : null;
   }
   async findViberByTokenHash(tokenHash: string): Promise<ViberRecord | null> {
-    const row = this.#get('SELECT * FROM vibers WHERE token_hash = :tokenHash', { tokenHash });
+    const row = this.#db.get('SELECT * FROM vibers WHERE token_hash = :tokenHash', { tokenHash });
     return row ? viberFromRow(row) : null;
   }
   async listVibers(): Promise<ViberRecord[]> {
-    return this.#all('SELECT * FROM vibers WHERE revoked_at IS NULL ORDER BY rowid').map(viberFromRow);
+    return this.#db.all('SELECT * FROM vibers WHERE revoked_at IS NULL ORDER BY rowid').map(viberFromRow);
   }
   async revokeViber(id: string, at: string): Promise<boolean> {
     return (
-      this.#run('UPDATE vibers SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL', { id, at }) > 0
+      this.#db.run('UPDATE vibers SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL', { id, at }) > 0
     );
   }
   async recordViberConnected(id: string, info: ViberRecord['info'], at: string): Promise<void> {
-    this.#run('UPDATE vibers SET info = :info, connected_at = :at WHERE id = :id', {
+    this.#db.run('UPDATE vibers SET info = :info, connected_at = :at WHERE id = :id', {
       id,
       at,
       info: JSON.stringify(info),
     });
   }
   async recordViberHeartbeat(id: string, status: ViberRecord['status'], at: string): Promise<void> {
-    this.#run('UPDATE vibers SET status = :status, last_heartbeat_at = :at WHERE id = :id', {
+    this.#db.run('UPDATE vibers SET status = :status, last_heartbeat_at = :at WHERE id = :id', {
       id,
       at,
       status: JSON.stringify(status),
     });
   }
   async recordViberConfigState(id: string, state: ViberRecord['configState']): Promise<void> {
-    this.#run('UPDATE vibers SET config_state = :state WHERE id = :id', { id, state: JSON.stringify(state) });
+    this.#db.run('UPDATE vibers SET config_state = :state WHERE id = :id', {
+      id,
+      state: JSON.stringify(state),
+    });
   }
 
   async insertTask(task: TaskRecord, submit: NewCommand): Promise<void> {
-    this.#transaction(() => {
-      this.#run(
+    this.#db.transaction(() => {
+      this.#db.run(
         `INSERT INTO tasks (id, viber_id, goal, messages, options, status, error, result, usage, stop_requested,
           last_seq, created_at, updated_at, started_at, ended_at) VALUES (:id, :viber_id, :goal, :messages, :options,
           :status, :error, :result, :usage, :stop_requested, :last_seq, :created_at, :updated_at, :started_at, :ended_at)`,
@@ -148,58 +118,64 @@ export class SqliteGatewayStore implements GatewayStore {
     return this.#getTask(id);
   }
   #getTask(id: string): TaskRecord | null {
-    const row = this.#get('SELECT * FROM tasks WHERE id = :id', { id });
+    const row = this.#db.get('SELECT * FROM tasks WHERE id = :id', { id });
     return row ? taskFromRow(row) : null;
   }
   async listTasks(filter: TaskFilter): Promise<TaskRecord[]> {
-    return this.#all(
-      `SELECT * FROM tasks WHERE (:viberId IS NULL OR viber_id = :viberId) AND (:status IS NULL OR status = :status)
+    return this.#db
+      .all(
+        `SELECT * FROM tasks WHERE (:viberId IS NULL OR viber_id = :viberId) AND (:status IS NULL OR status = :status)
         ORDER BY rowid DESC LIMIT :limit`,
-      { viberId: filter.viberId ?? null, status: filter.status ?? null, limit: filter.limit },
-    ).map(taskFromRow);
+        { viberId: filter.viberId ?? null, status: filter.status ?? null, limit: filter.limit },
+      )
+      .map(taskFromRow);
   }
   async countTasks(): Promise<number> {
-    return this.#get('SELECT COUNT(*) AS n FROM tasks')!.n as number;
+    return this.#db.get('SELECT COUNT(*) AS n FROM tasks')!.n as number;
   }
   async listTasksOfViber(viberId: string, statuses: readonly TaskStatus[]): Promise<TaskRecord[]> {
-    return this.#all(
-      'SELECT * FROM tasks WHERE viber_id = :viberId AND status IN (SELECT value FROM json_each(:statuses)) ORDER BY rowid',
-      {
-        viberId,
-        statuses: JSON.stringify(statuses),
-      },
-    ).map(taskFromRow);
+    return this.#db
+      .all(
+        'SELECT * FROM tasks WHERE viber_id = :viberId AND status IN (SELECT value FROM json_each(:statuses)) ORDER BY rowid',
+        {
+          viberId,
+          statuses: JSON.stringify(statuses),
+        },
+      )
+      .map(taskFromRow);
   }
   async countRunningTasksByViber(): Promise<Map<string, number>> {
-    const rows = this.#all(
+    const rows = this.#db.all(
       "SELECT viber_id, COUNT(*) AS n FROM tasks WHERE status = 'running' GROUP BY viber_id",
     );
     return new Map(rows.map((row) => [row.viber_id as string, row.n as number]));
   }
   async listVibersWithRunningTasks(): Promise<string[]> {
-    return this.#all("SELECT DISTINCT viber_id FROM tasks WHERE status = 'running'").map(
-      (row) => row.viber_id as string,
-    );
+    return this.#db
+      .all("SELECT DISTINCT viber_id FROM tasks WHERE status = 'running'")
+      .map((row) => row.viber_id as string);
   }
 
   async updateTask(
     id: string,
     decide: (task: TaskRecord, outbox: TaskOutboxView) => TaskUpdate | null,
   ): Promise<{ task: TaskRecord; update: TaskUpdate | null } | null> {
-    return this.#transaction(() => {
+    return this.#db.transaction(() => {
       const task = this.#getTask(id);
       if (!task) return null;
       const types = new Set(
-        this.#all('SELECT type FROM commands WHERE task_id = :id', { id }).map((row) => row.type as string),
+        this.#db
+          .all('SELECT type FROM commands WHERE task_id = :id', { id })
+          .map((row) => row.type as string),
       );
       const update = decide(task, { types });
       if (!update) return { task, update };
       const at = new Date().toISOString();
       const next = update.patch ? applyPatch(task, update.patch, at) : task;
-      if (update.patch) this.#run(UPDATE_TASK, taskStateParams(next));
-      if (update.dropCommands === 'all') this.#run('DELETE FROM commands WHERE task_id = :id', { id });
+      if (update.patch) this.#db.run(UPDATE_TASK, taskStateParams(next));
+      if (update.dropCommands === 'all') this.#db.run('DELETE FROM commands WHERE task_id = :id', { id });
       if (update.dropCommands === 'submit') {
-        this.#run("DELETE FROM commands WHERE task_id = :id AND type = 'task:submit'", { id });
+        this.#db.run("DELETE FROM commands WHERE task_id = :id AND type = 'task:submit'", { id });
       }
       if (update.message) this.#insertMessage(update.message);
       if (update.enqueue) this.#enqueue(update.enqueue);
@@ -209,7 +185,7 @@ export class SqliteGatewayStore implements GatewayStore {
 
   async appendTaskEvents(viberId: string, batch: readonly TaskEventAppend[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    return this.#transaction(() => {
+    return this.#db.transaction(() => {
       // Each task is read once and written once per batch; the events see it as their predecessors left it.
       const tasks = new Map<string, BatchTask | null>();
       const results = batch.map(({ event, transition }) => {
@@ -222,7 +198,7 @@ export class SqliteGatewayStore implements GatewayStore {
         return this.#appendOne(viberId, entry, event, transition);
       });
       for (const entry of tasks.values()) {
-        if (entry && entry.current !== entry.read) this.#run(UPDATE_TASK, taskStateParams(entry.current));
+        if (entry && entry.current !== entry.read) this.#db.run(UPDATE_TASK, taskStateParams(entry.current));
       }
       return results;
     });
@@ -238,36 +214,39 @@ export class SqliteGatewayStore implements GatewayStore {
     if (task.viberId !== viberId) return { outcome: 'forbidden', lastSeq: 0, task: null };
     if (event.seq <= task.lastSeq) return { outcome: 'duplicate', lastSeq: task.lastSeq, task };
     if (event.seq > task.lastSeq + 1) return { outcome: 'gap', lastSeq: task.lastSeq, task };
-    this.#run(
+    this.#db.run(
       'INSERT INTO task_events (task_id, seq, type, payload, at) VALUES (:taskId, :seq, :type, :payload, :at)',
       { ...event },
     );
     const next = applyPatch(task, { ...(transition(task) ?? {}) }, event.at);
     next.lastSeq = event.seq;
     if (!isTerminalTaskStatus(task.status) && isTerminalTaskStatus(next.status)) {
-      this.#run('DELETE FROM commands WHERE task_id = :id', { id: task.id });
+      this.#db.run('DELETE FROM commands WHERE task_id = :id', { id: task.id });
     }
     entry.current = next;
     return { outcome: 'stored', lastSeq: event.seq, task: next };
   }
   async readTaskLog(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]> {
-    return this.#all(
-      'SELECT * FROM task_events WHERE task_id = :taskId AND seq > :afterSeq ORDER BY seq LIMIT :limit',
-      {
-        taskId,
-        afterSeq,
-        limit,
-      },
-    ).map(eventFromRow);
+    return this.#db
+      .all(
+        'SELECT * FROM task_events WHERE task_id = :taskId AND seq > :afterSeq ORDER BY seq LIMIT :limit',
+        {
+          taskId,
+          afterSeq,
+          limit,
+        },
+      )
+      .map(eventFromRow);
   }
   async listLifecycleEvents(taskId: string): Promise<TaskEventRecord[]> {
-    return this.#all(
-      "SELECT * FROM task_events WHERE task_id = :taskId AND type != 'task:stream-chunk' ORDER BY seq",
-      { taskId },
-    ).map(eventFromRow);
+    return this.#db
+      .all("SELECT * FROM task_events WHERE task_id = :taskId AND type != 'task:stream-chunk' ORDER BY seq", {
+        taskId,
+      })
+      .map(eventFromRow);
   }
   async hasStreamChunkOfType(taskId: string, chunkType: string): Promise<boolean> {
-    const row = this.#get(
+    const row = this.#db.get(
       `SELECT 1 AS found FROM task_events WHERE task_id = :taskId AND type = 'task:stream-chunk'
         AND json_extract(payload, '$.type') = :chunkType LIMIT 1`,
       { taskId, chunkType },
@@ -276,12 +255,12 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async listTaskMessages(taskId: string): Promise<TaskMessageRecord[]> {
-    return this.#all('SELECT * FROM task_messages WHERE task_id = :taskId ORDER BY rowid', { taskId }).map(
-      messageFromRow,
-    );
+    return this.#db
+      .all('SELECT * FROM task_messages WHERE task_id = :taskId ORDER BY rowid', { taskId })
+      .map(messageFromRow);
   }
   #insertMessage(message: TaskMessageRecord): void {
-    this.#run(
+    this.#db.run(
       `INSERT INTO task_messages (id, task_id, message, injection_mode, created_at, delivered_at)
         VALUES (:id, :taskId, :message, :injectionMode, :createdAt, :deliveredAt)`,
       { ...message },
@@ -289,34 +268,36 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   #enqueue(command: NewCommand): void {
-    this.#run(
+    this.#db.run(
       `INSERT INTO commands (command_id, viber_id, task_id, type, message, created_at)
         VALUES (:commandId, :viberId, :taskId, :type, :message, :createdAt)`,
       { ...command },
     );
   }
   async listCommands(viberId: string, afterSeq: number, limit: number): Promise<CommandRecord[]> {
-    return this.#all(
-      'SELECT * FROM commands WHERE viber_id = :viberId AND seq > :afterSeq ORDER BY seq LIMIT :limit',
-      {
+    return this.#db
+      .all('SELECT * FROM commands WHERE viber_id = :viberId AND seq > :afterSeq ORDER BY seq LIMIT :limit', {
         viberId,
         afterSeq,
         limit,
-      },
-    ).map(commandFromRow);
+      })
+      .map(commandFromRow);
   }
   async acknowledgeCommand(viberId: string, commandId: string, at: string): Promise<CommandRecord | null> {
-    return this.#transaction(() => {
-      const row = this.#get('SELECT * FROM commands WHERE command_id = :commandId AND viber_id = :viberId', {
-        commandId,
-        viberId,
-      });
+    return this.#db.transaction(() => {
+      const row = this.#db.get(
+        'SELECT * FROM commands WHERE command_id = :commandId AND viber_id = :viberId',
+        {
+          commandId,
+          viberId,
+        },
+      );
       if (!row) return null;
       const command = commandFromRow(row);
-      this.#run('DELETE FROM commands WHERE seq = :seq', { seq: command.seq });
+      this.#db.run('DELETE FROM commands WHERE seq = :seq', { seq: command.seq });
       if (command.type === 'task:message') {
         const messageId = (JSON.parse(command.message) as { messageId: string }).messageId;
-        this.#run(
+        this.#db.run(
           'UPDATE task_messages SET delivered_at = :at WHERE id = :messageId AND delivered_at IS NULL',
           {
             at,
@@ -329,7 +310,7 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async getIdempotency(key: string): Promise<IdempotencyRecord | null> {
-    const row = this.#get('SELECT * FROM idempotency_keys WHERE key = :key', { key });
+    const row = this.#db.get('SELECT * FROM idempotency_keys WHERE key = :key', { key });
     if (!row) return null;
     return {
       key: row.key as string,
@@ -340,38 +321,38 @@ export class SqliteGatewayStore implements GatewayStore {
     };
   }
   async putIdempotency(record: IdempotencyRecord): Promise<void> {
-    this.#run(
+    this.#db.run(
       `INSERT OR IGNORE INTO idempotency_keys (key, request_hash, status, body, created_at)
         VALUES (:key, :requestHash, :status, :body, :createdAt)`,
       { ...record },
     );
   }
   async purgeIdempotency(olderThan: string): Promise<number> {
-    return this.#run('DELETE FROM idempotency_keys WHERE created_at < :olderThan', { olderThan });
+    return this.#db.run('DELETE FROM idempotency_keys WHERE created_at < :olderThan', { olderThan });
   }
 
   async insertLoginCode(code: BoardSecretRecord): Promise<void> {
-    this.#run(
+    this.#db.run(
       'INSERT INTO login_codes (code_hash, created_at, expires_at) VALUES (:hash, :createdAt, :expiresAt)',
       { ...code },
     );
   }
   async consumeLoginCode(hash: string, now: string): Promise<boolean> {
-    return this.#transaction(() => {
-      const row = this.#get('SELECT expires_at FROM login_codes WHERE code_hash = :hash', { hash });
+    return this.#db.transaction(() => {
+      const row = this.#db.get('SELECT expires_at FROM login_codes WHERE code_hash = :hash', { hash });
       if (!row) return false;
-      this.#run('DELETE FROM login_codes WHERE code_hash = :hash', { hash });
+      this.#db.run('DELETE FROM login_codes WHERE code_hash = :hash', { hash });
       return (row.expires_at as string) > now;
     });
   }
   async insertBoardSession(session: BoardSecretRecord): Promise<void> {
-    this.#run(
+    this.#db.run(
       'INSERT INTO board_sessions (token_hash, created_at, expires_at) VALUES (:hash, :createdAt, :expiresAt)',
       { ...session },
     );
   }
   async findBoardSession(hash: string, now: string): Promise<BoardSecretRecord | null> {
-    const row = this.#get('SELECT * FROM board_sessions WHERE token_hash = :hash AND expires_at > :now', {
+    const row = this.#db.get('SELECT * FROM board_sessions WHERE token_hash = :hash AND expires_at > :now', {
       hash,
       now,
     });
@@ -379,13 +360,13 @@ export class SqliteGatewayStore implements GatewayStore {
     return { hash, createdAt: row.created_at as string, expiresAt: row.expires_at as string };
   }
   async deleteBoardSession(hash: string): Promise<void> {
-    this.#run('DELETE FROM board_sessions WHERE token_hash = :hash', { hash });
+    this.#db.run('DELETE FROM board_sessions WHERE token_hash = :hash', { hash });
   }
   async purgeBoardSecrets(now: string): Promise<number> {
-    return this.#transaction(
+    return this.#db.transaction(
       () =>
-        this.#run('DELETE FROM login_codes WHERE expires_at <= :now', { now }) +
-        this.#run('DELETE FROM board_sessions WHERE expires_at <= :now', { now }),
+        this.#db.run('DELETE FROM login_codes WHERE expires_at <= :now', { now }) +
+        this.#db.run('DELETE FROM board_sessions WHERE expires_at <= :now', { now }),
     );
   }
 }

@@ -1,0 +1,57 @@
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+
+export type Params = Record<string, SQLInputValue>;
+export type Row = Record<string, unknown>;
+
+/**
+ * One `node:sqlite` connection with cached prepared statements and synchronous transactions:
+ * the plumbing every store on the gateway's database shares.
+ */
+export class SqliteDatabase {
+  readonly connection: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(path: string) {
+    this.connection = new DatabaseSync(path);
+    this.connection.exec('PRAGMA busy_timeout = 5000');
+  }
+
+  get(sql: string, params: Params = {}): Row | undefined {
+    return this.#statement(sql).get(params) as Row | undefined;
+  }
+
+  all(sql: string, params: Params = {}): Row[] {
+    return this.#statement(sql).all(params) as Row[];
+  }
+
+  /** Runs a statement; returns how many rows it changed. */
+  run(sql: string, params: Params = {}): number {
+    return Number(this.#statement(sql).run(params).changes);
+  }
+
+  /** Runs `work` in one immediate transaction: all of it is committed, or none of it. */
+  transaction<T>(work: () => T): T {
+    this.connection.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.connection.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.connection.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.connection.isOpen) this.connection.close();
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.connection.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
