@@ -16,6 +16,7 @@ import { BoardEventHub } from './events/board-event-hub.ts';
 import { BoardEventPublisher } from './events/board-event-publisher.ts';
 import { BoardEventStreams } from './events/events-routes.ts';
 import { ObservedConnectionRegistry } from './events/observed-connections.ts';
+import { observeEnvironmentStore } from './events/observed-environment-store.ts';
 import { observeStore } from './events/observed-store.ts';
 import type { GatewayCore } from './gateway-context.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
@@ -69,6 +70,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     core,
     options.home,
     join(options.home.gateway, GATEWAY_DB_FILE),
+    {
+      observe: (environmentStore) => observeEnvironmentStore(environmentStore, boardEvents, log),
+    },
   );
   const router = new TaskRouter(core);
   const presence = new Presence(core, router);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BindingLogLineSchema, BindingViewSchema, EnvironmentPillSchema } from './environment-rest.ts';
 import { TaskViewSchema, ViberViewSchema } from './rest.ts';
 
 /**
@@ -7,8 +8,9 @@ import { TaskViewSchema, ViberViewSchema } from './rest.ts';
  * Events are push-only (architecture document, section 7): each SSE event carries `id: <n>`,
  * counting from 1 on every connection, and one JSON object as its data. Nothing is replayed: a
  * client that connects, or connects again after a drop, waits for `events.ready` and then
- * refetches the state it shows (`GET /api/tasks`, `GET /api/vibers`). A client that falls too far
- * behind is disconnected, so it reconnects and refetches; a connection never has gaps.
+ * refetches the state it shows (`GET /api/tasks`, `GET /api/vibers`, `GET /api/environments`, an
+ * open preparation log). A client that falls too far behind is disconnected, so it reconnects
+ * and refetches; a connection never has gaps.
  */
 
 /** What a running task is doing right now (the daemon's `task:progress` status). */
@@ -32,6 +34,20 @@ export const BoardEventSchema = z.discriminatedUnion('type', [
   /** Registered, connected, disconnected, heartbeat, busy/idle, or a new config validation. */
   z.object({ type: z.literal('viber.updated'), viber: ViberViewSchema }),
   z.object({ type: z.literal('viber.revoked'), viberId: z.string() }),
+  /**
+   * A binding changed (mapped, preparing, ready, error, stale): `binding` is its new view. Or the
+   * environment itself was created or edited: `binding` is null, refetch the environment.
+   * `status` is the environment's pill after the change.
+   */
+  z.object({
+    type: z.literal('environment.updated'),
+    environmentId: z.string(),
+    status: EnvironmentPillSchema,
+    binding: BindingViewSchema.nullable(),
+  }),
+  z.object({ type: z.literal('environment.removed'), environmentId: z.string() }),
+  /** One preparation log line as stored: redacted by the daemon, and again by the gateway. */
+  z.object({ type: z.literal('environment.log'), bindingId: z.string(), line: BindingLogLineSchema }),
 ]);
 export type BoardEvent = z.infer<typeof BoardEventSchema>;
 export type BoardEventType = BoardEvent['type'];

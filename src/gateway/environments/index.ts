@@ -40,10 +40,16 @@ export async function openEnvironments(
   core: GatewayCore,
   home: OpenViberHome,
   databasePath: string,
-  env: NodeJS.ProcessEnv = process.env,
+  options: {
+    env?: NodeJS.ProcessEnv;
+    /** Wraps the store, so every change can be announced (board events). */
+    observe?: (store: EnvironmentStore) => EnvironmentStore;
+  } = {},
 ): Promise<Environments> {
+  const env = options.env ?? process.env;
   const log = core.log.child({ component: 'environments' });
-  const store = new SqliteEnvironmentStore(databasePath);
+  const sqlite = new SqliteEnvironmentStore(databasePath);
+  const store = options.observe ? options.observe(sqlite) : sqlite;
   const master = loadMasterKey(home, env, await store.countSecrets());
   const box = new SecretBox(master);
   if (master.status === 'ok') {

@@ -5,6 +5,8 @@ import {
   TaskActivitySchema,
   type TaskStatus,
 } from '../../protocol/index.ts';
+import type { BindingRecord, FullEnvironment, LogRecord } from '../environments/environment-store.ts';
+import { pillOf, toBindingView, toLogLine } from '../environments/environment-views.ts';
 import type { GatewayCore } from '../gateway-context.ts';
 import { toTaskView } from '../http/views.ts';
 import type { TaskRecord } from '../store/gateway-store.ts';
@@ -39,6 +41,11 @@ export class BoardEventPublisher {
     return this.#hub;
   }
 
+  /** False while no board listens: callers skip the reads an event would need. */
+  get listening(): boolean {
+    return this.#hub.size > 0;
+  }
+
   taskCreated(task: TaskRecord): void {
     if (this.#hub.size === 0) return;
     this.#hub.publish({ type: 'task.created', task: toTaskView(task) });
@@ -68,6 +75,26 @@ export class BoardEventPublisher {
 
   viberRevoked(viberId: string): void {
     this.#hub.publish({ type: 'viber.revoked', viberId });
+  }
+
+  /** An environment after a change: `binding` is the binding that changed, null for the environment. */
+  environmentUpdated(full: FullEnvironment, binding: BindingRecord | null): void {
+    this.#hub.publish({
+      type: 'environment.updated',
+      environmentId: full.environment.id,
+      status: pillOf(full.bindings),
+      binding: binding && toBindingView(binding),
+    });
+  }
+
+  environmentRemoved(environmentId: string): void {
+    this.#hub.publish({ type: 'environment.removed', environmentId });
+  }
+
+  /** A stored preparation log line (already redacted by the daemon and the gateway). */
+  environmentLog(line: LogRecord): void {
+    if (this.#hub.size === 0) return;
+    this.#hub.publish({ type: 'environment.log', bindingId: line.bindingId, line: toLogLine(line) });
   }
 
   /**

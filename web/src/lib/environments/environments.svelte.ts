@@ -1,41 +1,49 @@
-import type { EnvironmentView } from '#lib/protocol.ts';
+import type { BoardEvent, EnvironmentView } from '#lib/protocol.ts';
 import { ApiError } from '../api/http.ts';
-import { listEnvironments } from './environments-api.ts';
+import { board } from '../state/board.svelte.ts';
+import { getEnvironment, listEnvironments } from './environments-api.ts';
 
 const SELECTED_KEY = 'openviber.environment';
-/** While a binding is on its way, the list refreshes this often; otherwise slowly. */
-const BUSY_POLL_MS = 1000;
-const IDLE_POLL_MS = 15_000;
 
 /**
  * The environments the sidebar shows and the one selected (kept in localStorage, so the board
- * opens where the operator left it). `''` means every task, whatever its environment.
+ * opens where the operator left it). `''` means every task, whatever its environment. Kept
+ * current by the board's push events, never by polling: refetched on every `events.ready`.
  */
 class EnvironmentsState {
   list = $state<EnvironmentView[]>([]);
   loaded = $state(false);
   error = $state('');
   selectedId = $state('');
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #unsubscribe: (() => void) | undefined;
   #users = 0;
+  /** Environments events touched while the list was being fetched: the list may be older. */
+  #touchedDuringFetch: Set<string> | undefined;
+  /** Environments being read one by one; true when a change came in meanwhile (read again). */
+  readonly #reloads = new Map<string, boolean>();
+  #refreshing: Promise<void> | undefined;
+  #refreshAgain = false;
   /** Nothing chosen yet on this browser: the sidebar opens on an environment (section 3). */
   #neverChosen = false;
 
   selected = $derived(this.list.find((environment) => environment.id === this.selectedId));
-  busy = $derived(this.list.some((environment) => environment.bindings.some((b) => ['pending', 'preparing', 'stale'].includes(b.status))));
 
-  /** Starts polling for the first user; `release` when done. */
+  /** Loads and follows events for the first user; `release` when done. */
   use(): () => void {
     this.#users += 1;
     if (this.#users === 1) {
       const stored = typeof localStorage !== 'undefined' ? localStorage.getItem(SELECTED_KEY) : null;
       this.#neverChosen = stored === null;
       this.selectedId = stored ?? '';
+      this.#unsubscribe = board.subscribe((event) => this.#apply(event));
       void this.refresh();
     }
     return () => {
       this.#users -= 1;
-      if (this.#users === 0) clearTimeout(this.#timer);
+      if (this.#users === 0) {
+        this.#unsubscribe?.();
+        this.#unsubscribe = undefined;
+      }
     };
   }
 
@@ -48,11 +56,27 @@ class EnvironmentsState {
   upsert(environment: EnvironmentView): void {
     const others = this.list.filter((candidate) => candidate.id !== environment.id);
     this.list = [...others, environment].sort((a, b) => a.name.localeCompare(b.name));
-    this.#schedule();
   }
 
-  async refresh(): Promise<void> {
-    clearTimeout(this.#timer);
+  /** Reads the whole list; a call while one runs makes it read once more when done. */
+  refresh(): Promise<void> {
+    if (this.#refreshing) {
+      this.#refreshAgain = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = (async () => {
+      do {
+        this.#refreshAgain = false;
+        await this.#fetchList();
+      } while (this.#refreshAgain);
+    })().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #fetchList(): Promise<void> {
+    this.#touchedDuringFetch = new Set();
     try {
       this.list = await listEnvironments();
       this.loaded = true;
@@ -61,16 +85,64 @@ class EnvironmentsState {
       if (this.#neverChosen && !this.selectedId && this.list.length > 0) {
         this.select((this.list.find((environment) => environment.status === 'ready') ?? this.list[0]!).id);
       }
+      for (const id of this.#touchedDuringFetch) void this.#reload(id);
     } catch (error) {
       this.error = error instanceof ApiError ? error.message : String(error);
+    } finally {
+      this.#touchedDuringFetch = undefined;
     }
-    this.#schedule();
   }
 
-  #schedule(): void {
-    clearTimeout(this.#timer);
-    if (this.#users === 0) return;
-    this.#timer = setTimeout(() => void this.refresh(), this.busy ? BUSY_POLL_MS : IDLE_POLL_MS);
+  #apply(event: BoardEvent): void {
+    switch (event.type) {
+      case 'events.ready':
+        void this.refresh();
+        return;
+      case 'environment.updated': {
+        this.#touchedDuringFetch?.add(event.environmentId);
+        const current = this.list.find((environment) => environment.id === event.environmentId);
+        const binding = event.binding;
+        // A new or edited environment, one this list has not seen, or one being read: read it
+        // (again), so an answer from before this change cannot win.
+        if (!current || !binding || this.#reloads.has(event.environmentId)) void this.#reload(event.environmentId);
+        if (!current || !binding) return;
+        const known = current.bindings.some((candidate) => candidate.id === binding.id);
+        const bindings = known
+          ? current.bindings.map((candidate) => (candidate.id === binding.id ? binding : candidate))
+          : [...current.bindings, binding];
+        this.upsert({ ...current, status: event.status, bindings });
+        return;
+      }
+      case 'environment.removed':
+        this.#touchedDuringFetch?.add(event.environmentId);
+        this.list = this.list.filter((environment) => environment.id !== event.environmentId);
+        return;
+    }
+  }
+
+  /**
+   * One environment from the gateway (gone when it answers 404). A reload asked for while one is
+   * in flight makes that one read again when it ends, so the last answer is the newest.
+   */
+  async #reload(id: string): Promise<void> {
+    if (this.#reloads.has(id)) {
+      this.#reloads.set(id, true);
+      return;
+    }
+    try {
+      do {
+        this.#reloads.set(id, false);
+        try {
+          this.upsert(await getEnvironment(id));
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 404) {
+            this.list = this.list.filter((environment) => environment.id !== id);
+          }
+        }
+      } while (this.#reloads.get(id));
+    } finally {
+      this.#reloads.delete(id);
+    }
   }
 }
 

@@ -20,6 +20,7 @@ class BoardState {
   #connection: BoardEventsConnection | undefined;
   /** Task and viber ids events touched while a refetch was in flight: they may be newer. */
   #touchedDuringFetch: Set<string> | undefined;
+  readonly #listeners = new Set<(event: BoardEvent) => void>();
 
   taskList = $derived(
     Object.values(this.tasks).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0)),
@@ -32,14 +33,31 @@ class BoardState {
       onReady: (event) => {
         this.activities = { ...event.activities };
         void this.refetch();
+        this.#notify(event);
       },
-      onEvent: (event) => this.apply(event),
+      onEvent: (event) => {
+        this.apply(event);
+        this.#notify(event);
+      },
       onState: (state, detail) => {
         this.link = state;
         this.linkDetail = detail ?? '';
       },
     });
     this.#connection.start();
+  }
+
+  /**
+   * Every event of the one connection, for the board's other features (environments): on
+   * `events.ready` they refetch what they show, then apply events. Returns the unsubscribe.
+   */
+  subscribe(listener: (event: BoardEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(event: BoardEvent): void {
+    for (const listener of [...this.#listeners]) listener(event);
   }
 
   stop(): void {
@@ -94,6 +112,9 @@ class BoardState {
         delete this.vibers[event.viberId];
         return;
       case 'events.ready':
+      case 'environment.updated':
+      case 'environment.removed':
+      case 'environment.log':
         return;
     }
   }
