@@ -75,6 +75,7 @@ function rejectEvent(
   connection.send({
     type: 'error',
     code: outcome,
+    taskId,
     message:
       outcome === 'not_found' ? `task ${taskId} not found` : `task ${taskId} does not belong to this viber`,
   });
@@ -85,6 +86,7 @@ function refuseGap(connection: ViberConnection, taskId: string, seq: number, las
   connection.send({
     type: 'error',
     code: 'conflict',
+    taskId,
     message: `task ${taskId}: seq ${seq} skips ahead of ${lastSeq}; send from ${lastSeq + 1}`,
   });
 }
