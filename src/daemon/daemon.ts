@@ -74,6 +74,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     viberId,
     env,
     send: (message) => controller.send(message),
+    // A gateway link that falls behind makes the bridge drop terminal backlog and resync panes
+    // from their screens, so terminal output never piles up in front of task events.
+    backlogBytes: () => controller.bufferedBytes,
     logger,
     ...options.terminals,
   });

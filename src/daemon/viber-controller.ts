@@ -93,6 +93,11 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
     return this.#state === 'open' && this.#socket?.readyState === WebSocket.OPEN;
   }
 
+  /** Bytes queued on the socket and not yet sent: how far the gateway link is behind. */
+  get bufferedBytes(): number {
+    return this.#socket?.bufferedAmount ?? 0;
+  }
+
   /** The largest frame the gateway accepts (announced in `welcome`). */
   get maxFrameBytes(): number {
     return this.#maxFrameBytes;
