@@ -1,11 +1,11 @@
 import type { Logger } from '../../core/logger.ts';
 import type { BoardEvent } from '../../protocol/index.ts';
+import { SseWriter } from '../sse/sse-writer.ts';
 import type { BoardEventPublisher } from './board-event-publisher.ts';
 
 export const EVENTS_HEARTBEAT_MS = 15_000;
 /** Events queued for a client that does not read before it is cut off (it reconnects and refetches). */
 export const MAX_QUEUED_EVENTS = 1000;
-const encoder = new TextEncoder();
 
 /**
  * One `/api/events` connection. It subscribes before it announces `events.ready`, so an event that
@@ -15,11 +15,9 @@ const encoder = new TextEncoder();
  */
 export class BoardEventStream {
   readonly stream: ReadableStream<Uint8Array>;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #sse!: SseWriter;
   #nextId = 1;
-  #closed = false;
   #unsubscribe: (() => void) | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
   readonly #onEnd: () => void;
 
   constructor(options: {
@@ -33,10 +31,15 @@ export class BoardEventStream {
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          this.#controller = controller;
+          this.#sse = new SseWriter(controller, {
+            comment: 'heartbeat',
+            everyMs: heartbeatMs,
+            onClose: () => {
+              this.#unsubscribe?.();
+              this.#onEnd();
+            },
+          });
           this.#unsubscribe = options.publisher.hub.subscribe((event) => this.#send(event));
-          this.#heartbeat = setInterval(() => this.#write(': heartbeat\n\n'), heartbeatMs);
-          this.#heartbeat.unref();
           options.publisher
             .activities()
             .then((activities) => this.#send({ type: 'events.ready', activities, heartbeatMs }))
@@ -52,35 +55,15 @@ export class BoardEventStream {
   }
 
   #send(event: BoardEvent): void {
-    if (this.#closed) return;
-    if ((this.#controller.desiredSize ?? 0) <= 0) {
+    if (this.#sse.closed) return;
+    if (this.#sse.desiredSize <= 0) {
       this.close(true);
       return;
     }
-    this.#write(`id: ${this.#nextId++}\ndata: ${JSON.stringify(event)}\n\n`);
-  }
-
-  #write(text: string): void {
-    if (this.#closed) return;
-    try {
-      this.#controller.enqueue(encoder.encode(text));
-    } catch {
-      this.close(false);
-    }
+    this.#sse.write(`id: ${this.#nextId++}\ndata: ${JSON.stringify(event)}\n\n`);
   }
 
   close(end: boolean): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#unsubscribe?.();
-    clearInterval(this.#heartbeat);
-    if (end) {
-      try {
-        this.#controller.close();
-      } catch {
-        // already closed by the client
-      }
-    }
-    this.#onEnd();
+    this.#sse.close(end);
   }
 }

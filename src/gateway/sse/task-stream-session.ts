@@ -3,12 +3,12 @@ import { isTerminalTaskStatus } from '../../protocol/index.ts';
 import type { TaskBus, TaskBusMessage } from '../bus/task-bus.ts';
 import type { GatewayStore, TaskEventRecord } from '../store/gateway-store.ts';
 import { isTerminalEventType } from '../task-transitions.ts';
+import { SseWriter } from './sse-writer.ts';
 
 export const KEEPALIVE_MS = 15_000;
 const LOG_PAGE = 256;
 /** Chunks queued for a slow client before the session stops pushing and reads from the log later. */
 const HIGH_WATER_MARK = 64;
-const encoder = new TextEncoder();
 
 type LogRow = Pick<TaskEventRecord, 'seq' | 'type' | 'payload'>;
 
@@ -26,14 +26,12 @@ export class TaskStreamSession {
   readonly #log: Logger;
   readonly #keepaliveMs: number;
   readonly #onEnd: () => void;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #sse!: SseWriter;
   #cursor: number;
   #unsubscribe: (() => void) | undefined;
-  #keepalive: NodeJS.Timeout | undefined;
   #pumping = false;
   #again = false;
   #lagging = false;
-  #closed = false;
   /** True until the task is seen live; set again by a terminal event or a status change. */
   #mayHaveEnded = true;
   #sentError = false;
@@ -57,7 +55,14 @@ export class TaskStreamSession {
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          this.#controller = controller;
+          this.#sse = new SseWriter(controller, {
+            comment: 'keepalive',
+            everyMs: this.#keepaliveMs,
+            onClose: () => {
+              this.#unsubscribe?.();
+              this.#onEnd();
+            },
+          });
           this.#begin();
         },
         pull: () => {
@@ -72,13 +77,11 @@ export class TaskStreamSession {
   #begin(): void {
     // Subscribe before reading the log: an event stored in between arrives here and is skipped by seq.
     this.#unsubscribe = this.#bus.subscribe(this.#taskId, (message) => this.#onBus(message));
-    this.#keepalive = setInterval(() => this.#write(': keepalive\n\n'), this.#keepaliveMs);
-    this.#keepalive.unref();
     this.#schedule();
   }
 
   #onBus(message: TaskBusMessage): void {
-    if (this.#closed) return;
+    if (this.#sse.closed) return;
     if (message.kind === 'status') {
       this.#mayHaveEnded = true;
       this.#schedule();
@@ -95,14 +98,14 @@ export class TaskStreamSession {
   }
 
   #hasRoom(): boolean {
-    return (this.#controller.desiredSize ?? 0) > 0;
+    return this.#sse.desiredSize > 0;
   }
 
   #emit(row: LogRow): void {
     this.#cursor = row.seq;
     if (row.type !== 'task:stream-chunk') return;
     if (row.payload.startsWith('{"type":"error"')) this.#sentError = true;
-    this.#write(`id: ${row.seq}\ndata: ${row.payload}\n\n`);
+    this.#sse.write(`id: ${row.seq}\ndata: ${row.payload}\n\n`);
   }
 
   #schedule(): void {
@@ -125,7 +128,7 @@ export class TaskStreamSession {
       do {
         this.#again = false;
         this.#lagging = false;
-        while (!this.#closed) {
+        while (!this.#sse.closed) {
           if (!this.#hasRoom()) {
             this.#lagging = true;
             break;
@@ -134,8 +137,8 @@ export class TaskStreamSession {
           for (const row of rows) if (row.seq > this.#cursor) this.#emit(row);
           if (rows.length < LOG_PAGE) break;
         }
-        if (!this.#closed && !this.#lagging && this.#mayHaveEnded) await this.#endIfFinished();
-      } while (this.#again && !this.#closed);
+        if (!this.#sse.closed && !this.#lagging && this.#mayHaveEnded) await this.#endIfFinished();
+      } while (this.#again && !this.#sse.closed);
     } finally {
       this.#pumping = false;
     }
@@ -161,36 +164,16 @@ export class TaskStreamSession {
       !this.#sentError &&
       !(await this.#store.hasStreamChunkOfType(task.id, 'error'))
     ) {
-      this.#write(
+      this.#sse.write(
         `data: ${JSON.stringify({ type: 'error', errorText: task.error ?? 'the task failed' })}\n\n`,
       );
     }
-    this.#write('data: [DONE]\n\n');
+    this.#sse.write('data: [DONE]\n\n');
     this.close(true);
-  }
-
-  #write(text: string): void {
-    if (this.#closed) return;
-    try {
-      this.#controller.enqueue(encoder.encode(text));
-    } catch {
-      this.close(false);
-    }
   }
 
   /** Stops the session; `end` closes the HTTP response (a cancelled one is already gone). */
   close(end: boolean): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#unsubscribe?.();
-    clearInterval(this.#keepalive);
-    if (end) {
-      try {
-        this.#controller.close();
-      } catch {
-        // already closed by the client
-      }
-    }
-    this.#onEnd();
+    this.#sse.close(end);
   }
 }
