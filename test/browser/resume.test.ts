@@ -1,12 +1,12 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { lastMessage, makeFixtureDir, TOOL_INPUT, TOOL_NAME } from '../support/e2e-fixtures.ts';
 import type { RecordedRequest, ScriptTurn } from '../support/openai-test-server.ts';
 import { restartGateway } from '../support/viber-stack.ts';
 import { createGate, type Gate } from '../support/wait.ts';
 import { signIn, startBoardStack } from './support/board-stack.ts';
-import { launchBrowser, newContext, UI_TIMEOUT_MS } from './support/browser.ts';
+import { UI_TIMEOUT_MS, useBrowser } from './support/browser.ts';
 import { agentText, createTaskFromForm, readConversation, waitForStatus } from './support/conversation.ts';
 
 // Issue 4: reloading mid-stream resumes without loss or duplication (the conversation comes from
@@ -42,18 +42,7 @@ async function conversationOf(page: Page, dirs: string[]) {
 }
 
 describe('resuming the conversation', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it(
     'rebuilds the same conversation after a reload mid-stream and after a gateway restart',
@@ -64,7 +53,7 @@ describe('resuming the conversation', () => {
         [dirs.restart, createGate()],
       ]);
       const stack = await startBoardStack({ script: scriptWithGates(gates) });
-      context = await newContext(browser);
+      const context = await browser.context();
       const page = await signIn(context, stack.gateway);
       const allDirs = Object.values(dirs);
 
@@ -109,7 +98,7 @@ describe('resuming the conversation', () => {
 
   it('says clearly when a task does not exist', async () => {
     const stack = await startBoardStack({ script: [] });
-    context = await newContext(browser);
+    const context = await browser.context();
     const page = await signIn(context, stack.gateway, '/tasks/task_does-not-exist');
     await page.getByRole('heading', { name: 'Task not found' }).waitFor();
     await page.getByText('task_does-not-exist').waitFor();

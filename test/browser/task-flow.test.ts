@@ -1,11 +1,10 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { FINAL_TEXT, makeFixtureDir, toolThenText } from '../support/e2e-fixtures.ts';
 import type { RecordedRequest, ScriptTurn } from '../support/openai-test-server.ts';
 import { createGate, waitFor } from '../support/wait.ts';
 import { signIn, startBoardStack } from './support/board-stack.ts';
-import { collectPageErrors, launchBrowser, newContext, UI_TIMEOUT_MS } from './support/browser.ts';
+import { collectPageErrors, UI_TIMEOUT_MS, useBrowser } from './support/browser.ts';
 import { agentText, createTaskFromForm, readConversation, waitForStatus } from './support/conversation.ts';
 
 // Issue 4, "How it must be shown": create a task and watch it stream, approve a tool call, send a
@@ -16,18 +15,7 @@ useE2eCleanup();
 describe(
   'task view',
   () => {
-    let browser: Browser;
-    let context: BrowserContext | undefined;
-    beforeAll(async () => {
-      browser = await launchBrowser();
-    });
-    afterEach(async () => {
-      await context?.close();
-      context = undefined;
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
+    const browser = useBrowser();
 
     it('creates a task from the form and shows its answer streaming in, then the report', async () => {
       const hold = createGate();
@@ -38,7 +26,7 @@ describe(
           beforeChunk: (index) => (index === 2 ? hold.wait() : undefined),
         }),
       });
-      context = await newContext(browser);
+      const context = await browser.context();
       const page = await signIn(context, stack.gateway);
       const errors = collectPageErrors(page);
       const taskId = await createTaskFromForm(page, { goal: 'Say something in two halves.' });
@@ -62,7 +50,7 @@ describe(
 
     it('asks before a tool call in always-ask mode and runs it once approved', async () => {
       const stack = await startBoardStack({ script: toolThenText() });
-      context = await newContext(browser);
+      const context = await browser.context();
       const page = await signIn(context, stack.gateway);
       await createTaskFromForm(page, {
         goal: 'List the folder.',
@@ -100,7 +88,7 @@ describe(
           return { type: 'text', text: `Noted: ${said}` };
         },
       });
-      context = await newContext(browser);
+      const context = await browser.context();
       const page = await signIn(context, stack.gateway);
       const taskId = await createTaskFromForm(page, { goal: 'Start working.' });
       await page.getByTestId('conversation').getByText('Working on').waitFor();
@@ -140,7 +128,7 @@ describe(
           beforeChunk: (index) => (index === 2 ? never.wait() : undefined),
         }),
       });
-      context = await newContext(browser);
+      const context = await browser.context();
       const page = await signIn(context, stack.gateway);
       const taskId = await createTaskFromForm(page, { goal: 'Think for a long time.' });
       await page.getByTestId('conversation').getByText('Partial answer').waitFor();

@@ -1,32 +1,22 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { stopTmuxServer } from '../../bench/terminal-stack.ts';
 import { TerminalClient } from '../../src/gateway/terminal/terminal-client.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { waitFor } from '../support/wait.ts';
 import { signIn, startBoardStack } from './support/board-stack.ts';
-import { collectPageErrors, launchBrowser, newContext } from './support/browser.ts';
+import { collectPageErrors, useBrowser } from './support/browser.ts';
 
 // Issue 5, "How it must be shown": a browser types into the xterm panel and sees the output.
 
 useE2eCleanup();
 
 describe('terminal panel', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
+  const browser = useBrowser();
   let socketPath: string | undefined;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
   afterEach(async () => {
-    await context?.close();
-    context = undefined;
     if (socketPath) await stopTmuxServer(socketPath);
-  });
-  afterAll(async () => {
-    await browser?.close();
   });
 
   it('picks a pane, types into xterm and sees the output', async () => {
@@ -50,7 +40,7 @@ describe('terminal panel', () => {
       description: 'a prompt',
     });
 
-    context = await newContext(browser);
+    const context = await browser.context();
     const page = await signIn(context, stack.gateway, '/terminals');
     const errors = collectPageErrors(page);
     await page.getByTestId('terminal-viber').selectOption(stack.daemon.viberId);

@@ -1,8 +1,7 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { signIn, startBoardStack } from './support/board-stack.ts';
-import { launchBrowser, newContext, UI_TIMEOUT_MS } from './support/browser.ts';
+import { UI_TIMEOUT_MS, useBrowser } from './support/browser.ts';
 
 // Issue 4, items 5 and 6: vibers' status pushed live (no polling, no reload): a viber going
 // offline and coming back shows on its page and in the sidebar's health summary as it happens.
@@ -10,24 +9,13 @@ import { launchBrowser, newContext, UI_TIMEOUT_MS } from './support/browser.ts';
 useE2eCleanup();
 
 describe('viber presence', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it(
     'shows a viber going offline and online live, and pushes its config',
     async () => {
       const stack = await startBoardStack({ script: [], viberName: 'build-box' });
-      context = await newContext(browser);
+      const context = await browser.context();
       const page = await signIn(context, stack.gateway, `/vibers/${stack.daemon.viberId}`);
       const presence = page.getByTestId('viber-presence');
       await page.getByRole('heading', { name: 'build-box' }).waitFor();

@@ -1,15 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signIn, startBoardStack } from '../browser/support/board-stack.ts';
-import {
-  collectPageErrors,
-  launchBrowser,
-  newContext,
-  screenshot,
-  UI_TIMEOUT_MS,
-} from '../browser/support/browser.ts';
+import { collectPageErrors, screenshot, UI_TIMEOUT_MS, useBrowser } from '../browser/support/browser.ts';
 import { waitForStatus } from '../browser/support/conversation.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { lastMessage, userText } from '../support/e2e-fixtures.ts';
@@ -51,25 +44,14 @@ const commandRunner = ({ body }: { body: ChatRequestBody }): ScriptTurn =>
       };
 
 describe('environments on the board', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it(
     'creates an environment through the form, maps it, and starts a task in it',
     async () => {
       const stack = await startBoardStack({ script: commandRunner });
       const remote = bareRepository();
-      context = await newContext(browser);
+      const context = await browser.context();
       const page = await signIn(context, stack.gateway);
       const errors = collectPageErrors(page);
       const answers: string[] = [];

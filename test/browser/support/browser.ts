@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ensureBoardBuilt } from '../../../web/scripts/ensure-build.ts';
 import { REPO_ROOT } from '../../support/processes.ts';
 
@@ -74,4 +75,29 @@ export function collectPageErrors(page: Page): string[] {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
   return errors;
+}
+
+/**
+ * One Chromium per test file and fresh contexts per test, all closed after it: registers the
+ * vitest hooks, so a test file only asks for contexts.
+ */
+export function useBrowser(): { context(options?: ContextOptions): Promise<BrowserContext> } {
+  let browser: Browser | undefined;
+  const open: BrowserContext[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((context) => context.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    async context(options) {
+      const context = await newContext(browser!, options);
+      open.push(context);
+      return context;
+    },
+  };
 }
