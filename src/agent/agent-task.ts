@@ -10,6 +10,7 @@ import type {
   TaskProgressEvent,
   TaskResult,
 } from '../protocol/index.ts';
+import type { SandboxCapabilities } from './command-sandbox.ts';
 
 /**
  * The contract between whoever runs tasks (the daemon, `viber run`) and the agent.
@@ -62,6 +63,10 @@ export interface AgentEnvironment {
   logger: Logger;
   /** Set for a task in an environment (environments document, section 7). */
   execution?: TaskExecution;
+  /** What the machine can enforce around commands; without it commands run plain (tests). */
+  sandbox?: SandboxCapabilities;
+  /** Credential values this process holds that no file or variable shows (a daemon's token). */
+  knownSecrets?: Record<string, string>;
 }
 
 /** How a task in an environment runs its tools. Secret values reach processes, never the model. */
@@ -70,8 +75,8 @@ export interface TaskExecution {
   env: Record<string, string>;
   /** Blanks secret values from every tool output and data part before the model or anyone sees it. */
   redactor: Redactor;
-  /** Prefix every shell command runs under: a new network namespace, or a container. */
-  commandWrapper?: string[];
+  /** Set when the environment names a container image and this viber can run it. */
+  container?: { image: string; mountRoot: string; variableNames: string[] };
   /** False: commands run without network and the web tools are left out. */
   networkAccess: boolean;
 }

@@ -1,6 +1,7 @@
 import { arch, hostname, platform, release } from 'node:os';
 import type { LanguageModel, Tool, ToolSet, UIMessageChunk } from 'ai';
 import { type ModelSettings, resolveModelSettings } from '../core/config.ts';
+import { combineRedactors, createRedactor, type Redactor } from '../core/redaction.ts';
 import { AgentSession } from './agent-session.ts';
 import type {
   AgentEnvironment,
@@ -11,12 +12,14 @@ import type {
 } from './agent-task.ts';
 import { createAutonomyPolicy, type ToolCatalog } from './autonomy-policy.ts';
 import { BudgetGuard } from './budget.ts';
+import { commandWrapper, ownProcessLineage } from './command-sandbox.ts';
+import { credentialFolders, knownCredentials, toolProcessEnvironment } from './credentials.ts';
 import { EvidenceLog } from './evidence-log.ts';
 import { loadPersonaAndMemory } from './memory.ts';
 import { modelRefOf } from './providers.ts';
 import { createReportTool, REPORT_TOOL_NAME } from './report-tool.ts';
 import { buildSystemPrompt } from './system-prompt.ts';
-import { prepareTaskPaths, toolEnvironment } from './task-workspace.ts';
+import { prepareTaskPaths } from './task-workspace.ts';
 import { TASK_TMUX_SOCKET_VARIABLE } from './tools/run-in-tmux.ts';
 import type { ToolContext } from './tools/tool-context.ts';
 import { DailyUsageStore, dailyUsagePath } from './usage-store.ts';
@@ -71,10 +74,12 @@ export function createAgentTask(
   if (budgetProblem) return failedTask(request.taskId, budgetProblem);
 
   const execution = environment.execution;
-  const redact = <T>(value: T): T => (execution ? execution.redactor.redactDeep(value) : value);
+  const redactor = toolOutputRedactor(environment, settings);
+  const redact = <T>(value: T): T => redactor.redactDeep(value);
   const stopController = new AbortController();
   const evidence = new EvidenceLog();
   let session: AgentSession | undefined;
+  const hiddenPaths = credentialFolders(environment.home);
   const context: ToolContext = {
     taskId: request.taskId,
     cwd: paths.cwd,
@@ -82,16 +87,20 @@ export function createAgentTask(
     artifactsDir: paths.artifactsDir,
     memoryDir: environment.home.memory,
     planPath: paths.planPath,
-    // An environment's variables and secrets reach the processes tools start, never the prompt.
-    env: environmentForTools(toolEnvironment(environment.env, [settings.apiKey]), execution),
-    ...(execution?.commandWrapper ? { commandWrapper: execution.commandWrapper } : {}),
+    // An environment's variables and secrets reach the processes tools start, never the prompt;
+    // the daemon's own variables only through the allow-list.
+    env: toolProcessEnvironment(environment.env, environment.config.agent?.env, execution?.env),
+    settingsEnv: { ...environment.env, ...execution?.env },
+    hiddenPaths,
+    commandWrapper: () => wrapperFor(environment, hiddenPaths, paths.cwd),
+    ...terminalSocketFor(environment),
     signal: stopController.signal,
     writeData: (part) => session?.writeData(redact(part) as UIMessageChunk),
     recordEvidence: (item) => evidence.add(redact(item)),
     logger,
   };
   const tools: ToolSet = {
-    ...withEvidenceIds(forEnvironment(dependencies.createTools(context), execution)),
+    ...withEvidenceIds(redacted(forEnvironment(dependencies.createTools(context), execution), redactor)),
     [REPORT_TOOL_NAME]: createReportTool(evidence, (statement) => session?.acceptStatement(statement)),
   };
   const catalog = catalogFor(tools, dependencies.catalog);
@@ -199,48 +208,72 @@ function withEvidenceIds(tools: ToolSet): ToolSet {
 /** Tools that reach the network from the agent's own process: left out when network access is off. */
 const NETWORK_TOOLS = ['web_fetch', 'web_search'];
 
-/**
- * In an environment, every tool output is redacted of the environment's secret values before
- * the model (or the stream) sees it, and without network access the web tools are left out.
- */
+/** Without network access (in an environment) the web tools are left out. */
 function forEnvironment(tools: ToolSet, execution: AgentEnvironment['execution']): ToolSet {
-  if (!execution) return tools;
-  const { redactor } = execution;
+  if (!execution || execution.networkAccess) return tools;
+  return Object.fromEntries(Object.entries(tools).filter(([name]) => !NETWORK_TOOLS.includes(name)));
+}
+
+/**
+ * Blanks, in every tool output before the model (or the stream) sees it, the environment's secret
+ * values and every credential this viber knows of (tokens, master key, provider and search keys):
+ * the backstop behind the allow-listed environment and the hidden credential folders.
+ */
+function toolOutputRedactor(environment: AgentEnvironment, settings: ModelSettings): Redactor {
+  const credentials = {
+    ...knownCredentials(environment.home, environment.env, environment.config),
+    ...environment.knownSecrets,
+    ...(settings.apiKey ? { 'model API key': settings.apiKey } : {}),
+  };
+  return combineRedactors(environment.execution?.redactor ?? createRedactor({}), createRedactor(credentials));
+}
+
+function redacted(tools: ToolSet, redactor: Redactor): ToolSet {
+  if (!redactor.active) return tools;
   return Object.fromEntries(
-    Object.entries(tools)
-      .filter(([name]) => execution.networkAccess || !NETWORK_TOOLS.includes(name))
-      .map(([name, original]) => {
-        const execute = original.execute;
-        if (!execute || !redactor.active) return [name, original];
-        const wrapped: Tool = {
-          ...original,
-          execute: async (input: unknown, options) => {
-            try {
-              const output: unknown = await execute(input, options);
-              if (output !== null && typeof output === 'object' && Symbol.asyncIterator in output)
-                return output;
-              return redactor.redactDeep(output);
-            } catch (error) {
-              throw new Error(redactor.redact(error instanceof Error ? error.message : String(error)));
-            }
-          },
-        } as Tool;
-        return [name, wrapped];
-      }),
+    Object.entries(tools).map(([name, original]) => {
+      const execute = original.execute;
+      if (!execute) return [name, original];
+      const wrapped: Tool = {
+        ...original,
+        execute: async (input: unknown, options) => {
+          try {
+            const output: unknown = await execute(input, options);
+            if (output !== null && typeof output === 'object' && Symbol.asyncIterator in output)
+              return output;
+            return redactor.redactDeep(output);
+          } catch (error) {
+            throw new Error(redactor.redact(error instanceof Error ? error.message : String(error)));
+          }
+        },
+      } as Tool;
+      return [name, wrapped];
+    }),
   );
 }
 
 /**
- * The environment of the processes tools start: the viber's (without its keys), plus the task
- * environment's variables and secrets. With secrets, commands do not run in the task's tmux pane:
- * its live output reaches operators unredacted, and its runner script would put the values on disk.
+ * The prefix of the next command: bubblewrap hiding the credential folders and the /proc entries
+ * of this process and its ancestors (their environments hold what the user exported), the
+ * environment's network setting, or its container.
  */
-function environmentForTools(
-  base: NodeJS.ProcessEnv,
-  execution: AgentEnvironment['execution'],
-): NodeJS.ProcessEnv {
-  if (!execution) return base;
-  const env: NodeJS.ProcessEnv = { ...base, ...execution.env };
-  if (execution.redactor.active) delete env[TASK_TMUX_SOCKET_VARIABLE];
-  return env;
+function wrapperFor(environment: AgentEnvironment, hiddenPaths: string[], cwd: string): string[] | undefined {
+  if (!environment.sandbox) return undefined;
+  const { execution } = environment;
+  return commandWrapper(environment.sandbox, {
+    hiddenPaths,
+    hiddenPids: ownProcessLineage(),
+    networkAccess: execution?.networkAccess ?? true,
+    ...(execution?.container ? { container: { ...execution.container, cwd } } : {}),
+  });
+}
+
+/**
+ * The task's tmux session shows its commands live, but not in an environment with secrets: the
+ * pane's output reaches operators unredacted, and its runner script would put the values on disk.
+ */
+function terminalSocketFor(environment: AgentEnvironment): { terminalSocket?: string } {
+  const socket = environment.env[TASK_TMUX_SOCKET_VARIABLE];
+  if (!socket || environment.execution?.redactor.active) return {};
+  return { terminalSocket: socket };
 }

@@ -96,6 +96,42 @@ describe('startAgentTask through the real OpenAI-compatible provider', () => {
     expect(second.find((message) => message.role === 'tool')?.tool_call_id).toBe('call_write');
   });
 
+  it('redacts every credential the viber knows of from tool output, as a backstop', async () => {
+    // A file in the workspace happens to hold the daemon's token (known only in its memory), the
+    // search key and the operator token: reading it must not hand them to the model.
+    const token = 'ovv_in-memory-viber-token-1234';
+    const searchKey = 'search-key-from-daemon-env';
+    const operator = 'ovo_operator-token-from-file';
+    mkdirSync(temp.home.gateway, { recursive: true });
+    writeFileSync(join(temp.home.gateway, 'operator-token'), `${operator}\n`);
+    server = await startOpenAITestServer({
+      script: [
+        { type: 'tool-calls', calls: [{ id: 'call_read', name: 'read_file', input: { path: 'leak.txt' } }] },
+        { type: 'text', text: 'Read it.' },
+      ],
+    });
+    const cwd = join(temp.home.workspace, 'leaky');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, 'leak.txt'), `${token}\n${searchKey}\n${operator}\n`);
+    const chunks: UIMessageChunk[] = [];
+    const base = environment(server.baseURL);
+    const task = startAgentTask(
+      { taskId: 'task_real-5', goal: 'Read leak.txt', options: { cwd, mode: 'always-execute' } },
+      { onChunk: (chunk) => chunks.push(chunk), onProgress: () => {} },
+      {
+        ...base,
+        env: { ...base.env, OPENVIBER_SEARCH_API_KEY: searchKey },
+        knownSecrets: { 'viber token': token },
+      },
+    );
+    expect((await task.done).status).toBe('completed');
+    const seen = `${JSON.stringify(server.requests[1]!.body)}${JSON.stringify(chunks)}`;
+    for (const value of [token, searchKey, operator]) expect(seen).not.toContain(value);
+    expect(seen).toContain('[redacted:viber token]');
+    expect(seen).toContain('[redacted:OPENVIBER_SEARCH_API_KEY]');
+    expect(seen).toContain('[redacted:operator token]');
+  });
+
   it('ends in error with the HTTP status when the server fails', async () => {
     server = await startOpenAITestServer({ script: [{ type: 'error', status: 500, message: 'boom' }] });
     const task = createAgentTask(

@@ -37,23 +37,3 @@ export function prepareTaskPaths(
     allowedRoots: [...new Set([cwd, home.workspace])],
   };
 }
-
-/** Variables a task's processes never inherit: the viber's own credentials. */
-const PRIVATE_VARIABLES = /^(OPENAI_API_KEY|ANTHROPIC_API_KEY|OPENVIBER_API_KEY|OPENVIBER_.*TOKEN.*)$/;
-
-/**
- * The environment of the processes tools start: the daemon's, minus the model keys and viber
- * tokens, so a command like `env` cannot leak them into the stream.
- */
-export function toolEnvironment(
-  env: NodeJS.ProcessEnv,
-  secrets: Array<string | undefined>,
-): NodeJS.ProcessEnv {
-  const hidden = new Set(secrets.filter((secret): secret is string => Boolean(secret)));
-  const result: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (PRIVATE_VARIABLES.test(key) || (value !== undefined && hidden.has(value))) continue;
-    result[key] = value;
-  }
-  return result;
-}

@@ -24,7 +24,7 @@ export class DaemonProcess {
   start(): void {
     const child = spawn(process.execPath, [VIBER_BIN, 'start', ...this.args], {
       env: {
-        ...process.env,
+        ...daemonEnvironment(process.env),
         ...(process.stderr.isTTY && !process.env.OPENVIBER_LOG_FORMAT
           ? { OPENVIBER_LOG_FORMAT: 'pretty' }
           : {}),
@@ -61,4 +61,11 @@ export class DaemonProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** The gateway's own secrets stay in the gateway's process: the daemon never needs them. */
+const GATEWAY_ONLY = ['OPENVIBER_MASTER_KEY', 'OPENVIBER_OPERATOR_TOKEN'];
+
+function daemonEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !GATEWAY_ONLY.includes(key)));
 }

@@ -43,6 +43,14 @@ export const ConfigFileSchema = z.strictObject({
       allow: z.array(z.string().min(1)).optional(),
       /** Extra command patterns no mode may run. */
       deny: z.array(z.string().min(1)).optional(),
+      /**
+       * Names of the daemon's variables passed to the processes tools start, beyond PATH, HOME,
+       * LANG, LC_*, TERM and the like (e.g. GOPATH, HTTPS_PROXY). Nothing else is passed.
+       */
+      env: z
+        .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'))
+        .max(200)
+        .optional(),
     })
     .optional(),
   budget: z

@@ -54,6 +54,14 @@ export const NO_REDACTION: Redactor = {
   redactDeep: (value) => value,
 };
 
+/** Both redactors in turn: an environment's secrets and the viber's own credentials. */
+export function combineRedactors(first: Redactor, second: Redactor): Redactor {
+  if (!first.active) return second;
+  if (!second.active) return first;
+  const redact = (text: string): string => second.redact(first.redact(text));
+  return { active: true, redact, redactDeep: <T>(value: T): T => deepMap(value, redact) as T };
+}
+
 function deepMap(value: unknown, redact: (text: string) => string): unknown {
   if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map((item) => deepMap(item, redact));

@@ -94,4 +94,22 @@ describe('checkConfig', () => {
     writeFileSync(join(dir, 'tmux'), 'not a program');
     expect(await findMissingBinaries(['tmux'], dir)).toEqual(['tmux']);
   });
+
+  it('says plainly when commands the agent runs could read the credentials', async () => {
+    const home = resolveHome({ OPENVIBER_HOME: tempDir() });
+    const result = await checkConfig({
+      home,
+      config: {},
+      env: {},
+      sandbox: {
+        fileIsolation: { available: false, reason: 'bubblewrap (bwrap) is not installed' },
+        networkIsolation: { available: false, reason: 'unshare: permission denied' },
+        containerRuntime: { available: false, reason: 'no docker' },
+      },
+    });
+    expect(result.validations.find((validation) => validation.category === 'sandbox')).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/CAN read OpenViber's credential files.*bubblewrap/),
+    });
+  });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { describeFileIsolation, type SandboxCapabilities } from '../agent/command-sandbox.ts';
 import { type ConfigFile, configPath, resolveModelSettings } from '../core/config.ts';
 import type { OpenViberHome } from '../core/home.ts';
 import type { ConfigValidation } from '../protocol/index.ts';
@@ -16,6 +17,8 @@ export interface ConfigCheckInput {
   env: NodeJS.ProcessEnv;
   /** Why config.json could not be loaded, when it could not: reported instead of the key check. */
   loadError?: string;
+  /** What the machine can enforce around commands: reported as the `sandbox` check. */
+  sandbox?: SandboxCapabilities;
 }
 
 export interface ConfigCheckResult {
@@ -48,11 +51,18 @@ export async function checkConfig(input: ConfigCheckInput): Promise<ConfigCheckR
           message: `missing on PATH: ${missing.join(', ')}`,
           checkedAt,
         },
+    ...(input.sandbox ? [{ ...sandboxCheck(input.sandbox), checkedAt }] : []),
     { category: 'skills', status: 'unchecked', checkedAt },
     { category: 'oauth', status: 'unchecked', checkedAt },
     { category: 'env_secrets', status: 'unchecked', checkedAt },
   ];
   return { configVersion, validations };
+}
+
+/** Whether the agent's commands can read OpenViber's credentials, said plainly either way. */
+function sandboxCheck(sandbox: SandboxCapabilities): Omit<ConfigValidation, 'checkedAt'> {
+  const isolation = describeFileIsolation(sandbox);
+  return { category: 'sandbox', status: isolation.ok ? 'verified' : 'failed', message: isolation.message };
 }
 
 /** The model settings resolve (model chosen, key or base URL present). Never echoes a key. */

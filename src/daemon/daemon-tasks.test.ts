@@ -58,7 +58,11 @@ describe('daemon tasks', () => {
       submit(connection, 'task_one', { messages: [{ role: 'user', content: 'before' }] }),
     );
     const task = fixture.agent.task('task_one');
-    expect(task.request).toMatchObject({ goal: 'do the thing', options: { cwd: fixture.home.workspace } });
+    // Without a cwd the task gets its own folder (docs/agent.md), never the shared workspace.
+    expect(task.request).toMatchObject({
+      goal: 'do the thing',
+      options: { cwd: join(fixture.home.workspace, 'task_one') },
+    });
     expect(task.environment.home).toBe(fixture.home);
     task.text(3);
     task.progress({ kind: 'status', detail: 'thinking' });
@@ -75,7 +79,7 @@ describe('daemon tasks', () => {
       type: 'task:started',
       taskId: 'task_one',
       seq: 1,
-      spaceId: fixture.home.workspace,
+      spaceId: join(fixture.home.workspace, 'task_one'),
     });
     expect(fixture.daemon.info().runningTasks).toEqual(['task_one']);
     connection.send({ type: 'task:ack', taskId: 'task_one', seq: 6 });
@@ -307,8 +311,14 @@ describe('daemon tasks', () => {
       'env_secrets',
       'llm_keys',
       'oauth',
+      'sandbox',
       'skills',
     ]);
+    // This machine has bubblewrap (CI installs it): the check says the credentials are hidden.
+    expect(ack.validations.find((validation) => validation.category === 'sandbox')).toMatchObject({
+      status: 'verified',
+      message: expect.stringContaining('hidden'),
+    });
   });
 
   it('stops its tasks when closed and reports them stopped', async () => {

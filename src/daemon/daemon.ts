@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { type SandboxCapabilities, sandboxCapabilities } from '../agent/command-sandbox.ts';
 import { type ConfigFile, configPath, loadConfig } from '../core/config.ts';
 import { OpenViberError } from '../core/errors.ts';
 import { ensureDir, type OpenViberHome, sessionsDir } from '../core/home.ts';
@@ -35,6 +36,8 @@ export interface DaemonOptions {
   outbox?: OutboxLimits;
   /** How long close() lets stopped tasks report their end to the gateway (default 5 s). */
   shutdownGraceMs?: number;
+  /** Probes what the machine can enforce around commands (tests pass their own). */
+  sandbox?: () => Promise<SandboxCapabilities>;
   /** The tmux bridge and the tasks' own tmux sessions (docs/terminals.md); on unless disabled. */
   terminals?: TerminalOptions;
   logger?: Logger;
@@ -92,9 +95,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     getInfo: () => info(),
     getStatus: () => buildViberStatus(runtime.runningCount(), startedAt),
   });
+  // Probed before the first task can arrive: no command ever runs without the sandbox it is owed.
+  const sandbox = await (options.sandbox ?? sandboxCapabilities)();
   const environments = new EnvironmentManager({
     home,
     env,
+    capabilities: async () => sandbox,
+    passNames: () => config.agent?.env ?? [],
     pull: () => pullViberConfig({ serverUrl: options.serverUrl, viberId, token: options.token }),
     send: (message) => controller.send(message),
     logger: logger.child({ component: 'environments' }),
@@ -104,6 +111,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     home,
     env: terminals.taskEnv,
     getConfig: () => config,
+    sandbox,
+    knownSecrets: { 'viber token': options.token },
     startAgentTask: options.startAgentTask,
     outbox,
     sessions,
@@ -128,7 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         }
       }
       return withEnvironmentValidations(
-        checkConfig({ home, config, env, ...(loadError ? { loadError } : {}) }),
+        checkConfig({ home, config, env, sandbox, ...(loadError ? { loadError } : {}) }),
         environments.validations(),
       );
     },

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type {
   AgentEnvironment,
   AgentFollowUp,
@@ -9,8 +9,9 @@ import type {
   AgentTaskRequest,
   TaskExecution,
 } from '../agent/agent-task.ts';
+import type { SandboxCapabilities } from '../agent/command-sandbox.ts';
 import type { ConfigFile } from '../core/config.ts';
-import type { OpenViberHome } from '../core/home.ts';
+import { ensureDir, type OpenViberHome } from '../core/home.ts';
 import type { Logger } from '../core/logger.ts';
 import { NO_REDACTION, type Redactor } from '../core/redaction.ts';
 import {
@@ -50,6 +51,10 @@ export interface TaskRuntimeOptions {
   publish(entry: OutboxEntry): void;
   /** Largest frame the gateway accepts. */
   maxFrameBytes(): number;
+  /** What this machine can enforce around the agent's commands (probed before tasks arrive). */
+  sandbox?: SandboxCapabilities;
+  /** Credential values the daemon holds only in memory (its token): redacted from tool output. */
+  knownSecrets?: Record<string, string>;
   /** Resolves tasks in an environment (the daemon's EnvironmentManager). */
   environments?: {
     taskEnvironment(environmentId: string, taskId: string, cwd: string | undefined): Promise<TaskEnvironment>;
@@ -127,7 +132,11 @@ export class TaskRuntime {
       this.#submitInEnvironment(record, command, options.environmentId);
       return;
     }
-    const spaceId = resolve(this.#options.home.workspace, options.cwd ?? '.');
+    // Without a cwd a task gets its own folder, workspace/<taskId>, beside its plan and artifacts:
+    // tasks never share a working directory by accident (docs/agent.md).
+    const spaceId = options.cwd
+      ? resolve(this.#options.home.workspace, options.cwd)
+      : ensureDir(join(this.#options.home.workspace, taskId));
     if (!isDirectory(spaceId)) {
       this.#finish(record, {
         status: 'error',
@@ -157,7 +166,7 @@ export class TaskRuntime {
           env: prepared.env,
           redactor: prepared.redactor,
           networkAccess: prepared.networkAccess,
-          ...(prepared.commandWrapper ? { commandWrapper: prepared.commandWrapper } : {}),
+          ...(prepared.container ? { container: prepared.container } : {}),
         });
       },
       (error: unknown) => this.#finish(record, { status: 'error', error: errorText(error) }),
@@ -188,6 +197,8 @@ export class TaskRuntime {
       env: this.#options.env,
       logger: record.logger,
       ...(execution ? { execution } : {}),
+      ...(this.#options.sandbox ? { sandbox: this.#options.sandbox } : {}),
+      ...(this.#options.knownSecrets ? { knownSecrets: this.#options.knownSecrets } : {}),
     };
     try {
       record.agentTask = this.#options.startAgentTask(request, this.#callbacks(record), environment);

@@ -27,7 +27,7 @@ export const ViberInfoSchema = z.object({
 export type ViberInfo = z.infer<typeof ViberInfoSchema>;
 
 export const ConfigValidationSchema = z.object({
-  category: z.enum(['llm_keys', 'oauth', 'env_secrets', 'skills', 'binary_deps']),
+  category: z.enum(['llm_keys', 'oauth', 'env_secrets', 'skills', 'binary_deps', 'sandbox']),
   status: z.enum(['verified', 'failed', 'unchecked']),
   message: z.string().max(2000).optional(),
   checkedAt: z.iso.datetime(),

@@ -74,8 +74,11 @@ describe('viber CLI against a running gateway', () => {
       gateway: { tasks: number };
       vibers: { presence: string }[];
       usageToday: { totalTokens: number };
+      credentialIsolation: { ok: boolean; message: string };
     };
     expect(state.gateway.tasks).toBe(1);
+    // bubblewrap is installed here (CI installs it): status says the credentials are hidden.
+    expect(state.credentialIsolation).toEqual({ ok: true, message: expect.stringContaining('hidden') });
     expect(state.vibers.map((v) => v.presence)).toContain('online');
   });
 

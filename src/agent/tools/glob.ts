@@ -67,7 +67,10 @@ export const globTool = defineTool<typeof GlobInputSchema, GlobResult>({
     const iterator = glob(input.pattern, {
       cwd: root,
       withFileTypes: true,
-      exclude: (dirent) => dirent.isDirectory() && namesSkipped.includes(dirent.name),
+      exclude: (dirent) =>
+        dirent.isDirectory() &&
+        (namesSkipped.includes(dirent.name) ||
+          run.context.hiddenPaths.includes(join(dirent.parentPath, dirent.name))),
     });
     for await (const dirent of iterator) {
       run.signal.throwIfAborted();

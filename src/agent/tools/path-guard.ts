@@ -27,7 +27,21 @@ export async function resolveSafePath(context: ToolContext, input: string): Prom
       `${input} resolves to ${real}, which is outside the allowed roots (${roots.join(', ')}); tools may only use paths inside them`,
     );
   }
+  await refuseHidden(context, input, real);
   return { requested, real };
+}
+
+/** OpenViber's credential folders stay out of reach even when a root contains them (a cwd set
+ * to the home itself). */
+async function refuseHidden(context: ToolContext, input: string, real: string): Promise<void> {
+  for (const hidden of context.hiddenPaths) {
+    if (isInside(real, await realpathOfNearestExisting(resolve(hidden)))) {
+      throw new ToolError(
+        'path_outside_roots',
+        `${input} is inside ${hidden}, which holds OpenViber's credentials; tools may not use it`,
+      );
+    }
+  }
 }
 
 /** Whether `path` (already real) is inside one of the context's roots. */

@@ -5,7 +5,7 @@ import { OutputSpool } from './output-spool.ts';
 import { resolveSafePath } from './path-guard.ts';
 import { groupAlive, killGroup } from './process-group.ts';
 import { type CommandOutcome, type RunCommandOptions, runCommand } from './run-command.ts';
-import { runInTmux, TASK_TMUX_SOCKET_VARIABLE } from './run-in-tmux.ts';
+import { runInTmux } from './run-in-tmux.ts';
 import { statOrThrow } from './text-file.ts';
 import { ToolError } from './tool-error.ts';
 import { TOOL_LIMITS } from './tool-limits.ts';
@@ -76,7 +76,7 @@ async function runShell(input: ShellInput, run: ToolRun): Promise<ShellResult> {
     command: input.command,
     cwd,
     env: run.context.env,
-    ...(run.context.commandWrapper ? { wrapper: run.context.commandWrapper } : {}),
+    ...wrapperOf(run),
     timeoutMs: timeoutSeconds * 1000,
     signal: run.signal,
     spool,
@@ -113,7 +113,7 @@ async function runInTaskTerminal(
   run: ToolRun,
   options: RunCommandOptions,
 ): Promise<CommandOutcome | undefined> {
-  const socketPath = run.context.env[TASK_TMUX_SOCKET_VARIABLE];
+  const socketPath = run.context.terminalSocket;
   if (!socketPath) return undefined;
   try {
     return await runInTmux({ ...options, socketPath, taskId: run.context.taskId });
@@ -124,6 +124,11 @@ async function runInTaskTerminal(
     );
     return undefined;
   }
+}
+
+function wrapperOf(run: ToolRun): { wrapper?: string[] } {
+  const wrapper = run.context.commandWrapper?.();
+  return wrapper ? { wrapper } : {};
 }
 
 async function resolveDirectory(run: ToolRun, path: string): Promise<string> {

@@ -27,10 +27,19 @@ export interface ToolContext {
   memoryDir: string;
   /** The task's plan file (workspace/<taskId>/plan.json). */
   planPath: string;
-  /** Environment of the processes tools start. */
+  /** Environment of the processes tools start: an allow-list, never the daemon's credentials. */
   env: NodeJS.ProcessEnv;
-  /** Prefix the shell tool runs every command under (a network namespace, a container). */
-  commandWrapper?: string[];
+  /** Variables tools read for their own settings (web_search's provider and key); never passed
+   * to a process. */
+  settingsEnv: NodeJS.ProcessEnv;
+  /** Folders no tool may touch (OpenViber's credentials): file tools refuse them, commands do not
+   * see them where the sandbox can hide them. */
+  hiddenPaths: string[];
+  /** The prefix of the next command (bubblewrap, a network namespace, a container), decided per
+   * command because the processes it hides may come and go. */
+  commandWrapper?: () => string[] | undefined;
+  /** The daemon's tmux socket, where the task's own session shows its commands live. */
+  terminalSocket?: string;
   /** Aborted when the task stops: tools end their work and kill their processes. */
   signal: AbortSignal;
   /** Streams a data part to everyone watching the task. */

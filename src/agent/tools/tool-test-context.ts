@@ -37,6 +37,8 @@ export async function createTestToolContext(env: NodeJS.ProcessEnv = {}): Promis
     memoryDir: join(root, 'memory'),
     planPath: join(root, 'task', 'plan.json'),
     env: { PATH: process.env.PATH, HOME: root, ...env },
+    settingsEnv: env,
+    hiddenPaths: [],
     signal: controller.signal,
     writeData: (part) => data.push(part),
     recordEvidence: (item) => evidence.push(item),

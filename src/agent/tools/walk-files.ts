@@ -6,9 +6,15 @@ export const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
 
 /**
  * Yields the regular files under `root` depth first, in name order, without following symbolic
- * links (so a search cannot wander out of the workspace) and skipping SKIPPED_DIRECTORIES.
+ * links (so a search cannot wander out of the workspace) and skipping SKIPPED_DIRECTORIES and the
+ * `hidden` folders (OpenViber's credentials, when a search starts above them).
  */
-export async function* walkFiles(root: string, signal: AbortSignal): AsyncGenerator<string> {
+export async function* walkFiles(
+  root: string,
+  signal: AbortSignal,
+  hidden: readonly string[] = [],
+): AsyncGenerator<string> {
+  const hiddenSet = new Set(hidden);
   const stack = [root];
   while (stack.length > 0) {
     signal.throwIfAborted();
@@ -17,9 +23,10 @@ export async function* walkFiles(root: string, signal: AbortSignal): AsyncGenera
     const directories: string[] = [];
     try {
       for await (const dirent of await opendir(directory)) {
-        if (dirent.isDirectory() && !SKIPPED_DIRECTORIES.has(dirent.name)) {
-          directories.push(join(directory, dirent.name));
-        } else if (dirent.isFile()) files.push(join(directory, dirent.name));
+        const path = join(directory, dirent.name);
+        if (dirent.isDirectory() && !SKIPPED_DIRECTORIES.has(dirent.name) && !hiddenSet.has(path)) {
+          directories.push(path);
+        } else if (dirent.isFile()) files.push(path);
       }
     } catch {
       continue; // unreadable folder (permissions, deleted meanwhile): search the rest

@@ -62,7 +62,7 @@ export const webSearchTool = defineTool<typeof WebSearchInputSchema, WebSearchRe
   excerpt: (output) =>
     `${output.results.length} results from ${output.provider}\n${output.results.map((result) => result.url).join('\n')}`,
   async execute(input, run) {
-    const provider = resolveSearchProvider(run.context.env);
+    const provider = resolveSearchProvider(run.context.settingsEnv);
     const count = input.count ?? TOOL_LIMITS.webSearchDefaultResults;
     const results = await provider.search({ query: input.query, count, signal: run.signal });
     const bounded = results

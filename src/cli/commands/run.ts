@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
 import type { AgentTask } from '../../agent/agent-task.ts';
+import { sandboxCapabilities } from '../../agent/command-sandbox.ts';
 import { startAgentTask } from '../../agent/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
@@ -50,7 +51,13 @@ export function registerRunCommand(program: Command): void {
           },
           onProgress: () => {},
         },
-        { home, config: loadConfig(home), env: process.env, logger: createLogger('run') },
+        {
+          home,
+          config: loadConfig(home),
+          env: process.env,
+          logger: createLogger('run'),
+          sandbox: await sandboxCapabilities(),
+        },
       );
       let interrupted = false;
       process.on('SIGINT', () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
+import { describeFileIsolation, sandboxCapabilities } from '../../agent/command-sandbox.ts';
 import { DailyUsageStore, dailyUsagePath, utcDay } from '../../agent/index.ts';
 import { type ConfigFile, configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
@@ -45,6 +46,12 @@ export function registerStatusCommand(program: Command): void {
         report.config = { error: (error as Error).message };
         lines.push(`${styleText('bold', 'config')}    ${styleText('red', (error as Error).message)}`);
       }
+
+      const isolation = describeFileIsolation(await sandboxCapabilities());
+      report.credentialIsolation = isolation;
+      lines.push(
+        `${styleText('bold', 'sandbox')}   ${isolation.ok ? isolation.message : styleText('yellow', isolation.message)}`,
+      );
 
       const credentials = safely(() => readCredentials(home)) ?? {};
       if (credentials.viberId)

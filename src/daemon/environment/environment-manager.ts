@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { toolEnvironment } from '../../agent/task-workspace.ts';
+import {
+  commandWrapper,
+  networkIsolationProblem,
+  ownProcessLineage,
+  type SandboxCapabilities,
+  type SandboxPlan,
+  sandboxCapabilities,
+} from '../../agent/command-sandbox.ts';
+import { credentialFolders, toolProcessEnvironment, withoutCredentials } from '../../agent/credentials.ts';
 import type { OpenViberHome } from '../../core/home.ts';
 import type { Logger } from '../../core/logger.ts';
 import { createRedactor, NO_REDACTION, type Redactor } from '../../core/redaction.ts';
@@ -15,7 +23,6 @@ import { environmentVariables } from './environment-variables.ts';
 import { isDirectory, materialize, PrepareError } from './materialize.ts';
 import { PreparedStates } from './prepared-state.ts';
 import { runStreaming } from './process-runner.ts';
-import { commandWrapper, type SandboxCapabilities, sandboxCapabilities } from './sandbox.ts';
 import { runSetupScript } from './setup-script.ts';
 import { resolveTaskEnvironment, type TaskEnvironment } from './task-environment.ts';
 
@@ -28,6 +35,8 @@ export interface EnvironmentManagerOptions {
   send(message: DaemonMessage): boolean;
   logger: Logger;
   capabilities?: () => Promise<SandboxCapabilities>;
+  /** Names of the daemon's variables setup scripts may see (config.agent.env). */
+  passNames?: () => readonly string[];
 }
 
 type LogStream = 'stdout' | 'stderr' | 'system';
@@ -132,7 +141,7 @@ export class EnvironmentManager {
     const checkedAt = new Date().toISOString();
     try {
       const [config, capabilities] = await Promise.all([this.#options.pull(), this.capabilities()]);
-      return await environmentValidations(config, capabilities, toolEnvironment(this.#options.env, []));
+      return await environmentValidations(config, capabilities, withoutCredentials(this.#options.env));
     } catch (error) {
       const message = `cannot check environments: ${(error as Error).message}`.slice(0, 2000);
       return [{ category: 'env_secrets', status: 'failed', message, checkedAt }];
@@ -234,9 +243,10 @@ export class EnvironmentManager {
         `container image ${spec.containerImage} cannot be honoured: ${capabilities.containerRuntime.reason}; setup and tasks run on the host`,
       );
     }
-    if (!spec.networkAccess && !inContainer && !capabilities.networkIsolation.available) {
+    const noIsolation = networkIsolationProblem(capabilities);
+    if (!spec.networkAccess && !inContainer && noIsolation) {
       throw new PrepareError(
-        `network access is off, but this viber cannot run commands without network (${capabilities.networkIsolation.reason}); turn network access on, or run the daemon where unshare -n (root) or unshare -rn (user namespaces) works`,
+        `network access is off, but this viber cannot run commands without network (${noIsolation}); turn network access on, or run the daemon where bubblewrap, unshare -n (root) or unshare -rn (user namespaces) works`,
       );
     }
     const env = this.#processEnv(spec);
@@ -244,20 +254,13 @@ export class EnvironmentManager {
       binding,
       spec,
       environmentsDir: join(this.#options.home.workspace, 'environments'),
-      env: toolEnvironment(this.#options.env, []),
+      env: withoutCredentials(this.#options.env),
       log,
       signal,
     });
-    const wrapper = inContainer
-      ? commandWrapper({
-          capabilities,
-          containerImage: spec.containerImage,
-          networkAccess: true,
-          mountRoot: materialized.root,
-          cwd: materialized.workingDir,
-          variableNames: Object.keys(env),
-        })
-      : undefined;
+    // Setup scripts come from the environment's repository: they run as untrusted as the agent's
+    // commands (credential folders hidden), with network so they can fetch dependencies.
+    const wrapper = commandWrapper(capabilities, this.#sandboxPlan(spec, materialized, env, true));
     await runSetupScript({
       spec,
       workingDir: materialized.workingDir,
@@ -283,14 +286,7 @@ export class EnvironmentManager {
       throw new PrepareError(`health check: ${materialized.workingDir} is gone after setup`);
     }
     const wrapper =
-      commandWrapper({
-        capabilities,
-        containerImage: spec.containerImage,
-        networkAccess: spec.networkAccess,
-        mountRoot: materialized.root,
-        cwd: materialized.workingDir,
-        variableNames: Object.keys(env),
-      }) ?? [];
+      commandWrapper(capabilities, this.#sandboxPlan(spec, materialized, env, spec.networkAccess)) ?? [];
     const probe = spec.repoUrl ? 'git rev-parse --verify --quiet HEAD >/dev/null' : 'true';
     const [program, ...args] = [...wrapper, 'bash', '-c', probe];
     const outcome = await runStreaming({
@@ -324,10 +320,33 @@ export class EnvironmentManager {
     return binding;
   }
 
-  /** What setup scripts and the agent's commands see: the daemon's environment without its own
-   * keys and tokens, then the environment's variables and secrets. */
+  /** What setup scripts see: the allow-listed part of the daemon's environment (as the agent's
+   * commands do), then the environment's variables and secrets. */
   #processEnv(spec: EnvironmentSpec): NodeJS.ProcessEnv {
-    return { ...toolEnvironment(this.#options.env, []), ...environmentVariables(spec) };
+    return toolProcessEnvironment(this.#options.env, this.#options.passNames?.(), environmentVariables(spec));
+  }
+
+  #sandboxPlan(
+    spec: EnvironmentSpec,
+    materialized: { root: string; workingDir: string },
+    env: NodeJS.ProcessEnv,
+    networkAccess: boolean,
+  ): SandboxPlan {
+    return {
+      hiddenPaths: credentialFolders(this.#options.home),
+      hiddenPids: ownProcessLineage(),
+      networkAccess,
+      ...(spec.containerImage
+        ? {
+            container: {
+              image: spec.containerImage,
+              mountRoot: materialized.root,
+              cwd: materialized.workingDir,
+              variableNames: Object.keys(env),
+            },
+          }
+        : {}),
+    };
   }
 
   #status(

@@ -1,7 +1,7 @@
+import { networkIsolationProblem, type SandboxCapabilities } from '../../agent/command-sandbox.ts';
 import type { ConfigValidation, ViberConfigPull } from '../../protocol/index.ts';
 import { NON_INTERACTIVE_GIT_ENV } from './materialize.ts';
 import { runStreaming } from './process-runner.ts';
-import type { SandboxCapabilities } from './sandbox.ts';
 
 const LS_REMOTE_TIMEOUT_MS = 20_000;
 
@@ -55,10 +55,9 @@ export async function environmentValidations(
         `${environment.name}: container image ${environment.containerImage} cannot be honoured (${capabilities.containerRuntime.reason})`,
       );
     }
-    if (!environment.networkAccess && !container && !capabilities.networkIsolation.available) {
-      sandbox.push(
-        `${environment.name}: network access off cannot be enforced (${capabilities.networkIsolation.reason})`,
-      );
+    const noIsolation = networkIsolationProblem(capabilities);
+    if (!environment.networkAccess && !container && noIsolation) {
+      sandbox.push(`${environment.name}: network access off cannot be enforced (${noIsolation})`);
     }
   }
   const validations: ConfigValidation[] = [

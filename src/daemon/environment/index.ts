@@ -2,5 +2,4 @@
 export { httpBaseOf, pullViberConfig } from './config-client.ts';
 export { EnvironmentManager, type EnvironmentManagerOptions } from './environment-manager.ts';
 export { PrepareError } from './materialize.ts';
-export { type SandboxCapabilities, sandboxCapabilities } from './sandbox.ts';
 export { type TaskEnvironment, TaskEnvironmentError } from './task-environment.ts';

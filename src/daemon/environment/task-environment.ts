@@ -1,12 +1,12 @@
 import { cp, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { networkIsolationProblem, type SandboxCapabilities } from '../../agent/command-sandbox.ts';
 import type { OpenViberHome } from '../../core/home.ts';
 import { createRedactor, type Redactor } from '../../core/redaction.ts';
 import type { ViberConfigPull } from '../../protocol/index.ts';
 import { environmentVariables } from './environment-variables.ts';
 import { isDirectory } from './materialize.ts';
 import type { PreparedStates } from './prepared-state.ts';
-import { commandWrapper, type SandboxCapabilities } from './sandbox.ts';
 
 /** How a task in an environment runs on this viber. */
 export interface TaskEnvironment {
@@ -16,7 +16,8 @@ export interface TaskEnvironment {
   env: Record<string, string>;
   redactor: Redactor;
   networkAccess: boolean;
-  commandWrapper: string[] | undefined;
+  /** Set when commands run in the environment's container (an image is set and a runtime answers). */
+  container: { image: string; mountRoot: string; variableNames: string[] } | undefined;
   /** Called when the task ends: removes the task's copy when the volume is not persistent. */
   release(): Promise<void>;
 }
@@ -62,9 +63,10 @@ export async function resolveTaskEnvironment(input: TaskEnvironmentInput): Promi
   }
   const { capabilities } = input;
   const inContainer = Boolean(spec.containerImage) && capabilities.containerRuntime.available;
-  if (!spec.networkAccess && !inContainer && !capabilities.networkIsolation.available) {
+  const noIsolation = networkIsolationProblem(capabilities);
+  if (!spec.networkAccess && !inContainer && noIsolation) {
     throw new TaskEnvironmentError(
-      `environment ${spec.name} has network access off, but this viber cannot enforce it (${capabilities.networkIsolation.reason})`,
+      `environment ${spec.name} has network access off, but this viber cannot enforce it (${noIsolation})`,
     );
   }
   let root = state.root;
@@ -92,14 +94,9 @@ export async function resolveTaskEnvironment(input: TaskEnvironmentInput): Promi
     env,
     redactor: createRedactor(spec.secrets),
     networkAccess: spec.networkAccess,
-    commandWrapper: commandWrapper({
-      capabilities,
-      containerImage: spec.containerImage,
-      networkAccess: spec.networkAccess,
-      mountRoot: root,
-      cwd,
-      variableNames: Object.keys(env),
-    }),
+    container: inContainer
+      ? { image: spec.containerImage!, mountRoot: root, variableNames: Object.keys(env) }
+      : undefined,
     release,
   };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stopTmuxServer } from '../../../bench/terminal-stack.ts';
 import { createToolSet } from '../../agent/tools/index.ts';
-import { TASK_TMUX_SOCKET_VARIABLE, taskSessionName } from '../../agent/tools/run-in-tmux.ts';
+import { taskSessionName } from '../../agent/tools/run-in-tmux.ts';
 import type { ShellResult } from '../../agent/tools/shell.ts';
 import {
   callTool,
@@ -36,7 +36,7 @@ describe('shell tool in the task tmux session', () => {
   beforeEach(async () => {
     t = await createTestToolContext({ GREETING: 'hello from env', SHELL: '/bin/bash' });
     socketPath = join(t.root, 'tmux.sock');
-    t.context.env[TASK_TMUX_SOCKET_VARIABLE] = socketPath;
+    t.context.terminalSocket = socketPath;
   });
   afterEach(async () => {
     t.controller.abort();

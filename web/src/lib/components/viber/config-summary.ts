@@ -17,4 +17,5 @@ export const CATEGORY_LABELS: Record<string, string> = {
   env_secrets: 'Environment secrets',
   skills: 'Skills',
   binary_deps: 'Programs',
+  sandbox: 'Credential isolation',
 };
