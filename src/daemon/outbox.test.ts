@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DaemonMessageSchema, decodeFrame, LIMITS } from '../protocol/index.ts';
 import { Outbox } from './outbox.ts';
 
 const chunk = (taskId: string, delta: string) =>
@@ -58,5 +59,21 @@ describe('Outbox', () => {
     expect(byBytes.overflowing).toBe(false);
     byBytes.append(chunk('a', 'é'.repeat(50)));
     expect(byBytes.overflowing).toBe(true);
+  });
+
+  it('never builds a frame over the limit: a 2 MiB final answer is clipped and the gateway accepts it', () => {
+    const outbox = new Outbox();
+    const text = 'word '.repeat((2 * 1024 * 1024) / 5);
+    const entry = outbox.append(
+      { type: 'task:completed', taskId: 'a', result: { text } },
+      LIMITS.maxFrameBytes,
+    );
+    expect(entry.bytes).toBeLessThanOrEqual(LIMITS.maxFrameBytes);
+    expect(entry.bytes).toBe(Buffer.byteLength(entry.frame));
+    expect(entry.event).toMatchObject({ type: 'task:completed', taskId: 'a', seq: 1 });
+    expect(decodeFrame(DaemonMessageSchema, entry.frame, LIMITS.maxFrameBytes).ok).toBe(true);
+    const small = outbox.append({ type: 'task:error', taskId: 'b', error: 'e'.repeat(8_000) }, 4_096);
+    expect(small.bytes).toBeLessThanOrEqual(4_096);
+    expect(outbox.bytes).toBe(entry.bytes + small.bytes);
   });
 });

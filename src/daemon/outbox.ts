@@ -1,4 +1,5 @@
-import type { TaskEvent, UnnumberedTaskEvent } from '../protocol/index.ts';
+import { LIMITS, type TaskEvent, type UnnumberedTaskEvent } from '../protocol/index.ts';
+import { fitEvent } from './chunk-fit.ts';
 
 /** One numbered task event and its wire form, serialised once and resent as is. */
 export interface OutboxEntry {
@@ -50,22 +51,27 @@ export class Outbox {
     this.#maxEvents = limits.maxEvents ?? DEFAULT_OUTBOX_LIMITS.maxEvents;
   }
 
-  /** Numbers the event with its task's next seq and keeps it until acknowledged. */
-  append(event: UnnumberedTaskEvent): OutboxEntry {
+  /**
+   * Numbers the event with its task's next seq and keeps it until acknowledged. Its frame is at
+   * most `maxFrameBytes` (the gateway's limit): a larger one is made to fit (fitEvent) here, once,
+   * because a frame the gateway refuses for its size would be refused again at every resend.
+   */
+  append(event: UnnumberedTaskEvent, maxFrameBytes: number = LIMITS.maxFrameBytes): OutboxEntry {
     let queue = this.#tasks.get(event.taskId);
     if (!queue) {
       queue = { nextSeq: 1, entries: [], head: 0 };
       this.#tasks.set(event.taskId, queue);
     }
-    const numbered = { ...event, seq: queue.nextSeq } as TaskEvent;
+    let numbered = { ...event, seq: queue.nextSeq } as TaskEvent;
     queue.nextSeq += 1;
-    const frame = JSON.stringify(numbered);
-    const entry: OutboxEntry = {
-      event: numbered,
-      frame,
-      bytes: Buffer.byteLength(frame),
-      order: this.#order++,
-    };
+    let frame = JSON.stringify(numbered);
+    let bytes = Buffer.byteLength(frame);
+    if (bytes > maxFrameBytes) {
+      numbered = fitEvent(numbered, bytes, maxFrameBytes);
+      frame = JSON.stringify(numbered);
+      bytes = Buffer.byteLength(frame);
+    }
+    const entry: OutboxEntry = { event: numbered, frame, bytes, order: this.#order++ };
     queue.entries.push(entry);
     this.#bytes += entry.bytes;
     this.#count += 1;

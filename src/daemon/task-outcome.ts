@@ -1,16 +1,24 @@
 import type { AgentTaskOutcome } from '../agent/agent-task.ts';
-import { TaskResultSchema, type UnnumberedTaskEvent } from '../protocol/index.ts';
+import { LIMITS, TaskResultSchema, type UnnumberedTaskEvent } from '../protocol/index.ts';
+import { clipText } from './chunk-fit.ts';
 import type { SessionRecord } from './session-log.ts';
 
+const clippedNote = (length: number) =>
+  `\n\n[answer clipped to ${LIMITS.maxResultChars} of ${length} characters; the task stream has all of it]`;
+
 /** The final task event for an outcome, clipped to the wire limits and checked, so the gateway can
- * always store it (a refused final event would be resent forever). */
+ * always store it (a refused final event would end the task in error instead). The final answer
+ * is clipped to LIMITS.maxResultChars: it was streamed whole already, and a task record is read
+ * far more often than its stream. */
 export function terminalEvent(taskId: string, outcome: AgentTaskOutcome): UnnumberedTaskEvent {
   switch (outcome?.status) {
     case 'completed': {
       const result = TaskResultSchema.safeParse(outcome.result);
-      return result.success
-        ? { type: 'task:completed', taskId, result: result.data }
-        : { type: 'task:error', taskId, error: 'the agent returned an invalid result' };
+      if (!result.success) {
+        return { type: 'task:error', taskId, error: 'the agent returned an invalid result' };
+      }
+      const text = clipText(result.data.text, LIMITS.maxResultChars, clippedNote);
+      return { type: 'task:completed', taskId, result: { ...result.data, text } };
     }
     case 'stopped':
       return { type: 'task:stopped', taskId, reason: String(outcome.reason).slice(0, 2000) };

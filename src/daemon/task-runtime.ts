@@ -358,7 +358,7 @@ export class TaskRuntime {
   }
 
   #publish(event: UnnumberedTaskEvent): OutboxEntry {
-    const entry = this.#options.outbox.append(event);
+    const entry = this.#options.outbox.append(event, this.#options.maxFrameBytes());
     this.#options.publish(entry);
     return entry;
   }

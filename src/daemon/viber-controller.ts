@@ -216,8 +216,12 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
         this.send({ type: 'pong' });
         return;
       case 'error':
-        // Never answered: two peers trading errors would loop.
-        this.#logger.warn({ code: message.code, reason: message.message }, 'gateway reported an error');
+        // Never answered: two peers trading errors would loop. A refused task event needs nothing
+        // either: the gateway stores an error event in its place and acknowledges its seq.
+        this.#logger.warn(
+          { code: message.code, reason: message.message, taskId: message.taskId },
+          'gateway reported an error',
+        );
         return;
     }
     try {

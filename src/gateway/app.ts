@@ -5,10 +5,10 @@ import type { BoardDeps } from './board/board-deps.ts';
 import { publicSessionRoutes, sessionRoutes } from './board/session-routes.ts';
 import { boardRoutes } from './board/static-board.ts';
 import { eventsRoutes } from './events/events-routes.ts';
-import { errorHandler, notFoundHandler } from './http/http-errors.ts';
+import { errorHandler, errorResponse, notFoundHandler } from './http/http-errors.ts';
 import { idempotency } from './http/idempotency.ts';
 import { operatorAuth } from './http/operator-auth.ts';
-import { readBody } from './http/read-body.ts';
+import { ClientDisconnectedError, isClientDisconnect, readBody } from './http/read-body.ts';
 import { healthRoutes } from './routes/health.ts';
 import type { GatewayEnv, RouteDeps } from './routes/route-deps.ts';
 import { taskReportRoutes } from './routes/task-report.ts';
@@ -22,7 +22,19 @@ export function createGatewayApp(
   board?: BoardDeps,
 ): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
-  app.onError(errorHandler(deps.core.log));
+  const handleError = errorHandler(deps.core.log);
+  app.onError((error, c) => {
+    // A client that hangs up mid-body is not a gateway fault: one info line, no stack.
+    if (isClientDisconnect(error)) {
+      const receivedBytes = error instanceof ClientDisconnectedError ? error.receivedBytes : undefined;
+      deps.core.log.info(
+        { method: c.req.method, path: c.req.path, receivedBytes },
+        'client disconnected before sending the whole request body',
+      );
+      return errorResponse(c, 'bad_request', 'the request body was not complete', 400);
+    }
+    return handleError(error, c);
+  });
   app.notFound(notFoundHandler);
   if (corsOrigins.length > 0) {
     const allowed = new Set(corsOrigins);

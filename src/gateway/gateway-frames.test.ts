@@ -68,8 +68,14 @@ describe('gateway WebSocket frames', () => {
     );
   });
 
-  it('closes an oversize frame with 1009 and leaves other connections alone', async () => {
-    bad.socket.send(JSON.stringify({ type: 'pong', pad: 'x'.repeat(LIMITS.maxFrameBytes) }));
+  it('refuses a frame over the limit alone, and closes one over the read limit with 1009', async () => {
+    expect(await nextError(JSON.stringify({ type: 'pong', pad: 'x'.repeat(LIMITS.maxFrameBytes) }))).toEqual({
+      type: 'error',
+      code: 'payload_too_large',
+      message: `frame exceeds ${LIMITS.maxFrameBytes} bytes`,
+    });
+    expect(bad.socket.readyState).toBe(bad.socket.OPEN);
+    bad.socket.send(JSON.stringify({ type: 'pong', pad: 'x'.repeat(LIMITS.maxFrameReadBytes) }));
     expect((await bad.closed).code).toBe(WS_CLOSE.tooLarge);
     const task = await harness.api('POST', '/api/tasks', { goal: 'still fine', viberId: goodViberId });
     const submit = await good.waitFor((message) => message.type === 'task:submit');

@@ -36,12 +36,7 @@ export async function handleTaskEvents(
   events: readonly TaskEvent[],
 ): Promise<void> {
   const at = new Date().toISOString();
-  const batch = events.map(
-    (event): TaskEventAppend => ({
-      event: { taskId: event.taskId, seq: event.seq, type: event.type, payload: eventPayload(event), at },
-      transition: transitionFor(event, at),
-    }),
-  );
+  const batch = events.map((event) => toAppend(event, at));
   const results = await core.store.appendTaskEvents(connection.viberId, batch);
   const acks = new Map<string, number>();
   const orphans: string[] = [];
@@ -62,6 +57,22 @@ export async function handleTaskEvents(
   });
   for (const [taskId, seq] of acks) connection.send({ type: 'task:ack', taskId, seq });
   for (const taskId of orphans) await router.stopOrphan(taskId);
+}
+
+/** What the store appends for a daemon's event: its log row and the state transition it drives. */
+export function toAppend(event: TaskEvent, at: string): TaskEventAppend {
+  return {
+    event: {
+      taskId: event.taskId,
+      seq: event.seq,
+      type: event.type,
+      payload: eventPayload(event),
+      at,
+      // Known here without parsing anything: the store keeps it so it never parses payloads.
+      chunkType: event.type === 'task:stream-chunk' ? event.chunk.type : null,
+    },
+    transition: transitionFor(event, at),
+  };
 }
 
 function rejectEvent(

@@ -7,6 +7,7 @@ import { InProcessTaskBus } from './bus/task-bus.ts';
 import { TaskStreamSession } from './sse/task-stream-session.ts';
 import type { TaskRecord } from './store/gateway-store.ts';
 import { SqliteGatewayStore } from './store/sqlite-store.ts';
+import { toAppend } from './task-events.ts';
 import { outboxCommand } from './task-router.ts';
 
 const at = () => new Date().toISOString();
@@ -92,5 +93,32 @@ describe('TaskStreamSession', () => {
     await reader.cancel();
     expect(bus.listenerCount(taskId)).toBe(0);
     expect(ended).toBe(true);
+  });
+
+  it('ends a failed task for a resuming client with [DONE], whatever the log holds', async () => {
+    // A chunk past SQLite's 1,000-level JSON limit made the end check throw: the stream closed
+    // without [DONE] and a resuming client reconnected forever.
+    const levels = 1_500;
+    const deep = JSON.parse(
+      `{"type":"tool-input-available","input":${'['.repeat(levels)}${']'.repeat(levels)}}`,
+    );
+    const results = await store.appendTaskEvents('viber_v', [
+      toAppend({ type: 'task:stream-chunk', taskId, seq: 1, chunk: deep }, at()),
+      toAppend(
+        { type: 'task:stream-chunk', taskId, seq: 2, chunk: { type: 'error', errorText: 'boom' } },
+        at(),
+      ),
+      toAppend({ type: 'task:error', taskId, seq: 3, error: 'boom' }, at()),
+    ]);
+    expect(results.map((result) => result.outcome)).toEqual(['stored', 'stored', 'stored']);
+    // Resuming after the error chunk: the session did not see it, so it asks the store.
+    expect(await readAll(open(2).stream)).toBe('data: [DONE]\n\n');
+    // From the start: both chunks as stored, no second error, then [DONE].
+    const replay = await readAll(open(0).stream);
+    expect(replay).toMatch(
+      /^id: 1\ndata: \{"type":"tool-input-available".*\n\nid: 2\ndata: \{"type":"error"/s,
+    );
+    expect(replay.match(/"type":"error"/g)).toHaveLength(1);
+    expect(replay.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 });

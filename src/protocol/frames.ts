@@ -1,7 +1,17 @@
 import type { z } from 'zod';
 import type { ErrorCode } from './errors.ts';
+import { exceedsJsonDepth } from './json-depth.ts';
+import { LIMITS } from './limits.ts';
 
-export type DecodeResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+export { exceedsJsonDepth } from './json-depth.ts';
+
+/**
+ * A refused frame carries what it parsed to, when it was JSON at all (`data`), so the receiver can
+ * tell which task a refused task event was about.
+ */
+export type DecodeResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: ErrorCode; message: string; data?: unknown };
 
 /** Text of a zod error that names the field: `options.mode: Invalid option: expected one of ...`. */
 export function describeZodError(error: z.ZodError): string {
@@ -12,10 +22,17 @@ export function describeZodError(error: z.ZodError): string {
 }
 
 /**
- * Decodes one WebSocket frame: size limit, JSON, then the schema. Every failure says precisely
- * what was wrong, so the peer can be told and the connection kept.
+ * Decodes one WebSocket frame: size limit, JSON, nesting depth, then the schema. Every failure
+ * says precisely what was wrong, so the peer can be told and the connection kept. The depth check
+ * comes before anything recursive (zod, and JSON.stringify when the frame is stored) could
+ * overflow the stack; JSON.parse itself is iterative in V8.
  */
-export function decodeFrame<T>(schema: z.ZodType<T>, raw: string, maxBytes: number): DecodeResult<T> {
+export function decodeFrame<T>(
+  schema: z.ZodType<T>,
+  raw: string,
+  maxBytes: number,
+  maxDepth: number = LIMITS.maxFrameDepth,
+): DecodeResult<T> {
   if (Buffer.byteLength(raw) > maxBytes) {
     return { ok: false, code: 'payload_too_large', message: `frame exceeds ${maxBytes} bytes` };
   }
@@ -32,6 +49,14 @@ export function decodeFrame<T>(schema: z.ZodType<T>, raw: string, maxBytes: numb
   if (typeof type !== 'string') {
     return { ok: false, code: 'unknown_message', message: 'frame has no string "type" field' };
   }
+  if (exceedsJsonDepth(data, maxDepth)) {
+    return {
+      ok: false,
+      code: 'validation_failed',
+      message: `${type.slice(0, 100)}: frame nests deeper than ${maxDepth} levels`,
+      data,
+    };
+  }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const unknownType = parsed.error.issues.some(
@@ -43,6 +68,7 @@ export function decodeFrame<T>(schema: z.ZodType<T>, raw: string, maxBytes: numb
           ok: false,
           code: 'validation_failed',
           message: `${type.slice(0, 100)}: ${describeZodError(parsed.error)}`,
+          data,
         };
   }
   return { ok: true, value: parsed.data };

@@ -1,6 +1,7 @@
 import { jsonSchema, type Tool, type ToolExecutionOptions, zodSchema } from 'ai';
 import type { z } from 'zod';
 import type { Logger } from '../../core/logger.ts';
+import { exceedsJsonDepth, LIMITS } from '../../protocol/index.ts';
 import { type BoundOptions, boundResult, type TruncateMode } from './output-bound.ts';
 import { sha256 } from './text-file.ts';
 import type { ToolContext } from './tool-context.ts';
@@ -110,6 +111,13 @@ async function runTool<Schema extends z.ZodType, Output extends object>(
   let excerpt: string;
   try {
     if (signal.aborted) throw new ToolError('aborted', 'the task was stopped before this tool call ran');
+    // Before zod, which recurses: a model's arguments can nest deep enough to overflow the stack.
+    if (exceedsJsonDepth(rawInput, LIMITS.maxJsonDepth)) {
+      throw new ToolError(
+        'invalid_input',
+        `Invalid input for ${definition.name}: (input) nests deeper than ${LIMITS.maxJsonDepth} levels, the limit`,
+      );
+    }
     const parsed = definition.inputSchema.safeParse(rawInput);
     if (!parsed.success) throw new ToolError('invalid_input', formatIssues(definition.name, parsed.error));
     const run: ToolRun = {

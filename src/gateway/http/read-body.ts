@@ -1,12 +1,38 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { OpenViberError } from '../../core/errors.ts';
-import { describeZodError } from '../../protocol/index.ts';
+import { describeZodError, exceedsJsonDepth, LIMITS } from '../../protocol/index.ts';
 
 export type BodyVariables = { bodyText: string };
 
 const tooLarge = (maxBytes: number) =>
   new OpenViberError('payload_too_large', `request body exceeds ${maxBytes} bytes`, 413);
+
+/**
+ * The client went away before its request body was complete: its own doing, not a gateway fault,
+ * so the error handler logs one info line for it instead of an error with a stack.
+ */
+export class ClientDisconnectedError extends OpenViberError {
+  readonly receivedBytes: number;
+
+  constructor(receivedBytes: number) {
+    super('bad_request', 'the client closed the connection before the request body was complete', 400);
+    this.receivedBytes = receivedBytes;
+  }
+}
+
+/**
+ * True for a request body that failed because the client disconnected: ours, or Node's own
+ * `aborted` (ECONNRESET) from a route that reads the body itself.
+ */
+export function isClientDisconnect(error: unknown): boolean {
+  if (error instanceof ClientDisconnectedError) return true;
+  return (
+    error instanceof Error &&
+    error.message === 'aborted' &&
+    (error as NodeJS.ErrnoException).code === 'ECONNRESET'
+  );
+}
 
 /**
  * Reads a POST body as text, at most `maxBytes` (checked on Content-Length first, then while
@@ -23,14 +49,20 @@ export function readBody(maxBytes: number): MiddlewareHandler<{ Variables: BodyV
     if (body) {
       const reader = body.getReader();
       for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
+        let read: ReadableStreamReadResult<Uint8Array>;
+        try {
+          read = await reader.read();
+        } catch {
+          // The request stream only fails when the connection does.
+          throw new ClientDisconnectedError(total);
+        }
+        if (read.done) break;
+        total += read.value.byteLength;
         if (total > maxBytes) {
           await reader.cancel().catch(() => {});
           throw tooLarge(maxBytes);
         }
-        chunks.push(value);
+        chunks.push(read.value);
       }
     }
     c.set('bodyText', Buffer.concat(chunks).toString('utf8'));
@@ -38,7 +70,11 @@ export function readBody(maxBytes: number): MiddlewareHandler<{ Variables: BodyV
   };
 }
 
-/** The request body parsed as JSON and validated: errors name the field. */
+/**
+ * The request body parsed as JSON and validated: errors name the field. Nesting is bounded
+ * (LIMITS.maxJsonDepth) before zod sees the value: no body needs more, and a deep one would make
+ * every recursive step after JSON.parse (validation, storing it, logging it) a stack risk.
+ */
 export function parseBody<S extends z.ZodType>(
   c: Context<{ Variables: BodyVariables }>,
   schema: S,
@@ -53,6 +89,13 @@ export function parseBody<S extends z.ZodType>(
     throw new OpenViberError(
       'invalid_json',
       `request body is not valid JSON: ${(error as Error).message}`,
+      400,
+    );
+  }
+  if (exceedsJsonDepth(data, LIMITS.maxJsonDepth)) {
+    throw new OpenViberError(
+      'validation_failed',
+      `request body nests deeper than ${LIMITS.maxJsonDepth} levels, the limit`,
       400,
     );
   }

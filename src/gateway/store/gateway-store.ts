@@ -58,6 +58,12 @@ export interface TaskEventRecord {
   type: string;
   payload: string;
   at: string;
+  /**
+   * A stream chunk's own `type`, given when it is appended and kept beside the payload, so finding
+   * a chunk of some type never parses stored JSON (a chunk may nest deeper than a database's JSON
+   * functions accept). Not read back by readTaskLog.
+   */
+  chunkType?: string | null;
 }
 
 export interface TaskMessageRecord {
@@ -180,6 +186,7 @@ export interface GatewayStore {
   readTaskLog(taskId: string, afterSeq: number, limit: number): Promise<TaskEventRecord[]>;
   /** Every log row except stream chunks. */
   listLifecycleEvents(taskId: string): Promise<TaskEventRecord[]>;
+  /** Whether a stream chunk of this type was appended with its `chunkType` (no JSON is parsed). */
   hasStreamChunkOfType(taskId: string, chunkType: string): Promise<boolean>;
 
   listTaskMessages(taskId: string): Promise<TaskMessageRecord[]>;

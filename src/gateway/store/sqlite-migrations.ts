@@ -157,6 +157,20 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX tasks_by_environment ON tasks(json_extract(options, '$.environmentId'));
   `,
+  // 4: a stream chunk's type in its own column, so finding one never parses stored JSON (SQLite's
+  // JSON functions throw on a chunk nested deeper than 1,000 levels). The backfill reads the type
+  // from the payload's start without a JSON function: the gateway has always stored a chunk as
+  // JSON.stringify of its decoded form, which puts `type` first. A type with an escape in it (none
+  // is real) is left NULL rather than guessed.
+  `
+  ALTER TABLE task_events ADD COLUMN chunk_type TEXT;
+  UPDATE task_events
+    SET chunk_type = substr(payload, 10, instr(substr(payload, 10, 210), '"') - 1)
+    WHERE type = 'task:stream-chunk'
+      AND substr(payload, 1, 9) = '{"type":"'
+      AND instr(substr(payload, 10, 210), '"') > 1
+      AND instr(substr(payload, 10, instr(substr(payload, 10, 210), '"') - 1), '\\') = 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

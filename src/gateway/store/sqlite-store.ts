@@ -215,8 +215,16 @@ export class SqliteGatewayStore implements GatewayStore {
     if (event.seq <= task.lastSeq) return { outcome: 'duplicate', lastSeq: task.lastSeq, task };
     if (event.seq > task.lastSeq + 1) return { outcome: 'gap', lastSeq: task.lastSeq, task };
     this.#db.run(
-      'INSERT INTO task_events (task_id, seq, type, payload, at) VALUES (:taskId, :seq, :type, :payload, :at)',
-      { ...event },
+      `INSERT INTO task_events (task_id, seq, type, payload, at, chunk_type)
+        VALUES (:taskId, :seq, :type, :payload, :at, :chunkType)`,
+      {
+        taskId: event.taskId,
+        seq: event.seq,
+        type: event.type,
+        payload: event.payload,
+        at: event.at,
+        chunkType: event.type === 'task:stream-chunk' ? (event.chunkType ?? null) : null,
+      },
     );
     const next = applyPatch(task, { ...(transition(task) ?? {}) }, event.at);
     next.lastSeq = event.seq;
@@ -246,9 +254,10 @@ export class SqliteGatewayStore implements GatewayStore {
       .map(eventFromRow);
   }
   async hasStreamChunkOfType(taskId: string, chunkType: string): Promise<boolean> {
+    // The chunk_type column, never json_extract: SQLite refuses JSON nested deeper than 1,000
+    // levels, and one such chunk made this throw, so a failed task's stream never ended.
     const row = this.#db.get(
-      `SELECT 1 AS found FROM task_events WHERE task_id = :taskId AND type = 'task:stream-chunk'
-        AND json_extract(payload, '$.type') = :chunkType LIMIT 1`,
+      'SELECT 1 AS found FROM task_events WHERE task_id = :taskId AND chunk_type = :chunkType LIMIT 1',
       { taskId, chunkType },
     );
     return row !== undefined;

@@ -1,11 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, WebSocketServer } from 'ws';
-import { DaemonMessageSchema, decodeFrame, LIMITS, WS_CLOSE } from '../../protocol/index.ts';
+import {
+  DaemonMessageSchema,
+  type DecodeResult,
+  decodeFrame,
+  LIMITS,
+  type TaskEvent,
+  WS_CLOSE,
+} from '../../protocol/index.ts';
 import type { ViberRecord } from '../store/gateway-store.ts';
 import { handleTaskEvents, isTaskEvent } from '../task-events.ts';
 import { isTerminalMessage } from '../terminal/terminal-relay.ts';
 import { type DaemonMessageDeps, handleDaemonMessage } from './daemon-message-handler.ts';
+import { standInForRefused } from './refused-frame.ts';
 import { truncateReason, ViberConnection } from './viber-connection.ts';
 
 export const DAEMON_SOCKET_PATH = '/ws';
@@ -28,8 +36,9 @@ export class ViberSocketServer {
   readonly #deps: DaemonMessageDeps;
   readonly #wss = new WebSocketServer({
     noServer: true,
-    // A larger frame closes the connection with 1009 before it is buffered.
-    maxPayload: LIMITS.maxFrameBytes,
+    // Frames up to maxFrameReadBytes are read so that one over maxFrameBytes is refused alone (see
+    // #refuse); a larger one closes the connection with 1009 before it is buffered.
+    maxPayload: LIMITS.maxFrameReadBytes,
     perMessageDeflate: false,
     clientTracking: false,
   });
@@ -102,8 +111,7 @@ export class ViberSocketServer {
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString();
     const decoded = decodeFrame(DaemonMessageSchema, text, LIMITS.maxFrameBytes);
     if (!decoded.ok) {
-      connection.log.warn({ code: decoded.code }, `bad frame: ${decoded.message}`);
-      connection.send({ type: 'error', code: decoded.code, message: decoded.message });
+      this.#refuse(connection, text, decoded);
       return;
     }
     const message = decoded.value;
@@ -113,12 +121,38 @@ export class ViberSocketServer {
       return;
     }
     if (isTaskEvent(message)) {
-      connection.enqueueTaskEvent(message, (events) =>
-        handleTaskEvents(this.#deps.core, this.#deps.router, connection, events),
-      );
+      this.#enqueueTaskEvent(connection, message);
       return;
     }
     connection.serialize(() => handleDaemonMessage(this.#deps, connection, message));
+  }
+
+  #enqueueTaskEvent(connection: ViberConnection, event: TaskEvent): void {
+    connection.enqueueTaskEvent(event, (events) =>
+      handleTaskEvents(this.#deps.core, this.#deps.router, connection, events),
+    );
+  }
+
+  /**
+   * A bad frame is answered with a precise error and the connection kept. A refused task event
+   * also gets an error event stored at its seq, in order with the connection's other events, so
+   * it is acknowledged and never resent, and its task (and every other) carries on.
+   */
+  #refuse(connection: ViberConnection, text: string, refusal: Extract<DecodeResult<unknown>, { ok: false }>) {
+    const { code, message } = refusal;
+    const standIn = standInForRefused(text, refusal);
+    if (!standIn) {
+      connection.log.warn({ code }, `bad frame: ${message}`);
+      connection.send({ type: 'error', code, message });
+      return;
+    }
+    const { taskId, seq } = standIn;
+    connection.log.warn(
+      { code, taskId, seq },
+      `task event refused; an error event takes its place: ${message}`,
+    );
+    connection.send({ type: 'error', code, message, taskId });
+    this.#enqueueTaskEvent(connection, standIn);
   }
 
   #onClose(connection: ViberConnection, code: number): void {
