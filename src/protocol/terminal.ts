@@ -65,7 +65,11 @@ export const terminalToViberSchemas = [
   /** Attaching again with the same appId resends the screen (the gateway's resync). */
   z.strictObject({ type: z.literal('terminal:attach'), target: TerminalTargetSchema, appId }),
   z.strictObject({ type: z.literal('terminal:detach'), target: TerminalTargetSchema, appId }),
-  /** With a requestId, the daemon answers terminal:done once tmux took the input (or an error). */
+  /**
+   * With a requestId, the daemon answers terminal:done once tmux took the input (or an error). The
+   * gateway gives every input and resize one of its own (random, so no viber can guess another's),
+   * so an error always finds its viewer; a viewer gets `done` only when it sent a requestId itself.
+   */
   z.strictObject({
     type: z.literal('terminal:input'),
     requestId,

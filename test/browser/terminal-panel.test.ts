@@ -55,6 +55,29 @@ describe('terminal panel', () => {
     await waitFor(() => tmux('capture-pane', '-p', '-t', '=web:').includes('\npanel-42'), {
       description: 'output in tmux',
     });
+
+    // A paste (xterm wraps it in bracketed-paste markers, since bash asked for them) whose `%s`
+    // tmux would read as a directive if a word were left unquoted: the pane prints x.
+    const paneLines = () => tmux('capture-pane', '-p', '-t', '=web:').split('\n');
+    await panel.locator('.xterm-helper-textarea').evaluate((textarea) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', "printf '%s\\n' 'x'");
+      textarea.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+      );
+    });
+    await page.keyboard.press('Enter');
+    await waitFor(() => paneLines().includes('x'), { description: 'x printed in the pane' });
+
+    // Typing that the viber cannot deliver is shown, and the panel stays live: the window is
+    // renumbered, so the panel's `web:0.0` names nothing while the pane itself lives on.
+    tmux('move-window', '-s', '=web:0', '-t', '=web:7');
+    await page.keyboard.type('z');
+    await page
+      .locator('[data-testid="terminal-panel"][data-status="live"] [data-testid="terminal-input-error"]', {
+        hasText: 'not_found',
+      })
+      .waitFor();
     expect(errors).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TerminalStack } from '../../../bench/terminal-stack.ts';
@@ -75,6 +75,51 @@ describe('viber term', () => {
     const timedOut = await viber(stack, ['attach', stack.viberId, 'cli', '--timeout', '1']);
     expect(timedOut.code).toBe(0);
     expect(timedOut.stderr).toContain('--timeout 1 s reached');
+  });
+
+  it('attach shows a keystroke the viber could not deliver and stays attached', async () => {
+    expect((await viber(stack, ['create', stack.viberId, 'moving'])).code).toBe(0);
+    await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', '=moving:').length > 0, {
+      what: 'a prompt',
+    });
+    const child = spawn(
+      process.execPath,
+      [VIBER, 'term', 'attach', stack.viberId, 'moving:0', '--timeout', '60'].concat([
+        '--gateway',
+        stack.gateway.gateway.url,
+        '--token',
+        TEST_OPERATOR_TOKEN,
+      ]),
+      {
+        env: {
+          PATH: process.env.PATH,
+          OPENVIBER_HOME: stack.gateway.home.root,
+          OPENVIBER_LOG_LEVEL: 'silent',
+        },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitUntil(() => stdout.length > 0, { what: 'the screen' });
+      // The window is renumbered: the pane lives on (still watched), but `moving:0` names nothing,
+      // so the keystrokes typed to it fail on the viber.
+      stack.tmux('move-window', '-s', '=moving:0', '-t', '=moving:7');
+      child.stdin.write('echo lost\r');
+      await waitUntil(() => /\[error: .*\(not_found\)\]/.test(stderr), { what: 'the error on stderr' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    // It was still attached: the signal is what ended it.
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('[detached: interrupted]');
   });
 
   it('fails with one clear line on bad input', async () => {

@@ -189,8 +189,10 @@ function attach(
     };
     // Only the tail is kept: enough to find --until across chunk boundaries.
     let seen = '';
+    let live = false;
     client.on('message', (message) => {
-      if (!('target' in message) || message.target !== target) return;
+      if (!('target' in message) || message.target !== target || message.viberId !== viberId) return;
+      if (message.type === 'terminal:screen') live = true;
       if (message.type === 'terminal:screen' || message.type === 'terminal:output') {
         process.stdout.write(message.data);
         if (flags.until) {
@@ -198,6 +200,9 @@ function attach(
           if (seen.includes(flags.until)) finish(`saw "${flags.until}"`);
         }
       } else if (message.type === 'terminal:detached') finish(message.reason);
+      // Once the pane is shown, an error is about typing or a resize: said on stderr, the view goes on.
+      else if (message.type === 'terminal:error' && live)
+        process.stderr.write(`[error: ${message.message} (${message.code})]${tty ? '\r\n' : '\n'}`);
       else if (message.type === 'terminal:error')
         finish('', new CliError(`${message.message} (${message.code})`));
     });

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Logger } from '../../core/logger.ts';
 import { type DaemonMessage, type GatewayMessage, LIMITS } from '../../protocol/index.ts';
-import { commandLine, sendKeysCommands } from './input-commands.ts';
+import { commandLine, deliverKeys } from './input-commands.ts';
 import { buildScreen, SCREEN_FORMAT } from './pane-screen.ts';
 import type { PaneWatch } from './session-watch.ts';
 import { SessionWatch } from './session-watch.ts';
@@ -37,6 +37,11 @@ export class TerminalBridge {
   readonly #sessions = new Map<string, SessionWatch>();
   readonly #panes = new Map<string, PaneWatch>();
   readonly #highWater: number;
+  /**
+   * Inputs in arrival order: one message's send-keys commands all reach tmux before the next
+   * message's (a paste followed by Enter would otherwise interleave, Enter landing mid-paste).
+   */
+  #inputs: Promise<void> = Promise.resolve();
 
   constructor(options: TerminalBridgeOptions) {
     this.#options = options;
@@ -78,8 +83,11 @@ export class TerminalBridge {
         return this.#attach(message.target, message.appId ?? DEFAULT_APP);
       case 'terminal:detach':
         return this.#detach(message.target, message.appId ?? DEFAULT_APP);
-      case 'terminal:input':
-        return this.#input(message);
+      case 'terminal:input': {
+        const turn = this.#inputs.then(() => this.#input(message));
+        this.#inputs = turn.catch(() => undefined);
+        return turn;
+      }
       case 'terminal:resize':
         await this.#tmux(message.target, [
           'resize-window',
@@ -148,9 +156,8 @@ export class TerminalBridge {
         `input is ${message.keys.length} characters; at most ${LIMITS.maxTerminalInputChars} per message`,
       );
     }
-    const target = tmuxTarget(message.target);
-    for (const args of sendKeysCommands(target, message.keys, message.specialKeys))
-      await this.#tmux(message.target, args);
+    const run = (args: string[]) => this.#tmux(message.target, args);
+    await deliverKeys(run, tmuxTarget(message.target), message.keys, message.specialKeys);
     if (message.requestId) this.#send({ type: 'terminal:done', requestId: message.requestId });
   }
 

@@ -124,6 +124,8 @@ export class TerminalClient extends EventEmitter<TerminalClientEvents> {
       );
       const onMessage = (answer: TerminalServerMessage) => {
         if (!('requestId' in answer) || answer.requestId !== requestId) return;
+        // Only the viber asked may answer: a gateway that mixed vibers up must not show another's panes.
+        if (answer.viberId !== message.viberId) return;
         finish(
           answer.type === 'terminal:error'
             ? new TerminalRequestError(answer.code, answer.message)

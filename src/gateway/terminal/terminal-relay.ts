@@ -34,7 +34,7 @@ export class TerminalRelay {
     this.#connections = connections;
     this.#log = log;
     this.#limits = { ...DEFAULT_VIEWER_LIMITS, ...limits };
-    this.#requests = new PendingRequests();
+    this.#requests = new PendingRequests(log);
   }
 
   handleClientMessage(viewer: ViewerClient, message: TerminalClientMessage): void {
@@ -84,15 +84,14 @@ export class TerminalRelay {
       case 'terminal:input':
       case 'terminal:resize': {
         const { viberId: _viber, requestId, ...rest } = message;
-        // Input and resize without a requestId are fire-and-forget (keystrokes); errors still come back.
-        const track =
+        // Keystrokes and resizes without a requestId are tracked too, so their failure reaches the
+        // viewer as an error (the daemon answers an untracked one to nobody); only their done is not.
+        const wantsDone =
           requestId !== undefined || message.type === 'terminal:list' || message.type === 'terminal:create';
-        const gatewayId = track
-          ? this.#requests.add(viewer, viberId, requestId, () =>
-              refuse('viber_offline', `viber ${viberId} did not answer`),
-            )
-          : undefined;
-        toDaemon({ ...rest, ...(gatewayId ? { requestId: gatewayId } : {}) } as GatewayMessage);
+        const gatewayId = this.#requests.add(viewer, viberId, { requestId, wantsDone }, () =>
+          refuse('viber_offline', `viber ${viberId} did not answer`),
+        );
+        toDaemon({ ...rest, requestId: gatewayId } as GatewayMessage);
       }
     }
   }
@@ -101,17 +100,9 @@ export class TerminalRelay {
     switch (message.type) {
       case 'terminal:list-result':
       case 'terminal:created':
-      case 'terminal:done': {
-        const pending = message.requestId ? this.#requests.take(message.requestId) : undefined;
-        if (!pending) return;
-        const { requestId: _ours, ...rest } = message;
-        pending.viewer.send({
-          ...rest,
-          viberId,
-          ...(pending.requestId !== undefined ? { requestId: pending.requestId } : {}),
-        } as never);
+      case 'terminal:done':
+        this.#requests.answer(viberId, message);
         return;
-      }
       case 'terminal:screen':
         this.#onScreen(viberId, message);
         return;
@@ -272,18 +263,12 @@ export class TerminalRelay {
   }
 
   #onError(viberId: string, message: Extract<DaemonTerminalMessage, { type: 'terminal:error' }>): void {
-    const { type: _type, requestId, appId, target, ...error } = message;
-    const pending = requestId ? this.#requests.take(requestId) : undefined;
-    if (pending) {
-      pending.viewer.send({
-        type: 'terminal:error',
-        viberId,
-        ...(target ? { target } : {}),
-        ...(pending.requestId !== undefined ? { requestId: pending.requestId } : {}),
-        ...error,
-      });
+    // A request's error goes to the viewer that sent it (and only from the viber it went to).
+    if (message.requestId) {
+      this.#requests.answer(viberId, message);
       return;
     }
+    const { type: _type, requestId: _none, appId, target: _target, ...error } = message;
     const attachment = appId ? this.#byAppId.get(appId) : undefined;
     if (!attachment || attachment.viberId !== viberId) {
       this.#log.debug({ viberId, code: message.code }, `terminal error with no viewer: ${message.message}`);
