@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ensureDir, type OpenViberHome } from '../core/home.ts';
@@ -51,7 +51,7 @@ export function resolveCredentials(
   const missing = [
     candidate.server ? '' : '--server (or OPENVIBER_SERVER)',
     candidate.viberId ? '' : '--id (or OPENVIBER_VIBER_ID)',
-    candidate.token ? '' : '--token (or OPENVIBER_VIBER_TOKEN)',
+    candidate.token ? '' : '--token-file or --token (or OPENVIBER_VIBER_TOKEN)',
   ].filter(Boolean);
   if (missing.length > 0) {
     throw new CliError(
@@ -62,4 +62,69 @@ export function resolveCredentials(
   const parsed = DaemonCredentialsSchema.safeParse(candidate);
   if (!parsed.success) throw new CliError(describeZodError(parsed.error), 2);
   return parsed.data;
+}
+
+/** Where `--token` may come from besides its literal value. */
+export interface TokenFlags {
+  token?: string;
+  tokenFile?: string;
+}
+
+export interface TokenSources {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  warn(line: string): void;
+}
+
+/**
+ * The viber token from `--token-file PATH` or `--token -` (one line of standard input), or the
+ * literal `--token T` with a warning: a command line is readable by every local user
+ * (`/proc/<pid>/cmdline`, `ps`) for as long as the daemon runs. Undefined when neither is given,
+ * so the environment and the credentials file still apply.
+ */
+export async function tokenFromFlags(flags: TokenFlags, sources: TokenSources): Promise<string | undefined> {
+  if (flags.token !== undefined && flags.tokenFile !== undefined) {
+    throw new CliError('--token and --token-file cannot be used together', 2);
+  }
+  if (flags.tokenFile !== undefined) return readTokenFile(flags.tokenFile, sources.warn);
+  if (flags.token === '-') {
+    if (sources.stdin.isTTY) sources.warn('viber token: ');
+    const token = await readFirstLine(sources.stdin);
+    if (!token) throw new CliError('--token -: no token on standard input', 2);
+    return token;
+  }
+  if (flags.token !== undefined) {
+    sources.warn(
+      'viber: warning: --token puts the token on the command line, where every user of this machine can read it (ps, /proc/<pid>/cmdline); use --token-file PATH, --token - (standard input) or OPENVIBER_VIBER_TOKEN instead\n',
+    );
+  }
+  return flags.token;
+}
+
+function readTokenFile(path: string, warn: (line: string) => void): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      `--token-file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      2,
+    );
+  }
+  const token = text.split(/\r?\n/, 1)[0]!.trim();
+  if (!token) throw new CliError(`--token-file ${path} is empty`, 2);
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    warn(`viber: warning: ${path} is readable by other users (mode 0${mode.toString(8)}); chmod 600 it\n`);
+  }
+  return token;
+}
+
+/** The first line of a stream (without its line ending); stops reading there. */
+async function readFirstLine(input: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of input) {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/, 1)[0]!.trim();
 }

@@ -13,6 +13,13 @@ import { registerTermCommands } from './commands/term.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { registerViberCommands } from './commands/vibers.ts';
 
+// Everything OpenViber writes is private to the user running it (files 0600, folders 0700): the
+// gateway's database with its -wal and -shm, tokens and keys, session logs, usage, workspaces,
+// memory, and what the agent's tools and commands create there (child processes inherit the
+// mask). Explicit modes where those files are created cover in-process use (tests, embedding);
+// the mask covers every writer, including libraries and commands OpenViber does not control.
+process.umask(0o077);
+
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };

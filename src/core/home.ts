@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -35,9 +35,18 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): OpenViberHome
   };
 }
 
-/** Creates a home folder (mode 0700: it holds tokens and keys) and returns its path. */
+/**
+ * Creates a home folder (mode 0700: it holds tokens, keys, logs and workspaces) and returns its
+ * path. A folder an older version left open to others (0755) is closed again; one this user does
+ * not own is left as it is.
+ */
 export function ensureDir(path: string): string {
   mkdirSync(path, { recursive: true, mode: 0o700 });
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o700);
+  } catch {
+    // Not ours to change (EPERM): it still works, as before.
+  }
   return path;
 }
 

@@ -61,7 +61,8 @@ export function createGatewayApp(
     app.route('/api', eventsRoutes(board.publisher, board.eventStreams, deps.core.log));
   }
   app.use('/api/*', readBody(LIMITS.maxBodyBytes));
-  app.use('/api/*', idempotency(deps.core.store, deps.core.log));
+  // Responses holding a secret (a new viber's token) are stored sealed under the master key.
+  app.use('/api/*', idempotency(deps.core.store, deps.core.log, deps.environments?.box));
   app.route('/api/vibers', viberRoutes(deps));
   app.route('/api/tasks', taskRoutes(deps));
   if (deps.environments) app.route('/api/environments', deps.environments.routes);

@@ -52,34 +52,51 @@ describe('gateway command delivery and task events', () => {
 
   it('redelivers commands after every reconnect until the daemon acknowledges them', async () => {
     const task = await harness.api('POST', '/api/tasks', { goal: 'again' });
-    await harness.api('POST', `/api/tasks/${task.json.id}/messages`, {
-      message: 'more',
-      injectionMode: 'steer',
+    const taskId = task.json.id as string;
+    // The task asks for an approval (an answer is accepted only for a waiting request), then the
+    // viber goes offline before acknowledging the submit.
+    const asking = await connect();
+    await asking.waitFor((message) => message.type === 'task:submit');
+    asking.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
+    asking.send({
+      type: 'task:stream-chunk',
+      taskId,
+      seq: 2,
+      chunk: { type: 'tool-approval-request', approvalId: 'appr_1', toolCallId: 'call_1' },
     });
-    await harness.api('POST', `/api/tasks/${task.json.id}/approvals/appr_1`, {
+    await waitUntil(() => asking.ofType('task:ack').at(-1)?.seq === 2);
+    await asking.close();
+    await harness.api('POST', `/api/tasks/${taskId}/messages`, { message: 'more', injectionMode: 'steer' });
+    const approval = await harness.api('POST', `/api/tasks/${taskId}/approvals/appr_1`, {
       approved: false,
       reason: 'no',
     });
-    const first = await connect();
+    expect(approval.status).toBe(202);
+    const commandsOf = (daemon: TestDaemon) =>
+      daemon.received.filter(
+        (message): message is Extract<GatewayMessage, { commandId: string }> => 'commandId' in message,
+      );
+
+    const first = await connect([taskId]);
     await first.waitFor((message) => message.type === 'task:approval');
-    const order = first.received.slice(1).map((message) => message.type);
-    expect(order).toEqual(['task:submit', 'task:message', 'task:approval']);
+    expect(commandsOf(first).map((message) => message.type)).toEqual([
+      'task:submit',
+      'task:message',
+      'task:approval',
+    ]);
     await first.close();
 
-    const second = await connect();
+    const second = await connect([taskId]);
     await second.waitFor((message) => message.type === 'task:approval');
-    const commands = second.received.filter(
-      (message): message is Extract<GatewayMessage, { commandId: string }> => 'commandId' in message,
-    );
+    const commands = commandsOf(second);
     expect(commands.map((message) => message.type)).toEqual(['task:submit', 'task:message', 'task:approval']);
     for (const command of commands) second.send({ type: 'command:ack', commandId: command.commandId });
     await waitUntil(
-      async () =>
-        (await harness.api('GET', `/api/tasks/${task.json.id}`)).json.messages[0].deliveredAt !== null,
+      async () => (await harness.api('GET', `/api/tasks/${taskId}`)).json.messages[0].deliveredAt !== null,
     );
     await second.close();
 
-    const third = await connect();
+    const third = await connect([taskId]);
     await harness.api('POST', '/api/tasks', { goal: 'marker' });
     const marker = await third.waitFor<Submit>((message) => message.type === 'task:submit');
     expect(marker.goal).toBe('marker');

@@ -9,6 +9,7 @@ import {
 } from '../protocol/index.ts';
 import type { GatewayCore } from './gateway-context.ts';
 import { newCommandId } from './ids.ts';
+import { PendingApprovals } from './pending-approvals.ts';
 import type {
   NewCommand,
   TaskMessageRecord,
@@ -50,9 +51,11 @@ const taskFinished = (task: TaskRecord) =>
  */
 export class TaskRouter {
   readonly #core: GatewayCore;
+  readonly #approvals: PendingApprovals;
 
   constructor(core: GatewayCore) {
     this.#core = core;
+    this.#approvals = new PendingApprovals(core.store, core.bus);
   }
 
   async createTask(body: CreateTaskBody): Promise<TaskRecord> {
@@ -160,20 +163,32 @@ export class TaskRouter {
     return message;
   }
 
+  /**
+   * Queues the operator's answer to a tool approval request, only when the task is waiting for it:
+   * an unknown id is 404, an id already answered 409 (PendingApprovals), a finished task 409.
+   */
   async sendApproval(taskId: string, approvalId: string, body: ApprovalBody): Promise<void> {
-    const result = await this.#core.store.updateTask(taskId, (task) => {
-      if (isTerminalTaskStatus(task.status)) throw taskFinished(task);
-      const command = outboxCommand(task.viberId, {
-        type: 'task:approval',
-        taskId,
-        approvalId,
-        approved: body.approved,
-        ...(body.reason !== undefined ? { reason: body.reason } : {}),
+    const task = await this.#requireTask(taskId);
+    if (isTerminalTaskStatus(task.status)) throw taskFinished(task);
+    await this.#approvals.claim(taskId, approvalId, body.approved);
+    try {
+      const result = await this.#core.store.updateTask(taskId, (current) => {
+        if (isTerminalTaskStatus(current.status)) throw taskFinished(current);
+        const command = outboxCommand(current.viberId, {
+          type: 'task:approval',
+          taskId,
+          approvalId,
+          approved: body.approved,
+          ...(body.reason !== undefined ? { reason: body.reason } : {}),
+        });
+        return { enqueue: command };
       });
-      return { enqueue: command };
-    });
-    if (!result) throw notFound(taskId);
-    this.#afterUpdate(result.task, result.update);
+      if (!result) throw notFound(taskId);
+      this.#afterUpdate(result.task, result.update);
+    } catch (error) {
+      this.#approvals.release(taskId, approvalId);
+      throw error;
+    }
   }
 
   /** Ends a task on the gateway's own authority (grace period over, viber restarted without it). */

@@ -48,6 +48,8 @@ export interface SpawnOptions {
   name: string;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** Written to the process's standard input, which is then closed (default: no stdin). */
+  stdin?: string;
 }
 
 const running = new Set<ManagedProcess>();
@@ -78,9 +80,10 @@ export function spawnNode(args: string[], options: SpawnOptions): ManagedProcess
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: cleanEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (child.pid === undefined) throw new Error(`could not start ${options.name}`);
+  child.stdin?.end(options.stdin);
   mkdirSync(LOG_DIR, { recursive: true });
   const base = join(
     LOG_DIR,

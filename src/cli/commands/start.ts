@@ -4,13 +4,14 @@ import { loadConfig } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import { startDaemon } from '../../daemon/index.ts';
 import { CliError, parseIntegerOption } from '../cli-error.ts';
-import { resolveCredentials } from '../daemon-credentials.ts';
+import { resolveCredentials, tokenFromFlags } from '../daemon-credentials.ts';
 import { onShutdown } from '../shutdown.ts';
 
 interface StartFlags {
   server?: string;
   id?: string;
   token?: string;
+  tokenFile?: string;
   name?: string;
   heartbeatInterval?: number;
 }
@@ -21,7 +22,11 @@ export function registerStartCommand(program: Command): void {
     .description('run the viber daemon: dial out to a gateway and run the tasks it sends')
     .option('--server <url>', 'gateway WebSocket URL, e.g. ws://127.0.0.1:6007/ws')
     .option('--id <viberId>', 'this viber id (from viber vibers add)')
-    .option('--token <token>', "this viber's token (from viber vibers add)")
+    .option(
+      '--token <token>',
+      "this viber's token (from viber vibers add); `-` reads it from standard input. A literal value is visible to every local user in the process list",
+    )
+    .option('--token-file <path>', "read this viber's token from a file (its first line)")
     .option('--name <name>', 'human-readable name shown on the board')
     .option(
       '--heartbeat-interval <ms>',
@@ -30,7 +35,11 @@ export function registerStartCommand(program: Command): void {
     )
     .action(async (flags: StartFlags) => {
       const home = resolveHome();
-      const credentials = resolveCredentials(home, flags);
+      const token = await tokenFromFlags(flags, {
+        stdin: process.stdin,
+        warn: (line) => process.stderr.write(line),
+      });
+      const credentials = resolveCredentials(home, { ...flags, token });
       const daemon = await startDaemon({
         home,
         serverUrl: credentials.server,

@@ -84,6 +84,7 @@ export class EnvironmentService {
       createdAt: now,
       updatedAt: now,
     };
+    await this.#assertOneMasterKey(null, new Set(), Object.keys(body.secrets));
     const secrets = Object.entries(body.secrets).map(([key, value]) => this.#seal(id, key, value, now));
     const variables = Object.entries(body.variables).map(([key, value]) => ({ key, value }));
     await this.#deps.store.createEnvironment({ environment, variables, secrets });
@@ -119,9 +120,15 @@ export class EnvironmentService {
       body.setupScript === undefined ? merged.environment.setupScript : body.setupScript,
     );
     const now = new Date().toISOString();
+    const written = Object.entries(body.secrets ?? {});
+    await this.#assertOneMasterKey(
+      id,
+      new Set(written.map(([key]) => key)),
+      written.filter(([, value]) => value !== null).map(([key]) => key),
+    );
     const setSecrets: SecretRecord[] = [];
     const deleteSecrets: string[] = [];
-    for (const [key, value] of Object.entries(body.secrets ?? {})) {
+    for (const [key, value] of written) {
       if (value === null) deleteSecrets.push(key);
       else setSecrets.push(this.#seal(id, key, value, now));
     }
@@ -201,6 +208,41 @@ export class EnvironmentService {
       repository,
     ];
     return { ok: checks.every((check) => check.status !== 'failed'), checks };
+  }
+
+  /**
+   * Refuses to write secret values while the store holds secrets sealed under another master key
+   * than the gateway's (a key that was replaced, mistyped or not restored): the new values would
+   * be sealed under this key and become unreadable once the right one is back, leaving the
+   * environment half-usable under either key. The store only ever holds secrets under one key;
+   * a write that replaces or deletes every secret of the other key (`touched`) is therefore
+   * allowed: that is how an operator who lost the old key sets the secrets again. A missing key is
+   * refused by SecretBox.encrypt with its own reason. The key cannot change while the gateway
+   * runs, so secrets of another key can only disappear meanwhile: checking before the write is
+   * enough.
+   */
+  async #assertOneMasterKey(
+    environmentId: string | null,
+    touched: ReadonlySet<string>,
+    setting: readonly string[],
+  ): Promise<void> {
+    const keyId = this.#deps.box.keyId;
+    if (setting.length === 0 || keyId === null) return;
+    const foreign = (await this.#deps.store.listEnvironments()).flatMap((full) =>
+      full.secrets
+        .filter((secret) => secret.kmsKeyId !== keyId)
+        .filter((secret) => full.environment.id !== environmentId || !touched.has(secret.key))
+        .map((secret) => ({ name: `${full.environment.name}/${secret.key}`, keyId: secret.kmsKeyId })),
+    );
+    if (foreign.length === 0) return;
+    const names = foreign.slice(0, 5).map((secret) => secret.name);
+    if (foreign.length > names.length) names.push(`and ${foreign.length - names.length} more`);
+    const one = foreign.length === 1;
+    throw new OpenViberError(
+      'conflict',
+      `cannot store secret ${setting.join(', ')}: ${foreign.length} stored secret${one ? '' : 's'} (${names.join(', ')}) ${one ? 'was' : 'were'} encrypted with master key ${[...new Set(foreign.map((secret) => secret.keyId))].join(', ')}, but the gateway has ${keyId}; restore that key (OPENVIBER_MASTER_KEY or gateway/master-key) and restart the gateway, or replace or delete those secrets first`,
+      409,
+    );
   }
 
   #seal(environmentId: string, key: string, value: string, now: string): SecretRecord {

@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 
 export type Params = Record<string, SQLInputValue>;
@@ -12,6 +13,7 @@ export class SqliteDatabase {
   readonly #statements = new Map<string, StatementSync>();
 
   constructor(path: string) {
+    restrictToOwner(path);
     this.connection = new DatabaseSync(path);
     this.connection.exec('PRAGMA busy_timeout = 5000');
   }
@@ -53,5 +55,19 @@ export class SqliteDatabase {
       this.#statements.set(sql, statement);
     }
     return statement;
+  }
+}
+
+/**
+ * The database holds token hashes, sealed secrets and every task's log: only its owner may read
+ * it. SQLite creates the -wal and -shm files with the database file's own permissions, so the
+ * file is created 0600 before SQLite opens it (whatever the process umask), and a database an
+ * older version left 0644 is tightened, with its -wal and -shm.
+ */
+function restrictToOwner(path: string): void {
+  if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
   }
 }
