@@ -39,6 +39,9 @@ describe('viber CLI against a running gateway', () => {
     expect(added.code).toBe(0);
     expect(added.stdout).toMatch(/registered viber_\S+ \(laptop\)/);
     expect(added.stdout).toContain(`viber start --server ${gateway.wsUrl} --id viber_`);
+    // It never suggests putting the token on a command line, where every local user can read it.
+    expect(added.stdout).toContain('--token-file <file>');
+    expect(added.stdout).not.toMatch(/--token ov/);
 
     const daemon = await spawnViberFor(gateway, { modelBaseURL: model.baseURL, name: 'cli-daemon' });
     const created = await viber(

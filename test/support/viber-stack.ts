@@ -98,7 +98,8 @@ export interface DaemonHandle {
 /** Starts `viber start` and, unless `waitConnected` is false, waits for its first connection. */
 export async function spawnDaemon(options: DaemonOptions, waitConnected = true): Promise<DaemonHandle> {
   const home = options.home ?? makeTempHome('daemon');
-  const args = ['start', '--server', options.serverUrl, '--id', options.viberId, '--token', options.token];
+  // The token travels in the environment (readable by this user only), never on the command line.
+  const args = ['start', '--server', options.serverUrl, '--id', options.viberId];
   if (options.name) args.push('--name', options.name);
   if (options.heartbeatIntervalMs !== undefined)
     args.push('--heartbeat-interval', String(options.heartbeatIntervalMs));
@@ -106,6 +107,7 @@ export async function spawnDaemon(options: DaemonOptions, waitConnected = true):
     name: `daemon-${options.name ?? options.viberId}`,
     env: {
       OPENVIBER_HOME: home,
+      OPENVIBER_VIBER_TOKEN: options.token,
       OPENVIBER_MODEL: `custom/${options.model ?? 'test-model'}`,
       OPENVIBER_BASE_URL: options.modelBaseURL,
       ...options.env,

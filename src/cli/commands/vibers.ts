@@ -30,7 +30,9 @@ export function registerViberCommands(program: Command): void {
       process.stdout.write(
         `registered ${viber.id} (${viber.name})\n` +
           `token (shown once): ${viber.token}\n\n` +
-          `on that machine run:\n  viber start --server ${wsUrl} --id ${viber.id} --token ${viber.token}\n`,
+          `on that machine, save the token to a file only you can read and run:\n` +
+            `  viber start --server ${wsUrl} --id ${viber.id} --token-file <file>\n` +
+            `  (or pipe it in with --token -, or set OPENVIBER_VIBER_TOKEN)\n`,
       );
     });
 
