@@ -31,8 +31,8 @@ export function registerViberCommands(program: Command): void {
         `registered ${viber.id} (${viber.name})\n` +
           `token (shown once): ${viber.token}\n\n` +
           `on that machine, save the token to a file only you can read and run:\n` +
-            `  viber start --server ${wsUrl} --id ${viber.id} --token-file <file>\n` +
-            `  (or pipe it in with --token -, or set OPENVIBER_VIBER_TOKEN)\n`,
+          `  viber start --server ${wsUrl} --id ${viber.id} --token-file <file>\n` +
+          `  (or pipe it in with --token -, or set OPENVIBER_VIBER_TOKEN)\n`,
       );
     });
 
