@@ -1,8 +1,18 @@
-// Writes schema/openviber-protocol.schema.json from src/protocol, the one source of truth, so
-// clients in other languages can validate OpenViber's messages. `npm run schema` regenerates it;
-// a test fails when the committed file drifts from the code.
+// Writes schema/openviber-protocol.schema.json (every wire shape) and
+// schema/openviber-rest-routes.schema.json (the gateway's route table) from src/protocol, the one
+// source of truth, so clients in other languages can validate OpenViber's messages and calls.
+// `npm run schema` regenerates them; tests fail when a committed file drifts from the code.
 import { writeFileSync } from 'node:fs';
 import { buildProtocolJsonSchema, PROTOCOL_SCHEMA_PATH } from '../src/protocol/json-schema.ts';
+import {
+  buildRestRoutesJsonSchema,
+  REST_ROUTES_SCHEMA_PATH,
+} from '../src/protocol/rest-routes-json-schema.ts';
 
-writeFileSync(PROTOCOL_SCHEMA_PATH, `${JSON.stringify(buildProtocolJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${PROTOCOL_SCHEMA_PATH}`);
+for (const [path, document] of [
+  [PROTOCOL_SCHEMA_PATH, buildProtocolJsonSchema()],
+  [REST_ROUTES_SCHEMA_PATH, buildRestRoutesJsonSchema()],
+] as const) {
+  writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
+  console.log(`wrote ${path}`);
+}

@@ -1,0 +1,33 @@
+// The one typed client of the gateway (REST, task stream, board events, terminals), for Node and
+// the browser. It imports only src/protocol, zod and eventsource-parser (a test checks).
+export { Backoff, type BackoffOptions, sleep } from './backoff.ts';
+export {
+  type BoardFeedItem,
+  type FollowBoardEventsOptions,
+  followBoardEvents,
+  type ReadyEvent,
+} from './board-events.ts';
+export { createGatewayClient, GatewayClient, type GatewayClientOptions } from './gateway-client.ts';
+export {
+  type ClientErrorCode,
+  GatewayClientError,
+  type GatewayClientErrorCode,
+  type GatewayClientErrorOptions,
+} from './gateway-client-error.ts';
+export type { CallOptions, CallResult, ResponseOf, RouteArgs, RouteInput } from './route-input.ts';
+export { type ReadSseOptions, readSse, type SseMessage } from './sse-events.ts';
+export {
+  type FollowTaskStreamOptions,
+  followTaskStream,
+  type StreamReconnect,
+  type TaskStreamChunk,
+} from './task-stream.ts';
+export {
+  type ConnectTerminalOptions,
+  connectTerminal,
+  type TerminalAnswer,
+  TerminalConnection,
+  type TerminalListener,
+  type TerminalRequest,
+} from './terminal-connection.ts';
+export { type KeepTerminalOptions, keepTerminalConnected } from './terminal-reconnect.ts';

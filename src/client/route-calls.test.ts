@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_OPERATOR_TOKEN, TestDaemon, TestGateway, waitUntil } from '../gateway/testing/index.ts';
+import {
+  type GatewayMessage,
+  matchRoute,
+  ROUTE_NAMES,
+  type RouteName,
+  type TaskReport,
+} from '../protocol/index.ts';
+import type { BoardFeedItem } from './board-events.ts';
+import { createGatewayClient, type GatewayClient } from './gateway-client.ts';
+import type { TaskStreamChunk } from './task-stream.ts';
+
+// Every route of the table called through the client against a real gateway (in process) with a
+// protocol-speaking stand-in daemon: each answer passed the route's own response schema, or the
+// call would have thrown. The last test checks that no route was left out.
+
+/** Routes the client does not speak: the daemon's own socket (TestDaemon exercises it here). */
+const NOT_CLIENT_ROUTES: RouteName[] = ['daemon.socket'];
+
+let harness: TestGateway;
+let daemon: TestDaemon;
+let viberId: string;
+const called = new Set<RouteName>();
+
+/** A client whose every successful HTTP call is recorded under its route name. */
+function clientFor(options: { token?: string; headers?: Record<string, string> } = {}): GatewayClient {
+  return createGatewayClient({
+    baseUrl: harness.gateway.url,
+    ...options,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      const route = matchRoute(init.method ?? 'GET', new URL(input).pathname);
+      if (route && response.ok) called.add(route.name);
+      return response;
+    },
+  });
+}
+let client: GatewayClient;
+
+const nextCommand = <T extends GatewayMessage['type']>(type: T, from = 0) =>
+  daemon.waitFor<Extract<GatewayMessage, { type: T }>>((message) => message.type === type, { from });
+
+beforeAll(async () => {
+  harness = await TestGateway.start();
+  client = clientFor({ token: TEST_OPERATOR_TOKEN });
+});
+afterAll(async () => {
+  await daemon?.close();
+  await harness?.cleanup();
+});
+
+describe('every route through the client, against a real gateway', () => {
+  it('health, vibers, and the viber config push and pull', async () => {
+    expect(await client.call('health.get')).toEqual({ status: 'ok', vibers: 0, tasks: 0 });
+    const first = await client.request('vibers.register', {
+      body: { name: 'routes' },
+      idempotencyKey: 'reg-1',
+    });
+    const retry = await client.request('vibers.register', {
+      body: { name: 'routes' },
+      idempotencyKey: 'reg-1',
+    });
+    expect(first).toMatchObject({ status: 201, replayed: false });
+    expect(retry).toMatchObject({ status: 201, replayed: true, data: first.data });
+    viberId = first.data.id;
+    daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId, token: first.data.token });
+
+    expect((await client.call('vibers.list')).vibers.map((viber) => viber.id)).toEqual([viberId]);
+    expect(await client.call('vibers.get', { params: { id: viberId } })).toMatchObject({
+      presence: 'online',
+    });
+    expect(await client.call('vibers.configPush', { params: { id: viberId } })).toMatchObject({ viberId });
+    await nextCommand('config:push');
+    const node = clientFor({ token: first.data.token, headers: { 'x-viber-id': viberId } });
+    expect(await node.call('vibers.configPull', { params: { id: viberId } })).toMatchObject({
+      viberId,
+      bindings: [],
+    });
+  });
+
+  it('tasks: create, steer, approve, report, stop, and the stream to [DONE], with board events', async () => {
+    const feed: BoardFeedItem[] = [];
+    const stopEvents = new AbortController();
+    const following = (async () => {
+      for await (const item of client.followBoardEvents({ signal: stopEvents.signal })) feed.push(item);
+    })().catch(() => undefined);
+    await waitUntil(() => feed.some((item) => item.kind === 'ready'), { what: 'events.ready' });
+
+    const task = await client.call('tasks.create', {
+      body: { goal: 'route walk', viberId },
+      idempotencyKey: 't-1',
+    });
+    expect(task).toMatchObject({ status: 'pending', viberId });
+    const submit = await nextCommand('task:submit');
+    daemon.send({ type: 'command:ack', commandId: submit.commandId });
+    const chunks = [
+      { type: 'text-start', id: 't' },
+      { type: 'text-delta', id: 't', delta: 'walking' },
+      { type: 'tool-approval-request', approvalId: 'appr-1', toolCallId: 'call-1' },
+    ];
+    daemon.send({ type: 'task:started', taskId: task.id, seq: 1, spaceId: 's' });
+    chunks.forEach((chunk, index) => {
+      daemon.send({ type: 'task:stream-chunk', taskId: task.id, seq: index + 2, chunk });
+    });
+    const params = { id: task.id };
+    await waitUntil(async () => (await client.call('tasks.get', { params })).task.lastSeq === 4);
+
+    expect(
+      await client.call('tasks.approve', {
+        params: { ...params, approvalId: 'appr-1' },
+        body: { approved: true },
+      }),
+    ).toEqual({ taskId: task.id, approvalId: 'appr-1', approved: true });
+    const message = await client.call('tasks.message', { params, body: { message: 'and report' } });
+    expect(message).toMatchObject({ taskId: task.id, injectionMode: 'followup', deliveredAt: null });
+    expect(
+      (await client.call('tasks.list', { query: { viberId, status: 'running', limit: 10 } })).tasks,
+    ).toHaveLength(1);
+    const detail = await client.call('tasks.get', { params });
+    expect(detail.messages.map((queued) => queued.id)).toEqual([message.id]);
+
+    const report: TaskReport = {
+      version: 1,
+      taskId: task.id,
+      status: 'completed',
+      createdAt: new Date().toISOString(),
+      summary: 'walked',
+      statedByAgent: false,
+      claims: [],
+      counts: { claims: 0, verified: 0, unverified: 0, evidence: 0 },
+      evidence: [],
+    };
+    daemon.send({
+      type: 'task:stream-chunk',
+      taskId: task.id,
+      seq: 5,
+      chunk: { type: 'data-report', data: report },
+    });
+    daemon.send({ type: 'task:stream-chunk', taskId: task.id, seq: 6, chunk: { type: 'text-end', id: 't' } });
+    daemon.send({ type: 'task:completed', taskId: task.id, seq: 7, result: { text: 'walking' } });
+
+    const streamed: TaskStreamChunk[] = [];
+    for await (const chunk of client.followTaskStream(task.id)) streamed.push(chunk);
+    expect(streamed.map((chunk) => chunk.seq)).toEqual([2, 3, 4, 5, 6]);
+    expect(streamed[1]?.chunk).toEqual(chunks[1]);
+    expect(await client.call('tasks.report', { params })).toEqual(report);
+
+    const second = await client.call('tasks.create', { body: { goal: 'to stop', viberId } });
+    expect(await client.call('tasks.stop', { params: { id: second.id } })).toMatchObject({
+      stopRequested: true,
+    });
+
+    await waitUntil(() => feed.some((item) => item.kind === 'event' && item.event.type === 'task.created'));
+    stopEvents.abort();
+    await following;
+    expect(feed.filter((item) => item.kind === 'ready')).toHaveLength(1);
+  });
+
+  it('environments and their bindings', async () => {
+    const body = { name: 'routes-env', type: 'manual' as const, variables: { MODE: 'test' } };
+    expect((await client.call('environments.validate', { body })).ok).toBe(true);
+    const created = await client.call('environments.create', {
+      body: { ...body, secrets: { API_TOKEN: 'secret-value' } },
+    });
+    expect(created.secrets).toMatchObject([{ key: 'API_TOKEN', set: true, readable: true }]);
+    const params = { id: created.id };
+    expect((await client.call('environments.list')).environments.map((env) => env.id)).toEqual([created.id]);
+    expect(await client.call('environments.get', { params: { id: 'routes-env' } })).toMatchObject(params);
+    const updated = await client.call('environments.update', { params, body: { description: 'walked' } });
+    expect(updated).toMatchObject({ description: 'walked', version: 2 });
+
+    const binding = await client.call('environments.bindings.create', { params, body: { viberId } });
+    expect(binding).toMatchObject({
+      environmentId: created.id,
+      viberId,
+      strategy: 'clone',
+      status: 'pending',
+    });
+    expect((await client.call('environments.bindings.list', { params })).bindings).toHaveLength(1);
+    const bindingParams = { id: created.id, bindingId: binding.id };
+    const again = await client.call('environments.bindings.prepare', { params: bindingParams });
+    expect(again.generation).toBe(binding.generation + 1);
+    const logs = await client.call('environments.bindings.logs', {
+      params: bindingParams,
+      query: { limit: 10 },
+    });
+    expect(logs).toMatchObject({ binding: { id: binding.id }, lines: [] });
+    expect(await client.call('environments.delete', { params })).toMatchObject(params);
+  });
+
+  it('board sign-in: login code, session, logout', async () => {
+    const minted = await client.call('loginCodes.create');
+    expect(minted.path).toBe(`/login#code=${minted.code}`);
+    const board = clientFor();
+    const signedIn = await board.request('session.create', { body: { code: minted.code } });
+    expect(signedIn.data).toMatchObject({ via: 'session' });
+    const cookie = signedIn.headers.get('set-cookie')?.split(';')[0] ?? '';
+    expect(await board.call('session.get', { headers: { cookie } })).toMatchObject({ via: 'session' });
+    expect(await client.call('session.get')).toEqual({ via: 'bearer', expiresAt: null });
+    expect(await board.call('session.logout', { headers: { cookie } })).toEqual({ signedOut: true });
+    await expect(board.call('session.get', { headers: { cookie } })).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('terminals: ready, then a request answered by the viber', async () => {
+    const terminal = await client.connectTerminal();
+    expect(terminal).toMatchObject({ access: 'write', maxInputChars: 16 * 1024 });
+    const from = daemon.received.length;
+    const listing = terminal.request({ type: 'terminal:list', viberId });
+    const asked = await nextCommand('terminal:list', from);
+    daemon.send({ type: 'terminal:list-result', requestId: asked.requestId, sessions: [] });
+    expect(await listing).toMatchObject({ type: 'terminal:list-result', viberId, sessions: [] });
+    await expect(terminal.request({ type: 'terminal:list', viberId: 'viber_gone' })).rejects.toMatchObject({
+      code: 'viber_offline',
+    });
+    await terminal.close();
+    const reader = await client.connectTerminal({ access: 'read' });
+    expect(reader.access).toBe('read');
+    await reader.close();
+    called.add('terminals.socket');
+  });
+
+  it('revokes the viber, and has called every route of the table', async () => {
+    expect(await client.call('vibers.revoke', { params: { id: viberId } })).toMatchObject({ id: viberId });
+    const missing = ROUTE_NAMES.filter((name) => !called.has(name) && !NOT_CLIENT_ROUTES.includes(name));
+    expect(missing).toEqual([]);
+  });
+});

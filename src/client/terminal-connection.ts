@@ -1,0 +1,228 @@
+import {
+  describeZodError,
+  TERMINAL_ERROR_CODES,
+  type TerminalAccess,
+  type TerminalClientMessage,
+  TerminalClientMessageSchema,
+  type TerminalServerMessage,
+  TerminalServerMessageSchema,
+  WS_CLOSE,
+} from '../protocol/index.ts';
+import type { GatewayClient } from './gateway-client.ts';
+import { GatewayClientError } from './gateway-client-error.ts';
+
+const ROUTE = 'terminals.socket';
+
+/** What each request is answered with (or a `terminal:error` carrying its requestId). */
+const ANSWER_TYPES = {
+  'terminal:list': 'terminal:list-result',
+  'terminal:create': 'terminal:created',
+  'terminal:input': 'terminal:done',
+  'terminal:resize': 'terminal:done',
+} as const;
+type RequestType = keyof typeof ANSWER_TYPES;
+type RequestMessage = Extract<TerminalClientMessage, { type: RequestType }>;
+/** A request as the caller writes it: the connection adds the requestId. */
+export type TerminalRequest = RequestMessage extends infer R
+  ? R extends RequestMessage
+    ? Omit<R, 'requestId'>
+    : never
+  : never;
+export type TerminalAnswer<T extends RequestType> = Extract<
+  TerminalServerMessage,
+  { type: (typeof ANSWER_TYPES)[T] }
+>;
+
+export interface ConnectTerminalOptions {
+  /** `read` asks for a read-only viewer. */
+  access?: TerminalAccess;
+  /** The route table's path by default; OPENVIBER_TERMINAL_WS_PATH moves it on the gateway. */
+  path?: string;
+  /** How long to wait for `terminal:ready` (default 15 s). */
+  timeoutMs?: number;
+  /** Frames that do not match the protocol: dropped, never delivered, reported here. */
+  onInvalid?: (error: GatewayClientError) => void;
+}
+
+export type TerminalListener = (message: TerminalServerMessage) => void;
+
+/**
+ * The viewer side of the gateway's terminal WebSocket, on the runtime's own WebSocket (browsers,
+ * Node 24). In Node the client's token goes in the upgrade's Authorization header (undici's
+ * WebSocket takes headers; a browser's cannot, and signs in with its session cookie instead).
+ */
+export class TerminalConnection {
+  readonly socket: WebSocket;
+  access: TerminalAccess = 'read';
+  maxInputChars = 0;
+  /** Settles with the close code and reason, however the socket closed. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly #listeners = new Set<TerminalListener>();
+  readonly #onInvalid: ((error: GatewayClientError) => void) | undefined;
+  #nextRequest = 0;
+
+  constructor(socket: WebSocket, onInvalid?: (error: GatewayClientError) => void) {
+    this.socket = socket;
+    this.#onInvalid = onInvalid;
+    this.closed = new Promise((resolve) =>
+      socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason })),
+    );
+    socket.addEventListener('message', (event) => this.#receive(event.data));
+  }
+
+  /** Every valid message from the gateway; returns the unsubscribe. */
+  onMessage(listener: TerminalListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Sends a message after checking it against the protocol (the gateway would refuse it anyway). */
+  send(message: TerminalClientMessage): void {
+    const parsed = TerminalClientMessageSchema.safeParse(message);
+    if (!parsed.success) {
+      throw new GatewayClientError(
+        'validation_failed',
+        `${message.type}: ${describeZodError(parsed.error)}`,
+        {
+          route: ROUTE,
+        },
+      );
+    }
+    if (this.socket.readyState !== WebSocket.OPEN) {
+      throw new GatewayClientError('unreachable', 'the terminal socket is not open', { route: ROUTE });
+    }
+    this.socket.send(JSON.stringify(message));
+  }
+
+  /** Sends a request with a fresh requestId; resolves with its answer or rejects with its error. */
+  request<T extends RequestType>(
+    message: TerminalRequest & { type: T },
+    timeoutMs = 20_000,
+  ): Promise<TerminalAnswer<T>> {
+    this.#nextRequest += 1;
+    const requestId = `c${this.#nextRequest}`;
+    const wanted: string = ANSWER_TYPES[message.type];
+    const isAnswer = (answer: TerminalServerMessage): answer is TerminalAnswer<T> => answer.type === wanted;
+    return new Promise((resolve, reject) => {
+      const finish = (error?: GatewayClientError, answer?: TerminalAnswer<T>) => {
+        clearTimeout(timer);
+        unsubscribe();
+        if (answer) resolve(answer);
+        else reject(error);
+      };
+      const timer = setTimeout(
+        () =>
+          finish(new GatewayClientError('unreachable', `${message.type} got no answer in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const unsubscribe = this.onMessage((answer) => {
+        if (!('requestId' in answer) || answer.requestId !== requestId) return;
+        // Only the viber asked may answer: a gateway that mixed vibers up must not show another's panes.
+        if (answer.viberId !== message.viberId) return;
+        if (answer.type === 'terminal:error') finish(terminalError(answer));
+        else if (isAnswer(answer)) finish(undefined, answer);
+      });
+      this.closed.then(() => finish(new GatewayClientError('unreachable', 'the terminal socket closed')));
+      try {
+        this.send({ ...message, requestId });
+      } catch (error) {
+        finish(GatewayClientError.isInstance(error) ? error : undefined);
+      }
+    });
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    if (this.socket.readyState !== WebSocket.CLOSED) this.socket.close(WS_CLOSE.normal);
+    return this.closed;
+  }
+
+  #receive(data: unknown): void {
+    let value: unknown;
+    try {
+      value = typeof data === 'string' ? JSON.parse(data) : undefined;
+    } catch {
+      value = undefined;
+    }
+    const parsed = TerminalServerMessageSchema.safeParse(value);
+    if (!parsed.success) {
+      const text = typeof data === 'string' ? data.slice(0, 200) : 'a binary frame';
+      this.#onInvalid?.(
+        new GatewayClientError('bad_response', `${ROUTE}: not a terminal message: ${text}`, { route: ROUTE }),
+      );
+      return;
+    }
+    if (parsed.data.type === 'terminal:ready') {
+      this.access = parsed.data.access;
+      this.maxInputChars = parsed.data.maxInputChars;
+    }
+    for (const listener of [...this.#listeners]) listener(parsed.data);
+  }
+}
+
+/**
+ * Opens the terminal socket and resolves once the gateway said `terminal:ready`; rejects with
+ * `unauthorized` or `forbidden` when the gateway refused the upgrade (4401, 4403).
+ */
+export function connectTerminal(
+  client: GatewayClient,
+  options: ConnectTerminalOptions = {},
+): Promise<TerminalConnection> {
+  const url = socketUrl(client, options);
+  const socket: WebSocket =
+    client.token === undefined
+      ? new WebSocket(url)
+      : // undici's WebSocketInit (`{headers}`) is not in the DOM typings the constructor has here.
+        Reflect.construct(WebSocket, [url, { headers: { authorization: `Bearer ${client.token}` } }]);
+  const connection = new TerminalConnection(socket, options.onInvalid);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(
+        new GatewayClientError(
+          'unreachable',
+          `no terminal:ready from ${url} in ${options.timeoutMs ?? 15_000} ms`,
+        ),
+      );
+    }, options.timeoutMs ?? 15_000);
+    const unsubscribe = connection.onMessage((message) => {
+      if (message.type !== 'terminal:ready') return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(connection);
+    });
+    connection.closed.then(({ code, reason }) => {
+      clearTimeout(timer);
+      const refused =
+        code === WS_CLOSE.unauthorized
+          ? 'unauthorized'
+          : code === WS_CLOSE.forbidden
+            ? 'forbidden'
+            : undefined;
+      const message = `the terminal socket closed (${code}) ${reason}`.trim();
+      reject(new GatewayClientError(refused ?? 'unreachable', message, { route: ROUTE }));
+    });
+  });
+}
+
+function socketUrl(client: GatewayClient, options: ConnectTerminalOptions): string {
+  const base = typeof location === 'undefined' ? undefined : location.href;
+  const url = new URL(client.url(ROUTE, options.access ? { query: { access: options.access } } : {}), base);
+  if (options.path) url.pathname = options.path;
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
+function terminalError(
+  message: Extract<TerminalServerMessage, { type: 'terminal:error' }>,
+): GatewayClientError {
+  const known = TERMINAL_ERROR_CODES.find((code) => code === message.code);
+  // A code this client does not know yet (a newer gateway or daemon) keeps its name in the message.
+  return new GatewayClientError(
+    known ?? 'internal',
+    known ? message.message : `${message.code}: ${message.message}`,
+    {
+      route: ROUTE,
+      retryable: false,
+    },
+  );
+}
