@@ -1,4 +1,5 @@
 import { styleText } from 'node:util';
+import { z } from 'zod';
 import { describeToolCall } from '../agent/tools/index.ts';
 import type { UIChunk } from '../protocol/index.ts';
 import { Spinner } from './spinner.ts';
@@ -35,54 +36,54 @@ export class ChunkRenderer {
   }
 
   render(chunk: UIChunk): void {
-    const c = chunk as Record<string, unknown> & { type: string };
-    switch (c.type) {
+    // Loose on the wire (new SDK chunk types pass through): every field but `type` is unknown.
+    switch (chunk.type) {
       case 'start-step':
         this.waiting();
         return;
       case 'text-delta':
         this.spinner.stop();
-        this.writeText(String(c.delta ?? ''));
+        this.writeText(String(chunk.delta ?? ''));
         return;
       case 'reasoning-start':
         this.waiting('reasoning');
         return;
       case 'tool-input-start':
-        this.waiting(`preparing ${String(c.toolName)}`);
+        this.waiting(`preparing ${String(chunk.toolName)}`);
         return;
       case 'tool-input-available': {
-        const name = String(c.toolName);
-        this.toolNames.set(String(c.toolCallId), name);
+        const name = String(chunk.toolName);
+        this.toolNames.set(String(chunk.toolCallId), name);
         this.note(
-          `${styleText('cyan', '▸')} ${styleText('bold', name)} ${styleText('dim', describeToolCall(name, c.input))}`,
+          `${styleText('cyan', '▸')} ${styleText('bold', name)} ${styleText('dim', describeToolCall(name, chunk.input))}`,
         );
         this.waiting(`running ${name}`);
         return;
       }
       case 'tool-output-available':
         this.note(
-          `  ${styleText('green', '✓')} ${this.toolName(c)} ${styleText('dim', summarizeOutput(c.output))}`,
+          `  ${styleText('green', '✓')} ${this.toolName(chunk)} ${styleText('dim', summarizeOutput(chunk.output))}`,
         );
         this.waiting();
         return;
       case 'tool-output-error':
       case 'tool-input-error':
-        this.note(`  ${styleText('red', '✗')} ${this.toolName(c)} ${String(c.errorText ?? '')}`);
+        this.note(`  ${styleText('red', '✗')} ${this.toolName(chunk)} ${String(chunk.errorText ?? '')}`);
         return;
       case 'tool-approval-request':
         this.note(
-          `${styleText('yellow', '?')} ${this.toolName(c)} needs approval ${styleText('dim', `(${String(c.approvalId)})`)}`,
+          `${styleText('yellow', '?')} ${this.toolName(chunk)} needs approval ${styleText('dim', `(${String(chunk.approvalId)})`)}`,
         );
-        this.onApprovalRequest?.(String(c.approvalId));
+        this.onApprovalRequest?.(String(chunk.approvalId));
         return;
       case 'tool-output-denied':
-        this.note(`  ${styleText('yellow', '⊘')} ${this.toolName(c)} denied`);
+        this.note(`  ${styleText('yellow', '⊘')} ${this.toolName(chunk)} denied`);
         return;
       case 'data-plan':
-        this.note(renderPlan(c.data));
+        this.note(renderPlan(chunk.data));
         return;
       case 'error':
-        this.note(`${styleText('red', 'error:')} ${String(c.errorText ?? '')}`);
+        this.note(`${styleText('red', 'error:')} ${String(chunk.errorText ?? '')}`);
         return;
       case 'finish':
         this.spinner.stop();
@@ -115,11 +116,20 @@ export class ChunkRenderer {
   }
 }
 
+/** A tool's output as it often looks: a failure's message, or a command's exit code. */
+const ToolOutcomeSchema = z.union([z.object({ error: z.string() }), z.object({ exitCode: z.number() })]);
+
+/** A `data-plan` part, read leniently: a step without a title or status still shows. */
+const PlanDataSchema = z.object({
+  steps: z.array(z.object({ title: z.string().optional(), status: z.string().optional() })).optional(),
+});
+
 function summarizeOutput(output: unknown): string {
-  if (output && typeof output === 'object') {
-    const o = output as Record<string, unknown>;
-    if (typeof o.error === 'string') return `error: ${o.error.slice(0, 120)}`;
-    if (typeof o.exitCode === 'number') return `exit ${o.exitCode}`;
+  const outcome = ToolOutcomeSchema.safeParse(output);
+  if (outcome.success) {
+    return 'error' in outcome.data
+      ? `error: ${outcome.data.error.slice(0, 120)}`
+      : `exit ${outcome.data.exitCode}`;
   }
   const text = typeof output === 'string' ? output : (JSON.stringify(output) ?? '');
   const oneLine = text.replace(/\s+/g, ' ');
@@ -127,7 +137,8 @@ function summarizeOutput(output: unknown): string {
 }
 
 function renderPlan(data: unknown): string {
-  const steps = (data as { steps?: { title?: string; status?: string }[] })?.steps ?? [];
+  const parsed = PlanDataSchema.safeParse(data);
+  const steps = (parsed.success ? parsed.data.steps : undefined) ?? [];
   const marks: Record<string, string> = { done: '✓', in_progress: '▸', blocked: '!', pending: '○' };
   return [
     styleText('bold', 'plan'),

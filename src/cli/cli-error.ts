@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import type { GatewayClientError } from '../client/index.ts';
+
 /** An error the CLI prints as one clear line (no stack) before exiting with `exitCode`. */
 export class CliError extends Error {
   readonly exitCode: number;
@@ -7,6 +10,20 @@ export class CliError extends Error {
     this.name = 'CliError';
     this.exitCode = exitCode;
   }
+}
+
+/**
+ * A failed gateway call as the CLI's one line, for every command in one place (main.ts). An HTTP
+ * answer names its status and the gateway's code (`gateway answered 404: task x not found
+ * (not_found)`); a request the client refused before sending it is a bad argument (exit 2); no
+ * answer at all says so as the client found it (`cannot reach the gateway at ...`).
+ */
+export function cliErrorOf(error: GatewayClientError): CliError {
+  if (error.status > 0)
+    return new CliError(`gateway answered ${error.status}: ${error.message} (${error.code})`);
+  if (error.code === 'validation_failed') return new CliError(error.message, 2);
+  if (error.code === 'unreachable') return new CliError(error.message);
+  return new CliError(`${error.message} (${error.code})`);
 }
 
 /** Parses an integer option, with a message that names the option. */
@@ -21,12 +38,8 @@ export function parseIntegerOption(name: string, min: number, max: number) {
 }
 
 /** Validates an option's value with a protocol schema, naming the option in the message. */
-export function checkedOption<T>(
-  option: string,
-  schema: { safeParse(value: unknown): { success: boolean; data?: T } },
-  value: unknown,
-): T {
+export function checkedOption<T>(option: string, schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new CliError(`${option}: invalid value "${String(value)}"`, 2);
-  return parsed.data as T;
+  return parsed.data;
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { GatewayClientError } from '../client/index.ts';
 import { OpenViberError } from '../core/errors.ts';
-import { CliError } from './cli-error.ts';
+import { CliError, cliErrorOf } from './cli-error.ts';
 import { registerEnvCommands } from './commands/env.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerLoginLinkCommand } from './commands/login-link.ts';
@@ -43,8 +44,10 @@ registerEnvCommands(program);
 
 try {
   await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
+} catch (caught) {
+  if (caught instanceof CommanderError) process.exit(caught.exitCode);
+  // Every failed gateway call, whichever command made it, becomes the same kind of one line.
+  const error = GatewayClientError.isInstance(caught) ? cliErrorOf(caught) : caught;
   if (error instanceof CliError || OpenViberError.isInstance(error)) {
     process.stderr.write(`viber: ${error.message}\n`);
     process.exit(error instanceof CliError ? error.exitCode : 1);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskDetailResponse, TaskView } from '../../src/protocol/index.ts';
-import { appliedBetween } from '../../web/src/lib/chat/applied-messages.ts';
-import { boardChunk } from '../../web/src/lib/chat/board-chunk.ts';
 import { safeHref } from '../../web/src/lib/components/markdown/safe-url.ts';
 import { relativeTime, taskTitle } from '../../web/src/lib/format.ts';
-import { groupTasks } from '../../web/src/lib/task-groups.ts';
+import { appliedBetween } from '../../web/src/lib/tasks/conversation/applied-messages.ts';
+import { boardChunk } from '../../web/src/lib/tasks/conversation/board-chunk.ts';
+import { groupTasks } from '../../web/src/lib/tasks/task-groups.ts';
 
 // The board's pure logic, without a browser: task grouping, link safety, chunk mapping and the
 // placement of follow-ups in the conversation.

@@ -8,7 +8,17 @@ import { fileURLToPath } from 'node:url';
 
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILD_INDEX = join(WEB_DIR, 'build', 'index.html');
-const SOURCES = ['src', 'static', 'vite.config.ts', 'package.json', 'tsconfig.json'];
+// The bundle also holds the gateway client and the protocol it checks answers with (src/client,
+// src/protocol at the repository root): a change there is a change to the board.
+const SOURCES = [
+  'src',
+  'static',
+  'vite.config.ts',
+  'package.json',
+  'tsconfig.json',
+  '../src/client',
+  '../src/protocol',
+];
 const LOCK = join(WEB_DIR, '.build-lock');
 const LOCK_STALE_MS = 5 * 60_000;
 

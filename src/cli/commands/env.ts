@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
+import type { GatewayClient, RouteInput } from '../../client/index.ts';
 import { resolveHome } from '../../core/home.ts';
 import {
-  type BindingLogsResponse,
   BindingStrategySchema,
   type BindingView,
   EnvironmentTypeSchema,
@@ -12,12 +12,13 @@ import {
   EnvVarNameSchema,
 } from '../../protocol/index.ts';
 import { CliError, checkedOption, parseIntegerOption } from '../cli-error.ts';
-import {
-  addClientOptions,
-  type ClientFlags,
-  clientFromFlags,
-  type GatewayClient,
-} from '../gateway-client.ts';
+import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
+import { bindingLine, describeEnvironment, environmentLine } from './env-lines.ts';
+
+type CreateBody = RouteInput<'environments.create'>['body'];
+type UpdateBody = RouteInput<'environments.update'>['body'];
+/** The fields both `env create` and `env set` take from the same options. */
+type SpecFields = Partial<Omit<CreateBody, 'name' | 'variables' | 'secrets' | 'metadata'>>;
 
 interface SpecFlags extends ClientFlags {
   description?: string;
@@ -38,16 +39,7 @@ interface SpecFlags extends ClientFlags {
   unsetSecret: string[];
 }
 
-const PILL_COLORS = { unmapped: 'gray', preparing: 'yellow', ready: 'green', error: 'red' } as const;
-const BINDING_COLORS = {
-  pending: 'gray',
-  preparing: 'yellow',
-  ready: 'green',
-  error: 'red',
-  stale: 'yellow',
-} as const;
 const collect = (value: string, previous: string[]) => [...previous, value];
-const path = (environment: string) => `/api/environments/${encodeURIComponent(environment)}`;
 
 function print(flags: ClientFlags, value: unknown, human: () => string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
@@ -66,7 +58,7 @@ function parseAssignment(option: string, text: string, fromEnv: boolean): [strin
   return [key, value];
 }
 
-function specBody(flags: SpecFlags): Record<string, unknown> {
+function specBody(flags: SpecFlags): SpecFields {
   if (flags.setup !== undefined && flags.setupFile)
     throw new CliError('give --setup or --setup-file, not both', 2);
   let setupScript = flags.setup;
@@ -77,22 +69,19 @@ function specBody(flags: SpecFlags): Record<string, unknown> {
       throw new CliError(`--setup-file: cannot read ${flags.setupFile}: ${(error as Error).message}`, 2);
     }
   }
-  const defined = (key: string, value: unknown) => (value === undefined ? {} : { [key]: value });
+  // Options not given stay undefined, which JSON leaves out: `env set` changes exactly the rest.
   return {
-    ...defined('description', flags.description),
-    ...defined(
-      'type',
-      flags.type === undefined ? undefined : checkedOption('--type', EnvironmentTypeSchema, flags.type),
-    ),
-    ...defined('repoUrl', flags.repo),
-    ...defined('repoBranch', flags.branch),
-    ...defined('localPath', flags.path),
-    ...defined('containerImage', flags.image),
-    ...defined('workingDir', flags.workdir),
-    ...defined('setupScript', setupScript),
-    ...defined('setupTimeoutSeconds', flags.setupTimeout),
-    ...defined('networkAccess', flags.network === false ? false : undefined),
-    ...defined('persistVolume', flags.persist === false ? false : undefined),
+    description: flags.description,
+    type: flags.type === undefined ? undefined : checkedOption('--type', EnvironmentTypeSchema, flags.type),
+    repoUrl: flags.repo,
+    repoBranch: flags.branch,
+    localPath: flags.path,
+    containerImage: flags.image,
+    workingDir: flags.workdir,
+    setupScript,
+    setupTimeoutSeconds: flags.setupTimeout,
+    networkAccess: flags.network === false ? false : undefined,
+    persistVolume: flags.persist === false ? false : undefined,
   };
 }
 
@@ -119,35 +108,6 @@ function addSpecOptions(command: Command): Command {
     );
 }
 
-function environmentLine(env: EnvironmentView): string {
-  const pill = styleText(PILL_COLORS[env.status], env.status.padEnd(9));
-  return `${env.id}  ${pill}  ${env.name}  ${styleText('dim', env.repoUrl ?? env.localPath ?? env.type)}`;
-}
-
-function bindingLine(binding: BindingView): string {
-  const status = styleText(BINDING_COLORS[binding.status], binding.status.padEnd(9));
-  const where = binding.resolvedWorkingDir ?? binding.path ?? '';
-  const error = binding.lastError ? `  ${styleText('red', binding.lastError)}` : '';
-  return `  ${binding.id}  ${status}  ${binding.viberId}  ${styleText('dim', where)}${error}`;
-}
-
-function describeEnvironment(env: EnvironmentView): string {
-  const lines = [
-    `${styleText('bold', env.name)}  ${env.id}  ${styleText(PILL_COLORS[env.status], env.status)}`,
-    `  type        ${env.type}${env.repoUrl ? `  ${env.repoUrl}${env.repoBranch ? ` (${env.repoBranch})` : ''}` : ''}${env.localPath ? `  ${env.localPath}` : ''}`,
-    `  execution   network ${env.networkAccess ? 'on' : 'off'}, volume ${env.persistVolume ? 'persistent' : 'fresh per task'}${env.containerImage ? `, image ${env.containerImage}` : ''}${env.workingDir ? `, workdir ${env.workingDir}` : ''}`,
-    `  setup       ${env.setupScript ? `${env.setupScript.split('\n').length} lines, timeout ${env.setupTimeoutSeconds} s` : 'none'}`,
-    `  variables   ${env.variables.map((variable) => `${variable.key}=${variable.value}`).join(' ') || 'none'}`,
-    `  secrets     ${env.secrets.map((secret) => `${secret.key}=•••${secret.readable ? '' : ' (unreadable)'}`).join(' ') || 'none'}`,
-  ];
-  for (const problem of env.problems) lines.push(`  ${styleText('red', 'problem')}     ${problem}`);
-  lines.push(
-    env.bindings.length ? '  bindings' : '  bindings    none (viber env map)',
-    ...env.bindings.map(bindingLine),
-  );
-  return lines.join('\n');
-}
-
 /** The binding to act on: the one on --viber, else the only one. */
 function pickBinding(env: EnvironmentView, viberId: string | undefined): BindingView {
   const candidates = env.bindings.filter((binding) => !viberId || binding.viberId === viberId);
@@ -167,9 +127,11 @@ async function followPreparation(
   start: BindingView,
 ): Promise<BindingView> {
   let cursor = 0;
-  const logs = `${path(env.id)}/bindings/${start.id}/logs`;
   for (;;) {
-    const page = await client.request<BindingLogsResponse>(`${logs}?after=${cursor}`);
+    const page = await client.call('environments.bindings.logs', {
+      params: { id: env.id, bindingId: start.id },
+      query: { after: cursor },
+    });
     for (const line of page.lines) {
       if (line.generation < start.generation) continue;
       const prefix =
@@ -210,7 +172,7 @@ export function registerEnvCommands(program: Command): void {
   addClientOptions(addSpecOptions(env.command('create').argument('<name>')))
     .description('create an environment (secrets are stored encrypted and never shown again)')
     .action(async (name: string, flags: SpecFlags) => {
-      const body = {
+      const body: CreateBody = {
         name,
         type: 'github',
         ...specBody(flags),
@@ -218,20 +180,14 @@ export function registerEnvCommands(program: Command): void {
         secrets: Object.fromEntries(flags.secret.map((item) => parseAssignment('--secret', item, true))),
       };
       const client = clientFromFlags(flags, resolveHome());
-      const created = await client.request<EnvironmentView>('/api/environments', {
-        method: 'POST',
-        body,
-        idempotencyKey: randomUUID(),
-      });
+      const created = await client.call('environments.create', { body, idempotencyKey: randomUUID() });
       print(flags, created, () => environmentLine(created));
     });
 
   addClientOptions(env.command('list'))
     .description('list environments with their status')
     .action(async (flags: ClientFlags) => {
-      const { environments } = await clientFromFlags(flags, resolveHome()).request<{
-        environments: EnvironmentView[];
-      }>('/api/environments');
+      const { environments } = await clientFromFlags(flags, resolveHome()).call('environments.list');
       print(flags, environments, () =>
         environments.length ? environments.map(environmentLine).join('\n') : 'no environments yet',
       );
@@ -240,7 +196,9 @@ export function registerEnvCommands(program: Command): void {
   addClientOptions(env.command('show').argument('<environment>', 'id or name'))
     .description('show an environment, its variables, masked secrets and bindings')
     .action(async (name: string, flags: ClientFlags) => {
-      const shown = await clientFromFlags(flags, resolveHome()).request<EnvironmentView>(path(name));
+      const shown = await clientFromFlags(flags, resolveHome()).call('environments.get', {
+        params: { id: name },
+      });
       print(flags, shown, () => describeEnvironment(shown));
     });
 
@@ -250,9 +208,9 @@ export function registerEnvCommands(program: Command): void {
     .option('--unset-secret <KEY>', 'remove a secret (repeatable)', collect, [])
     .action(async (name: string, flags: SpecFlags) => {
       const client = clientFromFlags(flags, resolveHome());
-      const body: Record<string, unknown> = specBody(flags);
+      const body: UpdateBody = specBody(flags);
       if (flags.var.length || flags.unsetVar.length) {
-        const current = await client.request<EnvironmentView>(path(name));
+        const current = await client.call('environments.get', { params: { id: name } });
         const variables = Object.fromEntries(
           current.variables.map((variable) => [variable.key, variable.value]),
         );
@@ -269,9 +227,9 @@ export function registerEnvCommands(program: Command): void {
           ...Object.fromEntries(flags.secret.map((item) => parseAssignment('--secret', item, true))),
         };
       }
-      if (Object.keys(body).length === 0)
+      if (Object.values(body).every((value) => value === undefined))
         throw new CliError('nothing to change: give at least one option', 2);
-      const updated = await client.request<EnvironmentView>(path(name), { method: 'PUT', body });
+      const updated = await client.call('environments.update', { params: { id: name }, body });
       print(flags, updated, () => describeEnvironment(updated));
     });
 
@@ -287,7 +245,7 @@ export function registerEnvCommands(program: Command): void {
         flags: ClientFlags & { viber: string; strategy?: string; path?: string; follow?: boolean },
       ) => {
         const client = clientFromFlags(flags, resolveHome());
-        const environment = await client.request<EnvironmentView>(path(name));
+        const environment = await client.call('environments.get', { params: { id: name } });
         const body = {
           viberId: flags.viber,
           ...(flags.strategy
@@ -295,8 +253,8 @@ export function registerEnvCommands(program: Command): void {
             : {}),
           ...(flags.path ? { path: flags.path } : {}),
         };
-        const binding = await client.request<BindingView>(`${path(environment.id)}/bindings`, {
-          method: 'POST',
+        const binding = await client.call('environments.bindings.create', {
+          params: { id: environment.id },
           body,
           idempotencyKey: randomUUID(),
         });
@@ -310,15 +268,12 @@ export function registerEnvCommands(program: Command): void {
     .option('--no-follow', 'do not wait for the preparation')
     .action(async (name: string, flags: ClientFlags & { viber?: string; follow?: boolean }) => {
       const client = clientFromFlags(flags, resolveHome());
-      const environment = await client.request<EnvironmentView>(path(name));
+      const environment = await client.call('environments.get', { params: { id: name } });
       const target = pickBinding(environment, flags.viber);
-      const binding = await client.request<BindingView>(
-        `${path(environment.id)}/bindings/${target.id}/prepare`,
-        {
-          method: 'POST',
-          idempotencyKey: randomUUID(),
-        },
-      );
+      const binding = await client.call('environments.bindings.prepare', {
+        params: { id: environment.id, bindingId: target.id },
+        idempotencyKey: randomUUID(),
+      });
       await reportPrepared(client, environment, binding, flags);
     });
 
@@ -328,12 +283,13 @@ export function registerEnvCommands(program: Command): void {
     .option('--follow', 'keep following until the preparation ends')
     .action(async (name: string, flags: ClientFlags & { viber?: string; follow?: boolean }) => {
       const client = clientFromFlags(flags, resolveHome());
-      const environment = await client.request<EnvironmentView>(path(name));
+      const environment = await client.call('environments.get', { params: { id: name } });
       const binding = pickBinding(environment, flags.viber);
       if (flags.follow) return void (await followPreparation(client, environment, binding));
-      const page = await client.request<BindingLogsResponse>(
-        `${path(environment.id)}/bindings/${binding.id}/logs?limit=2000`,
-      );
+      const page = await client.call('environments.bindings.logs', {
+        params: { id: environment.id, bindingId: binding.id },
+        query: { limit: 2000 },
+      });
       print(
         flags,
         page,

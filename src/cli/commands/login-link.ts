@@ -14,10 +14,10 @@ export function registerLoginLinkCommand(program: Command): void {
     .description('print a one-time link that signs a browser in to the Viber Board')
     .action(async (flags: ClientFlags) => {
       const client = clientFromFlags(flags, resolveHome());
-      const minted = await client.request<LoginCodeResponse>('/api/login-codes', { method: 'POST' });
+      const minted = await client.call('loginCodes.create');
       if (flags.json) return void process.stdout.write(`${JSON.stringify(minted, null, 2)}\n`);
       process.stdout.write(
-        `${loginLink(client.target.url, minted)}\n(works once, until ${new Date(minted.expiresAt).toLocaleTimeString()})\n`,
+        `${loginLink(client.baseUrl, minted)}\n(works once, until ${new Date(minted.expiresAt).toLocaleTimeString()})\n`,
       );
     });
 }

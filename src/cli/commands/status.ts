@@ -3,18 +3,12 @@ import { styleText } from 'node:util';
 import type { Command } from 'commander';
 import { describeFileIsolation, sandboxCapabilities } from '../../agent/command-sandbox.ts';
 import { DailyUsageStore, dailyUsagePath, utcDay } from '../../agent/index.ts';
+import { createGatewayClient } from '../../client/index.ts';
 import { type ConfigFile, configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
-import type { HealthResponse, ViberView } from '../../protocol/index.ts';
 import { CliError } from '../cli-error.ts';
 import { readCredentials } from '../daemon-credentials.ts';
-import {
-  addClientOptions,
-  type ClientFlags,
-  DEFAULT_GATEWAY_URL,
-  GatewayClient,
-  resolveGatewayTarget,
-} from '../gateway-client.ts';
+import { addClientOptions, type ClientFlags, clientFromFlags, resolveGatewayUrl } from '../gateway-client.ts';
 import { viberLine } from './vibers.ts';
 
 /** `viber status`: this machine's configuration, then the gateway's health and vibers if it answers. */
@@ -57,12 +51,12 @@ export function registerStatusCommand(program: Command): void {
       if (credentials.viberId)
         lines.push(`${styleText('bold', 'daemon')}    ${credentials.viberId} → ${credentials.server ?? '?'}`);
 
-      const url = (flags.gateway ?? process.env.OPENVIBER_GATEWAY_URL ?? DEFAULT_GATEWAY_URL).replace(
-        /\/+$/,
-        '',
-      );
-      const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) })
-        .then((response) => (response.ok ? (response.json() as Promise<HealthResponse>) : undefined))
+      // A diagnosis goes on when the URL is wrong: it reports the gateway as not reachable.
+      const url =
+        safely(() => resolveGatewayUrl(flags)) ?? String(flags.gateway ?? process.env.OPENVIBER_GATEWAY_URL);
+      // The health check is public: asked without a token, so it works before one is set up.
+      const health = await createGatewayClient({ baseUrl: url })
+        .call('health.get', { signal: AbortSignal.timeout(3000) })
         .catch(() => undefined);
       report.gateway = health ? { url, ...health } : { url, reachable: false };
       if (!health) {
@@ -73,9 +67,9 @@ export function registerStatusCommand(program: Command): void {
         lines.push(
           `${styleText('bold', 'gateway')}   ${url} ${styleText('green', 'ok')}, ${health.vibers} viber(s) online, ${health.tasks} task(s)`,
         );
-        const target = safely(() => resolveGatewayTarget(home, flags));
-        if (target) {
-          const { vibers } = await new GatewayClient(target).request<{ vibers: ViberView[] }>('/api/vibers');
+        const client = safely(() => clientFromFlags(flags, home));
+        if (client) {
+          const { vibers } = await client.call('vibers.list');
           report.vibers = vibers;
           lines.push(...vibers.map((viber) => `  ${viberLine(viber)}`));
         }

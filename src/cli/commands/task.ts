@@ -1,26 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
+import { z } from 'zod';
+import type { GatewayClient } from '../../client/index.ts';
 import { resolveHome } from '../../core/home.ts';
 import {
   AutonomyModeSchema,
   InjectionModeSchema,
   ModelRefSchema,
   type TaskDetailResponse,
-  type TaskMessageView,
+  TaskProgressEventSchema,
   type TaskReport,
   TaskStatusSchema,
   type TaskView,
 } from '../../protocol/index.ts';
 import { ChunkRenderer } from '../chunk-renderer.ts';
 import { checkedOption } from '../cli-error.ts';
-import {
-  addClientOptions,
-  type ClientFlags,
-  clientFromFlags,
-  type GatewayClient,
-} from '../gateway-client.ts';
-import { followTaskStream } from '../task-stream.ts';
+import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
 
 function print(flags: ClientFlags, value: unknown, human: () => string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
@@ -51,12 +47,12 @@ export async function followTask(client: GatewayClient, taskId: string): Promise
       ),
     );
   renderer.waiting('waiting for the viber');
-  await followTaskStream(client, taskId, {
-    onChunk: (chunk) => renderer.render(chunk),
-    onReconnect: (attempt) => renderer.waiting(`connection lost; resuming (attempt ${attempt})`),
+  const stream = client.followTaskStream(taskId, {
+    onReconnect: ({ attempt }) => renderer.waiting(`connection lost; resuming (attempt ${attempt})`),
   });
+  for await (const { chunk } of stream) renderer.render(chunk);
   renderer.finish();
-  const { task } = await client.request<TaskDetailResponse>(`/api/tasks/${encodeURIComponent(taskId)}`);
+  const { task } = await client.call('tasks.get', { params: { id: taskId } });
   const tail = task.error ? `: ${task.error}` : '';
   process.stderr.write(`${statusLabel(task.status)}${tail}\n`);
   return task;
@@ -89,8 +85,7 @@ export function registerTaskCommands(program: Command): void {
           ...(flags.env ? { environmentId: flags.env } : {}),
         };
         const client = clientFromFlags(flags, resolveHome());
-        const created = await client.request<TaskView>('/api/tasks', {
-          method: 'POST',
+        const created = await client.call('tasks.create', {
           // One key per invocation: a retried request never creates a second task.
           idempotencyKey: randomUUID(),
           body: { goal: goalWords.join(' '), ...(flags.viber ? { viberId: flags.viber } : {}), options },
@@ -107,34 +102,30 @@ export function registerTaskCommands(program: Command): void {
     .option('--status <status>', 'only tasks in this state')
     .option('--viber <id>', 'only tasks of this viber')
     .action(async (flags: ClientFlags & { status?: string; viber?: string }) => {
-      const query = new URLSearchParams();
-      if (flags.status) query.set('status', checkedOption('--status', TaskStatusSchema, flags.status));
-      if (flags.viber) query.set('viberId', flags.viber);
-      const { tasks } = await clientFromFlags(flags, resolveHome()).request<{ tasks: TaskView[] }>(
-        `/api/tasks?${query}`,
-      );
+      const query = {
+        ...(flags.status ? { status: checkedOption('--status', TaskStatusSchema, flags.status) } : {}),
+        ...(flags.viber ? { viberId: flags.viber } : {}),
+      };
+      const { tasks } = await clientFromFlags(flags, resolveHome()).call('tasks.list', { query });
       print(flags, tasks, () => (tasks.length ? tasks.map(taskLine).join('\n') : 'no tasks yet'));
     });
 
   addClientOptions(task.command('show').argument('<taskId>'))
     .description('show a task, its lifecycle events and follow-up messages')
     .action(async (taskId: string, flags: ClientFlags) => {
-      const detail = await clientFromFlags(flags, resolveHome()).request<TaskDetailResponse>(
-        `/api/tasks/${encodeURIComponent(taskId)}`,
-      );
+      const detail = await clientFromFlags(flags, resolveHome()).call('tasks.get', {
+        params: { id: taskId },
+      });
       print(flags, detail, () => describeTask(detail));
     });
 
   addClientOptions(task.command('stop').argument('<taskId>'))
     .description('stop a task: ends the model call and every process it started')
     .action(async (taskId: string, flags: ClientFlags) => {
-      const stopped = await clientFromFlags(flags, resolveHome()).request<TaskView>(
-        `/api/tasks/${encodeURIComponent(taskId)}/stop`,
-        {
-          method: 'POST',
-          idempotencyKey: randomUUID(),
-        },
-      );
+      const stopped = await clientFromFlags(flags, resolveHome()).call('tasks.stop', {
+        params: { id: taskId },
+        idempotencyKey: randomUUID(),
+      });
       print(flags, stopped, () => taskLine(stopped));
     });
 
@@ -143,14 +134,11 @@ export function registerTaskCommands(program: Command): void {
     .option('--mode <mode>', 'injection mode: collect, steer or followup', 'followup')
     .action(async (taskId: string, words: string[], flags: ClientFlags & { mode: string }) => {
       const injectionMode = checkedOption('--mode', InjectionModeSchema, flags.mode);
-      const sent = await clientFromFlags(flags, resolveHome()).request<TaskMessageView>(
-        `/api/tasks/${encodeURIComponent(taskId)}/messages`,
-        {
-          method: 'POST',
-          idempotencyKey: randomUUID(),
-          body: { message: words.join(' '), injectionMode },
-        },
-      );
+      const sent = await clientFromFlags(flags, resolveHome()).call('tasks.message', {
+        params: { id: taskId },
+        idempotencyKey: randomUUID(),
+        body: { message: words.join(' '), injectionMode },
+      });
       print(flags, sent, () => `${sent.id} queued (${sent.injectionMode})`);
     });
 
@@ -162,9 +150,8 @@ export function registerTaskCommands(program: Command): void {
       .description(`${verb} a tool call the task is waiting on`)
       .option('--reason <text>', 'why (the model is told)')
       .action(async (taskId: string, approvalId: string, flags: ClientFlags & { reason?: string }) => {
-        const path = `/api/tasks/${encodeURIComponent(taskId)}/approvals/${encodeURIComponent(approvalId)}`;
-        const answer = await clientFromFlags(flags, resolveHome()).request(path, {
-          method: 'POST',
+        const answer = await clientFromFlags(flags, resolveHome()).call('tasks.approve', {
+          params: { id: taskId, approvalId },
           idempotencyKey: randomUUID(),
           body: { approved, ...(flags.reason ? { reason: flags.reason } : {}) },
         });
@@ -175,8 +162,9 @@ export function registerTaskCommands(program: Command): void {
   addClientOptions(task.command('report').argument('<taskId>'))
     .description("show a task's final report: each claim with the evidence that proves it")
     .action(async (taskId: string, flags: ClientFlags) => {
-      const path = `/api/tasks/${encodeURIComponent(taskId)}/report`;
-      const report = await clientFromFlags(flags, resolveHome()).request<TaskReport>(path);
+      const report = await clientFromFlags(flags, resolveHome()).call('tasks.report', {
+        params: { id: taskId },
+      });
       print(flags, report, () => describeReport(report));
     });
 
@@ -218,18 +206,24 @@ function describeTask({ task, events, messages }: TaskDetailResponse): string {
   return lines.join('\n');
 }
 
+/** What a lifecycle event's data may say (the table types it `unknown`: each type has its own). */
+const ProgressDataSchema = z.object({ event: TaskProgressEventSchema });
+const ErrorDataSchema = z.object({ error: z.string() });
+const StopDataSchema = z.object({ reason: z.string() });
+
 /** The interesting part of a lifecycle event: a progress detail, usage, an error or stop reason. */
 function eventDetail(data: unknown): string {
-  const record = (data ?? {}) as Record<string, unknown>;
-  const event = (record.event ?? {}) as Record<string, unknown>;
-  if (event.kind === 'status') return styleText('dim', String(event.detail));
-  if (event.kind === 'usage')
-    return styleText('dim', `${(event.usage as { totalTokens?: number })?.totalTokens ?? 0} tokens`);
-  if (event.kind === 'message-applied')
-    return styleText('dim', `${String(event.messageId)} (${String(event.injectionMode)})`);
-  if (typeof record.error === 'string') return styleText('red', record.error);
-  if (typeof record.reason === 'string') return styleText('dim', record.reason);
-  return '';
+  const progress = ProgressDataSchema.safeParse(data);
+  if (progress.success) {
+    const { event } = progress.data;
+    if (event.kind === 'status') return styleText('dim', event.detail);
+    if (event.kind === 'usage') return styleText('dim', `${event.usage.totalTokens} tokens`);
+    return styleText('dim', `${event.messageId} (${event.injectionMode})`);
+  }
+  const failed = ErrorDataSchema.safeParse(data);
+  if (failed.success) return styleText('red', failed.data.error);
+  const stopped = StopDataSchema.safeParse(data);
+  return stopped.success ? styleText('dim', stopped.data.reason) : '';
 }
 
 function describeReport(report: TaskReport): string {

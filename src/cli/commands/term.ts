@@ -1,47 +1,36 @@
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
+import type { TerminalConnection } from '../../client/index.ts';
 import { resolveHome } from '../../core/home.ts';
-import { TerminalClient, TerminalRequestError } from '../../gateway/terminal/terminal-client.ts';
 import {
   LIMITS,
+  type TerminalClientMessage,
   TerminalKeyNameSchema,
-  type TerminalServerMessage,
   type TerminalSession,
   TerminalSessionNameSchema,
   TerminalTargetSchema,
 } from '../../protocol/index.ts';
 import { CliError, checkedOption, parseIntegerOption } from '../cli-error.ts';
-import { addClientOptions, type ClientFlags, resolveGatewayTarget } from '../gateway-client.ts';
+import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
 
 /** Ctrl-] ends `viber term attach` on a TTY, as in telnet: tmux's own prefix (Ctrl-B) stays usable. */
 const DETACH_KEY = '\x1d';
 
-async function connect(flags: ClientFlags & { readOnly?: boolean }): Promise<TerminalClient> {
-  const target = resolveGatewayTarget(resolveHome(), flags);
-  try {
-    return await TerminalClient.connect({
-      gatewayUrl: target.url,
-      token: target.token,
-      ...(flags.readOnly ? { access: 'read' } : {}),
-    });
-  } catch (error) {
-    throw new CliError(`terminal connection refused: ${(error as Error).message}`);
-  }
+/** The terminal socket of the client (src/client); its refusals reach main.ts as one line. */
+function connect(flags: ClientFlags & { readOnly?: boolean }): Promise<TerminalConnection> {
+  return clientFromFlags(flags, resolveHome()).connectTerminal(flags.readOnly ? { access: 'read' } : {});
 }
 
-/** Runs `work` with a connected client, turning terminal errors into one CLI line. */
-async function withClient<T>(
+/** Runs `work` with a connection, closed however `work` ends. */
+async function withConnection<T>(
   flags: ClientFlags & { readOnly?: boolean },
-  work: (client: TerminalClient) => Promise<T>,
+  work: (connection: TerminalConnection) => Promise<T>,
 ): Promise<T> {
-  const client = await connect(flags);
+  const connection = await connect(flags);
   try {
-    return await work(client);
-  } catch (error) {
-    if (error instanceof TerminalRequestError) throw new CliError(`${error.message} (${error.code})`);
-    throw error;
+    return await work(connection);
   } finally {
-    await client.close();
+    await connection.close();
   }
 }
 
@@ -68,11 +57,8 @@ export function registerTermCommands(program: Command): void {
   addClientOptions(term.command('list').argument('<viberId>'))
     .description('list the tmux sessions, windows and panes of a viber')
     .action(async (viberId: string, flags: ClientFlags) => {
-      const result = await withClient(flags, (client) =>
-        client.request<Extract<TerminalServerMessage, { type: 'terminal:list-result' }>>({
-          type: 'terminal:list',
-          viberId,
-        }),
+      const result = await withConnection(flags, (connection) =>
+        connection.request({ type: 'terminal:list', viberId }),
       );
       process.stdout.write(
         `${flags.json ? JSON.stringify(result.sessions, null, 2) : sessionLines(result.sessions)}\n`,
@@ -84,8 +70,8 @@ export function registerTermCommands(program: Command): void {
     .option('--cwd <dir>', 'directory the session starts in (default: the viber workspace)')
     .action(async (viberId: string, session: string, flags: ClientFlags & { cwd?: string }) => {
       const name = checkedOption('<session>', TerminalSessionNameSchema, session);
-      const created = await withClient(flags, (client) =>
-        client.request<Extract<TerminalServerMessage, { type: 'terminal:created' }>>({
+      const created = await withConnection(flags, (connection) =>
+        connection.request({
           type: 'terminal:create',
           viberId,
           session: name,
@@ -116,8 +102,8 @@ export function registerTermCommands(program: Command): void {
           ...(flags.key ?? []).map((key) => checkedOption('--key', TerminalKeyNameSchema, key)),
           ...(flags.enter ? ['Enter'] : []),
         ];
-        await withClient(flags, (client) =>
-          client.request({
+        await withConnection(flags, (connection) =>
+          connection.request({
             type: 'terminal:input',
             viberId,
             target: pane,
@@ -138,8 +124,8 @@ export function registerTermCommands(program: Command): void {
         cols: parseIntegerOption('<cols>', 2, 1000)(cols),
         rows: parseIntegerOption('<rows>', 2, 1000)(rows),
       };
-      await withClient(flags, (client) =>
-        client.request({ type: 'terminal:resize', viberId, target: pane, ...size }),
+      await withConnection(flags, (connection) =>
+        connection.request({ type: 'terminal:resize', viberId, target: pane, ...size }),
       );
     });
 
@@ -162,9 +148,8 @@ export function registerTermCommands(program: Command): void {
         flags: ClientFlags & { readOnly?: boolean; resize: boolean; timeout?: number; until?: string },
       ) => {
         const pane = checkedOption('<target>', TerminalTargetSchema, target);
-        const client = await connect(flags);
-        const reason = await attach(client, viberId, pane, flags);
-        await client.close();
+        const connection = await connect(flags);
+        const reason = await attach(connection, viberId, pane, flags).finally(() => connection.close());
         if (process.stdin.isTTY) process.stdout.write('\x1b[0m\r\n');
         process.stderr.write(`[detached: ${reason}]\n`);
       },
@@ -173,13 +158,18 @@ export function registerTermCommands(program: Command): void {
 
 /** The live view: output to stdout, stdin to the pane (raw mode on a TTY). Resolves with why it ended. */
 function attach(
-  client: TerminalClient,
+  connection: TerminalConnection,
   viberId: string,
   target: string,
   flags: { readOnly?: boolean; resize: boolean; timeout?: number; until?: string },
 ): Promise<string> {
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const writable = client.access === 'write' && !flags.readOnly;
+  const writable = connection.access === 'write' && !flags.readOnly;
+  // Keystrokes and resizes arrive on their own schedule: one after the socket closed is dropped
+  // (the close itself ends the attach), never thrown from a stdin or resize handler.
+  const send = (message: TerminalClientMessage) => {
+    if (connection.socket.readyState === WebSocket.OPEN) connection.send(message);
+  };
   return new Promise((resolve, reject) => {
     const cleanups: Array<() => void> = [];
     const finish = (reason: string, error?: Error) => {
@@ -190,26 +180,28 @@ function attach(
     // Only the tail is kept: enough to find --until across chunk boundaries.
     let seen = '';
     let live = false;
-    client.on('message', (message) => {
-      if (!('target' in message) || message.target !== target || message.viberId !== viberId) return;
-      if (message.type === 'terminal:screen') live = true;
-      if (message.type === 'terminal:screen' || message.type === 'terminal:output') {
-        process.stdout.write(message.data);
-        if (flags.until) {
-          seen = (seen + message.data).slice(-(flags.until.length + 64 * 1024));
-          if (seen.includes(flags.until)) finish(`saw "${flags.until}"`);
-        }
-      } else if (message.type === 'terminal:detached') finish(message.reason);
-      // Once the pane is shown, an error is about typing or a resize: said on stderr, the view goes on.
-      else if (message.type === 'terminal:error' && live)
-        process.stderr.write(`[error: ${message.message} (${message.code})]${tty ? '\r\n' : '\n'}`);
-      else if (message.type === 'terminal:error')
-        finish('', new CliError(`${message.message} (${message.code})`));
-    });
-    client.on('close', () => finish('the gateway closed the connection'));
+    cleanups.push(
+      connection.onMessage((message) => {
+        if (!('target' in message) || message.target !== target || message.viberId !== viberId) return;
+        if (message.type === 'terminal:screen') live = true;
+        if (message.type === 'terminal:screen' || message.type === 'terminal:output') {
+          process.stdout.write(message.data);
+          if (flags.until) {
+            seen = (seen + message.data).slice(-(flags.until.length + 64 * 1024));
+            if (seen.includes(flags.until)) finish(`saw "${flags.until}"`);
+          }
+        } else if (message.type === 'terminal:detached') finish(message.reason);
+        // Once the pane is shown, an error is about typing or a resize: said on stderr, the view goes on.
+        else if (message.type === 'terminal:error' && live)
+          process.stderr.write(`[error: ${message.message} (${message.code})]${tty ? '\r\n' : '\n'}`);
+        else if (message.type === 'terminal:error')
+          finish('', new CliError(`${message.message} (${message.code})`));
+      }),
+    );
+    void connection.closed.then(() => finish('the gateway closed the connection'));
     const sendSize = () => {
       if (writable && flags.resize && tty)
-        client.send({
+        send({
           type: 'terminal:resize',
           viberId,
           target,
@@ -218,7 +210,7 @@ function attach(
         });
     };
     sendSize();
-    client.send({ type: 'terminal:attach', viberId, target });
+    send({ type: 'terminal:attach', viberId, target });
     if (tty) {
       process.stdin.setRawMode(true);
       process.stdout.on('resize', sendSize);
@@ -232,7 +224,7 @@ function attach(
       const detachAt = tty ? text.indexOf(DETACH_KEY) : -1;
       if (detachAt !== -1) text = text.slice(0, detachAt);
       for (let start = 0; writable && start < text.length; start += LIMITS.maxTerminalInputChars) {
-        client.send({
+        send({
           type: 'terminal:input',
           viberId,
           target,

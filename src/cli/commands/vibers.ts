@@ -1,7 +1,7 @@
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
 import { resolveHome } from '../../core/home.ts';
-import type { RegisterViberResponse, ViberView } from '../../protocol/index.ts';
+import type { ViberView } from '../../protocol/index.ts';
 import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
 
 const PRESENCE_COLORS = { online: 'green', busy: 'cyan', offline: 'gray' } as const;
@@ -21,12 +21,9 @@ export function registerViberCommands(program: Command): void {
     .description('register a viber and print the command that connects it (its token is shown once)')
     .action(async (name: string, flags: ClientFlags) => {
       const client = clientFromFlags(flags, resolveHome());
-      const viber = await client.request<RegisterViberResponse>('/api/vibers', {
-        method: 'POST',
-        body: { name },
-      });
+      const viber = await client.call('vibers.register', { body: { name } });
       if (flags.json) return void process.stdout.write(`${JSON.stringify(viber, null, 2)}\n`);
-      const wsUrl = `${client.target.url.replace(/^http/, 'ws')}/ws`;
+      const wsUrl = client.url('daemon.socket').replace(/^http/, 'ws');
       process.stdout.write(
         `registered ${viber.id} (${viber.name})\n` +
           `token (shown once): ${viber.token}\n\n` +
@@ -39,9 +36,7 @@ export function registerViberCommands(program: Command): void {
   addClientOptions(vibers.command('list'))
     .description('list vibers with their presence')
     .action(async (flags: ClientFlags) => {
-      const { vibers: list } = await clientFromFlags(flags, resolveHome()).request<{ vibers: ViberView[] }>(
-        '/api/vibers',
-      );
+      const { vibers: list } = await clientFromFlags(flags, resolveHome()).call('vibers.list');
       process.stdout.write(
         flags.json
           ? `${JSON.stringify(list, null, 2)}\n`
@@ -52,19 +47,16 @@ export function registerViberCommands(program: Command): void {
   addClientOptions(vibers.command('show').argument('<viberId>'))
     .description('show a viber: presence, platform, capabilities, config validations')
     .action(async (viberId: string, flags: ClientFlags) => {
-      const viber = await clientFromFlags(flags, resolveHome()).request<ViberView>(
-        `/api/vibers/${encodeURIComponent(viberId)}`,
-      );
+      const viber = await clientFromFlags(flags, resolveHome()).call('vibers.get', {
+        params: { id: viberId },
+      });
       process.stdout.write(`${JSON.stringify(viber, null, 2)}\n`);
     });
 
   addClientOptions(vibers.command('config-push').argument('<viberId>'))
     .description('ask a viber to pull and validate its configuration')
     .action(async (viberId: string, flags: ClientFlags) => {
-      await clientFromFlags(flags, resolveHome()).request(
-        `/api/vibers/${encodeURIComponent(viberId)}/config-push`,
-        { method: 'POST' },
-      );
+      await clientFromFlags(flags, resolveHome()).call('vibers.configPush', { params: { id: viberId } });
       process.stdout.write(
         `config push sent to ${viberId}; see its validations with: viber vibers show ${viberId}\n`,
       );

@@ -1,8 +1,7 @@
 import type { BoardEvent } from '#lib/protocol.ts';
-import { session } from '../state/session.svelte.ts';
-import { backoffMs, readEventStream, sleep } from './sse.ts';
+import { dropReason, errorMessage, gateway } from './gateway.ts';
 
-export type LinkState = 'connecting' | 'live' | 'reconnecting';
+export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
 export interface BoardEventsHandlers {
   /** Subscribed: refetch everything now (events are not replayed, DESIGN: push-only). */
@@ -12,9 +11,12 @@ export interface BoardEventsHandlers {
 }
 
 /**
- * The board's one live connection, `GET /api/events`: reconnects with backoff after any drop,
- * and treats a silent connection (no event or heartbeat for two heartbeat periods) as dropped.
- * Stops on 401: the session expired, and the layout offers to sign in again.
+ * The board's one live connection, `GET /api/events`: a loop over the client's
+ * followBoardEvents, which reconnects with the one backoff and counts a silent connection (two
+ * heartbeats missed) as dropped. The loop adds what only a browser knows: when it comes back
+ * online, the wait is cut short and the follower starts over at once. It ends on a refusal (a
+ * 401 has already marked the session expired, and the layout offers to sign in again) or on an
+ * event this board cannot read (a newer gateway: waiting will not help, a reload will).
  */
 export class BoardEventsConnection {
   readonly #handlers: BoardEventsHandlers;
@@ -25,7 +27,7 @@ export class BoardEventsConnection {
   }
 
   start(): void {
-    this.#run().catch(() => {});
+    void this.#run();
   }
 
   stop(): void {
@@ -33,56 +35,34 @@ export class BoardEventsConnection {
   }
 
   async #run(): Promise<void> {
-    let attempt = 0;
+    this.#handlers.onState('connecting');
     while (!this.#stop.signal.aborted) {
-      const connection = new AbortController();
-      const abort = () => connection.abort();
-      this.#stop.signal.addEventListener('abort', abort);
-      let watchdog: ReturnType<typeof setTimeout> | undefined;
-      let silenceMs = 40_000;
-      const alive = () => {
-        clearTimeout(watchdog);
-        watchdog = setTimeout(abort, silenceMs);
-      };
-      let reason = 'the connection to the gateway dropped';
+      const follower = new AbortController();
+      const stop = () => follower.abort();
+      this.#stop.signal.addEventListener('abort', stop, { once: true });
       try {
-        this.#handlers.onState(attempt === 0 ? 'connecting' : 'reconnecting');
-        const response = await fetch('/api/events', {
-          credentials: 'same-origin',
-          headers: { accept: 'text/event-stream' },
-          signal: connection.signal,
-        });
-        if (response.status === 401) {
-          session.expired('Your session has expired or was signed out.');
-          return;
+        for await (const item of gateway.followBoardEvents({ signal: follower.signal })) {
+          window.removeEventListener('online', stop);
+          if (item.kind === 'ready') {
+            this.#handlers.onState('live');
+            this.#handlers.onReady(item.event);
+          } else if (item.kind === 'event') {
+            this.#handlers.onEvent(item.event);
+          } else {
+            const seconds = Math.ceil(item.retryInMs / 1000);
+            this.#handlers.onState('reconnecting', `${dropReason(item.error)}; retrying in ${seconds} s`);
+            window.addEventListener('online', stop, { once: true });
+          }
         }
-        if (!response.ok) throw new Error(`the gateway answered HTTP ${response.status}`);
-        alive();
-        await readEventStream(response, {
-          onActivity: alive,
-          onEvent: (message) => {
-            const event = JSON.parse(message.data) as BoardEvent;
-            if (event.type === 'events.ready') {
-              attempt = 0;
-              silenceMs = event.heartbeatMs * 2 + 5_000;
-              alive();
-              this.#handlers.onState('live');
-              this.#handlers.onReady(event);
-            } else {
-              this.#handlers.onEvent(event);
-            }
-          },
-        });
       } catch (error) {
-        reason = (error as Error).name === 'AbortError' ? 'the gateway went quiet' : 'the gateway is not answering';
+        // Back online while waiting out the backoff: the next follower connects now.
+        if (this.#stop.signal.aborted || follower.signal.aborted) continue;
+        this.#handlers.onState('stopped', errorMessage(error));
+        return;
       } finally {
-        clearTimeout(watchdog);
-        this.#stop.signal.removeEventListener('abort', abort);
+        window.removeEventListener('online', stop);
+        this.#stop.signal.removeEventListener('abort', stop);
       }
-      if (this.#stop.signal.aborted) return;
-      const wait = backoffMs(attempt++);
-      this.#handlers.onState('reconnecting', `${reason}; retrying in ${Math.ceil(wait / 1000)} s`);
-      await sleep(wait, this.#stop.signal);
     }
   }
 }

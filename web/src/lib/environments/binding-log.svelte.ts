@@ -1,6 +1,6 @@
 import type { BindingLogLine, BoardEvent } from '#lib/protocol.ts';
+import { bindingLogs } from '../api/environments.ts';
 import { board } from '../state/board.svelte.ts';
-import { bindingLogs } from './environments-api.ts';
 
 /** Lines the log view keeps (the gateway keeps 5,000 per binding). */
 const SHOWN_LINES = 2000;

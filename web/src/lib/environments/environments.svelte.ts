@@ -1,7 +1,7 @@
 import type { BoardEvent, EnvironmentView } from '#lib/protocol.ts';
-import { ApiError } from '../api/http.ts';
+import { getEnvironment, listEnvironments } from '../api/environments.ts';
+import { errorMessage, isNotFound } from '../api/gateway.ts';
 import { board } from '../state/board.svelte.ts';
-import { getEnvironment, listEnvironments } from './environments-api.ts';
 
 const SELECTED_KEY = 'openviber.environment';
 
@@ -87,7 +87,7 @@ class EnvironmentsState {
       }
       for (const id of this.#touchedDuringFetch) void this.#reload(id);
     } catch (error) {
-      this.error = error instanceof ApiError ? error.message : String(error);
+      this.error = errorMessage(error);
     } finally {
       this.#touchedDuringFetch = undefined;
     }
@@ -135,7 +135,7 @@ class EnvironmentsState {
         try {
           this.upsert(await getEnvironment(id));
         } catch (error) {
-          if (error instanceof ApiError && error.status === 404) {
+          if (isNotFound(error)) {
             this.list = this.list.filter((environment) => environment.id !== id);
           }
         }

@@ -1,6 +1,8 @@
 import type { BoardEvent, TaskActivity, TaskView, ViberView } from '#lib/protocol.ts';
 import { BoardEventsConnection, type LinkState } from '../api/board-events.ts';
-import { ApiError, api } from '../api/http.ts';
+import { errorMessage } from '../api/gateway.ts';
+import { listTasks } from '../api/tasks.ts';
+import { listVibers } from '../api/vibers.ts';
 
 const TASK_LIST_LIMIT = 500;
 
@@ -68,19 +70,16 @@ class BoardState {
   async refetch(): Promise<void> {
     this.#touchedDuringFetch = new Set();
     try {
-      const [tasks, vibers] = await Promise.all([
-        api<{ tasks: TaskView[] }>(`/api/tasks?limit=${TASK_LIST_LIMIT}`),
-        api<{ vibers: ViberView[] }>('/api/vibers'),
-      ]);
+      const [tasks, vibers] = await Promise.all([listTasks(TASK_LIST_LIMIT), listVibers()]);
       const nextTasks: Record<string, TaskView> = {};
-      for (const task of tasks.tasks) nextTasks[task.id] = newer(this.tasks[task.id], task);
+      for (const task of tasks) nextTasks[task.id] = newer(this.tasks[task.id], task);
       for (const id of this.#touchedDuringFetch) {
         const current = this.tasks[id];
         if (current) nextTasks[id] = newer(nextTasks[id], current);
       }
       this.tasks = nextTasks;
       const nextVibers: Record<string, ViberView> = {};
-      for (const viber of vibers.vibers) {
+      for (const viber of vibers) {
         const current = this.vibers[viber.id];
         nextVibers[viber.id] = current && this.#touchedDuringFetch.has(viber.id) ? current : viber;
       }
@@ -88,7 +87,7 @@ class BoardState {
       this.loaded = true;
       this.loadError = '';
     } catch (error) {
-      this.loadError = error instanceof ApiError ? error.message : String(error);
+      this.loadError = errorMessage(error);
     } finally {
       this.#touchedDuringFetch = undefined;
     }

@@ -1,7 +1,6 @@
 import { Chat } from '@ai-sdk/svelte';
 import type { UIMessage, UIMessageChunk } from 'ai';
-import type { TaskDetailResponse } from '#lib/protocol.ts';
-import { api } from '../api/http.ts';
+import type { TaskDetail } from '../task-detail.svelte.ts';
 import { appliedBetween } from './applied-messages.ts';
 import { type StreamState, TaskStreamSource } from './task-stream.ts';
 import { TaskChatTransport } from './task-transport.ts';
@@ -20,14 +19,15 @@ export class TaskConversation {
   readonly chat: Chat<UIMessage<UserMessageMetadata>>;
   streamState = $state<StreamState>('connecting');
   streamDetail = $state('');
-  readonly #taskId: string;
+  readonly #detail: TaskDetail;
   readonly #source: TaskStreamSource;
   #pending: ReadableStream<UIMessageChunk> | null = null;
   #previousRunStart = 0;
   #stopped = false;
 
-  constructor(taskId: string, goal: string) {
-    this.#taskId = taskId;
+  constructor(detail: TaskDetail, goal: string) {
+    const taskId = detail.id;
+    this.#detail = detail;
     this.chat = new Chat<UIMessage<UserMessageMetadata>>({
       id: taskId,
       messages: [{ id: `goal-${taskId}`, role: 'user', parts: [{ type: 'text', text: goal }] }],
@@ -64,14 +64,14 @@ export class TaskConversation {
     }
   }
 
-  /** Puts the operator's messages the agent applied before this run in front of it. */
+  /**
+   * Puts the operator's messages the agent applied before this run in front of it. The detail the
+   * page read already covers every run that had started by then; only a later run reads it again.
+   */
   async #addFollowUps(runStartSeq: number): Promise<void> {
-    let detail: TaskDetailResponse;
-    try {
-      detail = await api<TaskDetailResponse>(`/api/tasks/${encodeURIComponent(this.#taskId)}`);
-    } catch {
-      return; // the run still renders; only the operator's bubble is missing until a reload
-    }
+    const detail = await this.#detail.covering(runStartSeq);
+    // Unreadable now: the run still renders; only the operator's bubble is missing until a reload.
+    if (!detail) return;
     const texts = new Map(detail.messages.map((message) => [message.id, message]));
     const added: UIMessage<UserMessageMetadata>[] = [];
     for (const id of appliedBetween(detail, this.#previousRunStart, runStartSeq)) {
