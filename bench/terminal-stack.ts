@@ -6,7 +6,7 @@ import pino from 'pino';
 import { resolveHome } from '../src/core/home.ts';
 import type { RunningDaemon } from '../src/daemon/index.ts';
 import { startDaemon } from '../src/daemon/index.ts';
-import { TerminalClient } from '../src/gateway/terminal/terminal-client.ts';
+import { TerminalClient } from '../src/gateway/terminals/terminal-client.ts';
 import { TEST_OPERATOR_TOKEN, TestGateway } from '../src/gateway/testing/test-gateway.ts';
 import { waitUntil } from '../src/gateway/testing/wait-until.ts';
 import type { TerminalAccess } from '../src/protocol/index.ts';

@@ -1,33 +1,57 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
+import type { Logger } from '../core/logger.ts';
 import { LIMITS } from '../protocol/index.ts';
-import type { BoardDeps } from './board/board-deps.ts';
+import type { GatewayAuth } from './auth/gateway-auth.ts';
+import { type BoardEventStreams, boardEventRoutes } from './board/board-event-routes.ts';
+import type { BoardSessions } from './board/board-sessions.ts';
 import { publicSessionRoutes, sessionRoutes } from './board/session-routes.ts';
 import { boardRoutes } from './board/static-board.ts';
-import { eventsRoutes } from './events/events-routes.ts';
+import type { Environments } from './environments/index.ts';
+import { healthRoutes } from './http/health-routes.ts';
 import { errorHandler, errorResponse, notFoundHandler } from './http/http-errors.ts';
 import { idempotency } from './http/idempotency.ts';
 import { operatorAuth } from './http/operator-auth.ts';
 import { ClientDisconnectedError, isClientDisconnect, readBody } from './http/read-body.ts';
-import { healthRoutes } from './routes/health.ts';
-import type { GatewayEnv, RouteDeps } from './routes/route-deps.ts';
-import { taskReportRoutes } from './routes/task-report.ts';
-import { taskRoutes } from './routes/tasks.ts';
-import { viberRoutes } from './routes/vibers.ts';
+import type { GatewayEnv } from './http/route-context.ts';
+import type { GatewayStore } from './store/index.ts';
+import type { TaskRouter } from './tasks/task-router.ts';
+import { taskRoutes } from './tasks/task-routes.ts';
+import type { StreamSessions } from './tasks/task-streams.ts';
+import type { ConnectionRegistry } from './vibers/connection-registry.ts';
+import { viberRoutes } from './vibers/viber-routes.ts';
+import type { ViberService } from './vibers/viber-service.ts';
+
+/** What the HTTP surface is made of: each concept's routes, and what the middleware checks. */
+export interface GatewayAppParts {
+  store: GatewayStore;
+  auth: GatewayAuth;
+  connections: ConnectionRegistry;
+  log: Logger;
+  vibers: ViberService;
+  router: TaskRouter;
+  streams: StreamSessions;
+  environments: Environments;
+  board: {
+    sessions: BoardSessions;
+    eventStreams: BoardEventStreams;
+    /** The built board (web/build); a missing folder answers pages with 503 and how to build it. */
+    dir: string;
+  };
+  /** Origins allowed to call the API from a browser. */
+  corsOrigins: readonly string[];
+}
 
 /** The gateway's HTTP surface as a Hono app (tests call `app.request()` in-process). */
-export function createGatewayApp(
-  deps: RouteDeps,
-  corsOrigins: readonly string[],
-  board?: BoardDeps,
-): Hono<GatewayEnv> {
+export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
+  const { auth, log, board, environments } = parts;
   const app = new Hono<GatewayEnv>();
-  const handleError = errorHandler(deps.core.log);
+  const handleError = errorHandler(log);
   app.onError((error, c) => {
     // A client that hangs up mid-body is not a gateway fault: one info line, no stack.
     if (isClientDisconnect(error)) {
       const receivedBytes = error instanceof ClientDisconnectedError ? error.receivedBytes : undefined;
-      deps.core.log.info(
+      log.info(
         { method: c.req.method, path: c.req.path, receivedBytes },
         'client disconnected before sending the whole request body',
       );
@@ -36,8 +60,8 @@ export function createGatewayApp(
     return handleError(error, c);
   });
   app.notFound(notFoundHandler);
-  if (corsOrigins.length > 0) {
-    const allowed = new Set(corsOrigins);
+  if (parts.corsOrigins.length > 0) {
+    const allowed = new Set(parts.corsOrigins);
     app.use(
       '*',
       cors({
@@ -49,25 +73,22 @@ export function createGatewayApp(
       }),
     );
   }
-  app.route('/health', healthRoutes(deps));
+  app.route('/health', healthRoutes(parts));
   // Sign-in needs no session; everything else under /api does.
-  if (board) app.route('/api/session', publicSessionRoutes(board.sessions));
+  app.route('/api/session', publicSessionRoutes(board.sessions));
   // The viber config pull authenticates the viber's own token, not the operator's.
-  if (deps.environments) app.route('/api/vibers', deps.environments.configRoute);
-  app.use('/api/*', operatorAuth(deps.core.auth));
-  if (board) {
-    // Before the body reader and idempotency: these never store a response (a login code is a secret).
-    app.route('/api', sessionRoutes(board.sessions, deps.core.auth));
-    app.route('/api', eventsRoutes(board.publisher, board.eventStreams, deps.core.log));
-  }
+  app.route('/api/vibers', environments.configRoute);
+  app.use('/api/*', operatorAuth(auth));
+  // Before the body reader and idempotency: these never store a response (a login code is a secret).
+  app.route('/api', sessionRoutes(board.sessions, auth));
+  app.route('/api', boardEventRoutes(board.eventStreams));
   app.use('/api/*', readBody(LIMITS.maxBodyBytes));
   // Responses holding a secret (a new viber's token) are stored sealed under the master key.
-  app.use('/api/*', idempotency(deps.core.store, deps.core.log, deps.environments?.box));
-  app.route('/api/vibers', viberRoutes(deps));
-  app.route('/api/tasks', taskRoutes(deps));
-  if (deps.environments) app.route('/api/environments', deps.environments.routes);
-  app.route('/api/tasks', taskReportRoutes(deps));
+  app.use('/api/*', idempotency(parts.store, log, environments.box));
+  app.route('/api/vibers', viberRoutes(parts.vibers));
+  app.route('/api/tasks', taskRoutes({ ...parts, placement: environments.placement }));
+  app.route('/api/environments', environments.routes);
   // Last: the board's pages and assets answer whatever GET the API did not.
-  if (board) app.route('/', boardRoutes({ dir: board.dir, auth: deps.core.auth }));
+  app.route('/', boardRoutes({ dir: board.dir, auth }));
   return app;
 }

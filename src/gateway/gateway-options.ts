@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
 import type { OpenViberHome } from '../core/home.ts';
 import type { Logger } from '../core/logger.ts';
-import type { GatewayEnv } from './routes/route-deps.ts';
-import type { RegisteredViber } from './viber-service.ts';
+import type { GatewayEnv } from './http/route-context.ts';
+import type { RegisteredViber } from './vibers/viber-service.ts';
 
 export interface GatewayOptions {
   home: OpenViberHome;

@@ -7,9 +7,9 @@ export type {
   ViberPrincipal,
 } from './auth/gateway-auth.ts';
 export { operatorTokenPath } from './auth/operator-token.ts';
-export type { TaskBus, TaskBusMessage } from './bus/task-bus.ts';
+export type { GatewayChange } from './bus/gateway-topics.ts';
+export type { Topic, TopicBus } from './bus/topic-bus.ts';
 export type { GatewayOptions, RunningGateway } from './gateway-options.ts';
-export { SSE_HEADERS } from './routes/task-stream.ts';
-export { GATEWAY_DB_FILE, startGateway } from './start-gateway.ts';
-export type { GatewayStore } from './store/gateway-store.ts';
-export type { RegisteredViber } from './viber-service.ts';
+export { startGateway } from './start-gateway.ts';
+export { GATEWAY_DB_FILE, type GatewayStore, type StoreChange } from './store/index.ts';
+export type { RegisteredViber } from './vibers/viber-service.ts';

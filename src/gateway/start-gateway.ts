@@ -8,28 +8,26 @@ import { DEFAULT_TIMINGS } from '../protocol/index.ts';
 import { createGatewayApp } from './app.ts';
 import { createTokenAuth } from './auth/gateway-auth.ts';
 import { resolveOperatorToken } from './auth/operator-token.ts';
+import { BoardEventStreams } from './board/board-event-routes.ts';
+import { BoardEvents } from './board/board-events.ts';
 import { BoardSessions } from './board/board-sessions.ts';
 import { DEFAULT_BOARD_DIR } from './board/static-board.ts';
-import { InProcessTaskBus } from './bus/task-bus.ts';
+import { publishChanges } from './bus/gateway-topics.ts';
+import { InProcessTopicBus } from './bus/topic-bus.ts';
 import { openEnvironments } from './environments/index.ts';
-import { BoardEventHub } from './events/board-event-hub.ts';
-import { BoardEventPublisher } from './events/board-event-publisher.ts';
-import { BoardEventStreams } from './events/events-routes.ts';
-import { ObservedConnectionRegistry } from './events/observed-connections.ts';
-import { observeEnvironmentStore } from './events/observed-environment-store.ts';
-import { observeStore } from './events/observed-store.ts';
-import type { GatewayCore } from './gateway-context.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
 import { IDEMPOTENCY_TTL_MS } from './http/idempotency.ts';
-import { Presence } from './presence.ts';
-import { StreamSessions } from './routes/task-stream.ts';
-import { SqliteGatewayStore } from './store/sqlite-store.ts';
-import { TaskRouter } from './task-router.ts';
-import { TerminalSocketServer, terminalSocketPath } from './terminal/terminal-socket-server.ts';
-import { registerViber } from './viber-service.ts';
+import { GATEWAY_DB_FILE, openSqliteStore } from './store/index.ts';
+import { TaskRouter } from './tasks/task-router.ts';
+import { StreamSessions } from './tasks/task-streams.ts';
+import { TerminalRelay } from './terminals/terminal-relay.ts';
+import { terminalSocketPath } from './terminals/terminal-socket-path.ts';
+import { ConnectionRegistry } from './vibers/connection-registry.ts';
+import { Presence } from './vibers/presence.ts';
+import { ViberService } from './vibers/viber-service.ts';
+import { DaemonDispatch } from './ws/daemon-dispatch.ts';
+import { TerminalSocketServer } from './ws/terminal-socket-server.ts';
 import { DAEMON_SOCKET_PATH, ViberSocketServer } from './ws/viber-socket-server.ts';
-
-export const GATEWAY_DB_FILE = 'openviber.db';
 
 /** The address clients use: a wildcard bind is reached on loopback; IPv6 goes in brackets. */
 function urlHost(host: string): string {
@@ -46,51 +44,43 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.logger ?? createLogger('gateway');
   ensureDir(options.home.gateway);
   const operator = resolveOperatorToken(options.home, options.operatorToken);
-  // Board events: every task and viber change passes the store, so the store is the hook point.
-  const boardEvents = new BoardEventPublisher(new BoardEventHub(), log.child({ component: 'board-events' }));
-  const store = observeStore(
-    new SqliteGatewayStore(join(options.home.gateway, GATEWAY_DB_FILE)),
-    boardEvents,
+  const timings = {
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_TIMINGS.heartbeatIntervalMs,
+    taskGraceMs: options.taskGraceMs ?? DEFAULT_TIMINGS.taskGraceMs,
+  };
+  // The change feed: what each commit changed goes onto the bus, for task streams, the board, presence.
+  const bus = new InProcessTopicBus(log.child({ component: 'bus' }));
+  const store = openSqliteStore(join(options.home.gateway, GATEWAY_DB_FILE), (changes) =>
+    publishChanges(bus, changes),
   );
   await store.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString());
   await store.purgeBoardSecrets(new Date().toISOString());
-  const core: GatewayCore = {
-    store,
-    bus: new InProcessTaskBus(),
-    auth: createTokenAuth(store, operator.token),
-    connections: new ObservedConnectionRegistry(boardEvents),
-    timings: {
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_TIMINGS.heartbeatIntervalMs,
-      taskGraceMs: options.taskGraceMs ?? DEFAULT_TIMINGS.taskGraceMs,
-    },
-    log,
-  };
-  boardEvents.attach(core);
-  const environments = await openEnvironments(
-    core,
-    options.home,
-    join(options.home.gateway, GATEWAY_DB_FILE),
-    {
-      observe: (environmentStore) => observeEnvironmentStore(environmentStore, boardEvents, log),
-    },
-  );
-  const router = new TaskRouter(core);
-  const presence = new Presence(core, router);
-  const streams = new StreamSessions();
-  const eventStreams = new BoardEventStreams();
-  const app = createGatewayApp({ core, router, streams, environments }, options.corsOrigins ?? [], {
-    sessions: new BoardSessions(store, core.auth),
-    publisher: boardEvents,
-    eventStreams,
-    dir: DEFAULT_BOARD_DIR,
+  const auth = createTokenAuth(store, operator.token);
+  const connections = new ConnectionRegistry();
+  const vibers = new ViberService({ store, auth, connections, log });
+  const router = new TaskRouter({ store, bus, connections, log });
+  const presence = new Presence({ store, bus, connections, tasks: router, timings, log });
+  const environments = await openEnvironments({ store, connections, auth, log }, options.home);
+  const streams = new StreamSessions({ store, bus, log });
+  const boardEvents = new BoardEvents({ store, bus, vibers, log: log.child({ component: 'board-events' }) });
+  const eventStreams = new BoardEventStreams({ bus, boardEvents, log });
+  const app = createGatewayApp({
+    ...{ store, auth, connections, log, vibers, router, streams, environments },
+    board: { sessions: new BoardSessions(store, auth), eventStreams, dir: DEFAULT_BOARD_DIR },
+    corsOrigins: options.corsOrigins ?? [],
   });
+  const relay = new TerminalRelay(connections, log.child({ component: 'terminals' }));
   const terminals = new TerminalSocketServer({
-    auth: core.auth,
-    connections: core.connections,
+    auth,
+    relay,
     log: log.child({ component: 'terminals' }),
     path: terminalSocketPath(),
   });
-  const sockets = new ViberSocketServer({ core, router, presence, environments, terminals });
+  const dispatch = new DaemonDispatch({
+    ...{ store, router, presence, environments, terminals: relay },
+    heartbeatIntervalMs: timings.heartbeatIntervalMs,
+  });
+  const sockets = new ViberSocketServer({ auth, connections, dispatch, log });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host, overrideGlobalObjects: false });
   server.on('upgrade', (request, socket, head) =>
     terminals.matches(request)
@@ -98,6 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       : sockets.handleUpgrade(request, socket, head),
   );
 
+  boardEvents.start();
   await presence.start();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -109,7 +100,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   } catch (error) {
     presence.stop();
-    await environments.close();
+    boardEvents.stop();
+    await terminals.close();
     await store.close();
     throw new OpenViberError(
       'internal',
@@ -119,15 +111,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${urlHost(host)}:${port}`;
-  log.info(
-    { url, heartbeatIntervalMs: core.timings.heartbeatIntervalMs, taskGraceMs: core.timings.taskGraceMs },
-    'gateway listening',
-  );
+  log.info({ url, ...timings }, 'gateway listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       presence.stop();
+      boardEvents.stop();
       streams.closeAll();
       eventStreams.closeAll();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -135,7 +125,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await sockets.close();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await stopped;
-      await environments.close();
       await store.close();
       log.info('gateway closed');
     })();
@@ -148,7 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port,
     operatorToken: operator.token,
     operatorTokenGenerated: operator.generated,
-    registerViber: (name) => registerViber(core, name),
+    registerViber: (name) => vibers.register(name),
     app,
     close,
   };

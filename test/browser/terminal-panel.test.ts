@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stopTmuxServer } from '../../bench/terminal-stack.ts';
-import { TerminalClient } from '../../src/gateway/terminal/terminal-client.ts';
+import { TerminalClient } from '../../src/gateway/terminals/terminal-client.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { waitFor } from '../support/wait.ts';
 import { signIn, startBoardStack } from './support/board-stack.ts';

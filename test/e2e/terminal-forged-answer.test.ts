@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TerminalClient } from '../../src/gateway/terminal/terminal-client.ts';
+import { TerminalClient } from '../../src/gateway/terminals/terminal-client.ts';
 import type { GatewayMessage, TerminalServerMessage } from '../../src/protocol/index.ts';
 import { onCleanup, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { connectRawViber, type RawViber, viberInfo } from '../support/raw-viber.ts';

@@ -1,6 +1,6 @@
 import { newToken } from '../../core/ids.ts';
 import type { ErrorCode } from '../../protocol/index.ts';
-import type { GatewayStore, ViberRecord } from '../store/gateway-store.ts';
+import type { SessionsStore, ViberRecord, VibersStore } from '../store/index.ts';
 import { bearerToken, hashToken, tokenHashesEqual } from './token-hash.ts';
 
 /** Who is calling. Device pairing (a later issue) adds device ids, roles and scopes here. */
@@ -48,7 +48,10 @@ const deny = (status: 401 | 403, message: string): AuthResult<never> => ({
 });
 
 /** Bearer tokens: one operator token, one token per viber; only hashes are compared or stored. */
-export function createTokenAuth(store: GatewayStore, operatorToken: string): GatewayAuth {
+export function createTokenAuth(
+  store: Pick<VibersStore, 'findViberByTokenHash'> & Pick<SessionsStore, 'findBoardSession'>,
+  operatorToken: string,
+): GatewayAuth {
   const operatorHash = hashToken(operatorToken);
   return {
     async authenticateOperator(credentials) {

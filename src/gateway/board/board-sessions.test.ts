@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOARD_SESSION_COOKIE } from '../../protocol/index.ts';
 import { createTokenAuth } from '../auth/gateway-auth.ts';
-import { GATEWAY_DB_FILE } from '../start-gateway.ts';
-import { SqliteGatewayStore } from '../store/sqlite-store.ts';
+import { GATEWAY_DB_FILE, type GatewayStore, openSqliteStore } from '../store/index.ts';
 import { TEST_OPERATOR_TOKEN, TestGateway } from '../testing/test-gateway.ts';
 import { BoardSessions, LOGIN_CODE_TTL_MS, SESSION_TTL_MS } from './board-sessions.ts';
 
@@ -142,10 +141,10 @@ describe('board sign-in over HTTP', () => {
 });
 
 describe('BoardSessions', () => {
-  let store: SqliteGatewayStore;
+  let store: GatewayStore;
   let now = Date.parse('2030-01-01T00:00:00Z');
   beforeEach(() => {
-    store = new SqliteGatewayStore(':memory:');
+    store = openSqliteStore(':memory:');
     now = Date.parse('2030-01-01T00:00:00Z');
   });
   afterEach(async () => {

@@ -3,7 +3,7 @@ import { OpenViberError } from '../../core/errors.ts';
 import type { CreateSessionBody, LoginCodeResponse } from '../../protocol/index.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
 import { hashToken } from '../auth/token-hash.ts';
-import type { GatewayStore } from '../store/gateway-store.ts';
+import type { SessionsStore } from '../store/index.ts';
 
 /** A login code works once, for a short while: long enough to click the link `viber up` printed. */
 export const LOGIN_CODE_TTL_MS = 10 * 60_000;
@@ -24,11 +24,11 @@ const secret = (prefix: string) => `${prefix}_${randomBytes(32).toString('base64
  * 256-bit random secrets stored only as SHA-256 hashes, with an expiry.
  */
 export class BoardSessions {
-  readonly #store: GatewayStore;
+  readonly #store: SessionsStore;
   readonly #auth: GatewayAuth;
   readonly #now: () => number;
 
-  constructor(store: GatewayStore, auth: GatewayAuth, now: () => number = Date.now) {
+  constructor(store: SessionsStore, auth: GatewayAuth, now: () => number = Date.now) {
     this.#store = store;
     this.#auth = auth;
     this.#now = now;

@@ -10,9 +10,9 @@ import {
 } from '../../protocol/index.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
 import { parseBody, readBody } from '../http/read-body.ts';
-import type { GatewayEnv } from '../routes/route-deps.ts';
+import type { GatewayEnv } from '../http/route-context.ts';
+import { isSameOrigin } from '../http/same-origin.ts';
 import type { BoardSessions } from './board-sessions.ts';
-import { isSameOrigin } from './same-origin.ts';
 
 const MAX_SESSION_BODY_BYTES = 4096;
 

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenAuth } from '../auth/gateway-auth.ts';
-import { SqliteGatewayStore } from '../store/sqlite-store.ts';
+import { type GatewayStore, openSqliteStore } from '../store/index.ts';
 import { boardRoutes, resolveBoardFile } from './static-board.ts';
 
 const TOKEN = 'ovo_static-board-test-token-0123';
 
 describe('board static files', () => {
   let dir: string;
-  let store: SqliteGatewayStore;
+  let store: GatewayStore;
   let app: ReturnType<typeof boardRoutes>;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'openviber-board-'));
@@ -18,7 +18,7 @@ describe('board static files', () => {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>board</title>');
     writeFileSync(join(dir, '_app/immutable/app.js'), 'console.log(1)');
     writeFileSync(join(dir, 'favicon.svg'), '<svg/>');
-    store = new SqliteGatewayStore(':memory:');
+    store = openSqliteStore(':memory:');
     app = boardRoutes({ dir, auth: createTokenAuth(store, TOKEN) });
   });
   afterAll(async () => {

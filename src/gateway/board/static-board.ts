@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { BOARD_SESSION_COOKIE } from '../../protocol/index.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
-import type { GatewayEnv } from '../routes/route-deps.ts';
+import type { GatewayEnv } from '../http/route-context.ts';
 
 /** Where `npm run build:board` puts the board (web/build at the repository root). */
 export const DEFAULT_BOARD_DIR = fileURLToPath(new URL('../../../web/build', import.meta.url));

@@ -8,12 +8,11 @@ import type {
   CreateTaskBody,
   DaemonMessage,
 } from '../../protocol/index.ts';
-import type { GatewayStore } from '../store/gateway-store.ts';
-import type { ViberConnection } from '../ws/viber-connection.ts';
+import type { BindingRecord, EnvironmentsStore, FullEnvironment, VibersStore } from '../store/index.ts';
+import type { ViberConnection } from '../vibers/viber-connection.ts';
 import { type CommandSender, prepareCommand } from './environment-commands.ts';
 import { RedactorCache } from './environment-secrets.ts';
 import type { EnvironmentService } from './environment-service.ts';
-import type { BindingRecord, EnvironmentStore, FullEnvironment } from './environment-store.ts';
 import { toBindingView, toLogLine } from './environment-views.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -25,8 +24,7 @@ type StatusMessage = Extract<DaemonMessage, { type: 'environment:status' }>;
 type LogMessage = Extract<DaemonMessage, { type: 'environment:log' }>;
 
 export interface BindingServiceDeps {
-  store: EnvironmentStore;
-  gatewayStore: GatewayStore;
+  store: EnvironmentsStore & Pick<VibersStore, 'getViber'>;
   environments: EnvironmentService;
   box: SecretBox;
   send: CommandSender;
@@ -47,7 +45,7 @@ export class BindingService {
   /** Creates the binding of (environment, viber), or prepares an existing one again. */
   async map(idOrName: string, body: CreateBindingBody): Promise<BindingView> {
     const full = await this.#deps.environments.require(idOrName);
-    const viber = await this.#deps.gatewayStore.getViber(body.viberId);
+    const viber = await this.#deps.store.getViber(body.viberId);
     if (!viber || viber.revokedAt)
       throw new OpenViberError('not_found', `viber ${body.viberId} not found`, 404);
     const strategy = body.strategy ?? (full.environment.type === 'local' ? 'existing' : 'clone');
@@ -121,7 +119,7 @@ export class BindingService {
     limit: number,
   ): Promise<BindingLogsResponse> {
     const binding = await this.#requireBinding(idOrName, bindingId);
-    const lines = await this.#deps.store.readLogs(binding.id, after, Math.min(limit, MAX_LOG_PAGE));
+    const lines = await this.#deps.store.readBindingLogs(binding.id, after, Math.min(limit, MAX_LOG_PAGE));
     return { binding: toBindingView(binding), lines: lines.map(toLogLine) };
   }
 
@@ -194,7 +192,7 @@ export class BindingService {
   async handleLog(connection: ViberConnection, message: LogMessage): Promise<void> {
     const full = await this.#ownedEnvironment(connection, message.bindingId);
     if (!full) return;
-    await this.#deps.store.appendLog(
+    await this.#deps.store.appendBindingLog(
       {
         bindingId: message.bindingId,
         generation: message.generation,

@@ -1,6 +1,5 @@
-import { newCommandId } from '../ids.ts';
-import type { NewCommand } from '../store/gateway-store.ts';
-import type { BindingRecord } from './environment-store.ts';
+import { newId } from '../../core/ids.ts';
+import type { BindingRecord, NewCommand } from '../store/index.ts';
 
 /** Hands commands already in the durable outbox to connected vibers (the outbox redelivers the
  * rest on `connected`). */
@@ -14,7 +13,7 @@ export function prepareCommand(
   binding: BindingRecord,
   type: 'environment:prepare' | 'environment:sync',
 ): NewCommand {
-  const commandId = newCommandId();
+  const commandId = newId('command');
   return {
     commandId,
     viberId: binding.viberId,

@@ -9,10 +9,10 @@ import {
 } from '../../protocol/index.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
 import { parseBody } from '../http/read-body.ts';
-import type { GatewayEnv } from '../routes/route-deps.ts';
+import type { GatewayEnv } from '../http/route-context.ts';
+import type { EnvironmentsStore } from '../store/index.ts';
 import type { BindingService } from './binding-service.ts';
 import type { EnvironmentService } from './environment-service.ts';
-import type { EnvironmentStore } from './environment-store.ts';
 import type { SecretBox } from './secret-box.ts';
 import { buildViberConfig } from './viber-config.ts';
 
@@ -73,7 +73,7 @@ export function environmentRoutes(
  */
 export function viberConfigRoute(
   auth: GatewayAuth,
-  store: EnvironmentStore,
+  store: EnvironmentsStore,
   box: SecretBox,
 ): Hono<GatewayEnv> {
   return new Hono<GatewayEnv>().get('/:id/config', async (c) => {

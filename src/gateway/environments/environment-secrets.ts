@@ -1,5 +1,5 @@
 import { createRedactor, type Redactor } from '../../core/redaction.ts';
-import type { FullEnvironment } from './environment-store.ts';
+import type { FullEnvironment } from '../store/index.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export interface OpenedSecrets {

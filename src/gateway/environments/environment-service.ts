@@ -7,14 +7,15 @@ import type {
   EnvironmentView,
   UpdateEnvironmentBody,
 } from '../../protocol/index.ts';
-import type { NewCommand } from '../store/gateway-store.ts';
-import { type CommandSender, prepareCommand } from './environment-commands.ts';
 import type {
   EnvironmentRecord,
-  EnvironmentStore,
+  EnvironmentsStore,
   FullEnvironment,
+  NewCommand,
   SecretRecord,
-} from './environment-store.ts';
+  TasksStore,
+} from '../store/index.ts';
+import { type CommandSender, prepareCommand } from './environment-commands.ts';
 import {
   assertFields,
   assertScriptSyntax,
@@ -40,7 +41,7 @@ const SPEC_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof EnvironmentRecord>;
 
 export interface EnvironmentServiceDeps {
-  store: EnvironmentStore;
+  store: EnvironmentsStore & Pick<TasksStore, 'countLiveTasksOfEnvironment'>;
   box: SecretBox;
   send: CommandSender;
   log: Logger;
@@ -173,7 +174,7 @@ export class EnvironmentService {
 
   async delete(idOrName: string): Promise<{ id: string; deletedAt: string }> {
     const { id } = (await this.require(idOrName)).environment;
-    const live = await this.#deps.store.countLiveTasks(id);
+    const live = await this.#deps.store.countLiveTasksOfEnvironment(id);
     if (live > 0) {
       throw new OpenViberError(
         'conflict',

@@ -1,6 +1,6 @@
 import { OpenViberError } from '../../core/errors.ts';
 import type { EnvironmentCheck } from '../../protocol/index.ts';
-import type { EnvironmentRecord } from './environment-store.ts';
+import type { EnvironmentRecord } from '../store/index.ts';
 import { runCheck } from './run-check.ts';
 
 const SYNTAX_TIMEOUT_MS = 5_000;

@@ -1,5 +1,5 @@
 import type { BindingLogLine, BindingView, EnvironmentPill, EnvironmentView } from '../../protocol/index.ts';
-import type { BindingRecord, FullEnvironment, LogRecord } from './environment-store.ts';
+import type { BindingRecord, FullEnvironment, LogRecord } from '../store/index.ts';
 import type { SecretBox } from './secret-box.ts';
 
 /** Store records as the REST API shows them. A secret is only ever `{key, set, updatedAt}`. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EnvironmentSpec, ViberConfigPull } from '../../protocol/index.ts';
+import type { EnvironmentsStore, FullEnvironment } from '../store/index.ts';
 import { openSecrets } from './environment-secrets.ts';
-import type { EnvironmentStore, FullEnvironment } from './environment-store.ts';
 import type { SecretBox } from './secret-box.ts';
 
 /**
@@ -10,7 +10,7 @@ import type { SecretBox } from './secret-box.ts';
  * the viber the binding belongs to, and only in the response (never logged, never stored).
  */
 export async function buildViberConfig(
-  store: EnvironmentStore,
+  store: EnvironmentsStore,
   box: SecretBox,
   viberId: string,
 ): Promise<ViberConfigPull> {

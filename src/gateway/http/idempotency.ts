@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../../core/logger.ts';
-import type { DecryptResult } from '../environments/secret-box.ts';
-import type { GatewayStore, IdempotencyRecord } from '../store/gateway-store.ts';
+import type { IdempotencyRecord, IdempotencyStore } from '../store/index.ts';
 import { errorResponse } from './http-errors.ts';
 import type { BodyVariables } from './read-body.ts';
 
@@ -15,10 +14,13 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const SEALED_PREFIX = 'sealed:';
 const SECRET_FLAG = 'idempotentSecret';
 
+/** A sealed value opened, or why it would not open. */
+type Opened = { ok: true; value: string } | { ok: false; reason: string };
+
 /** Encrypts stored responses that hold a secret: the gateway's SecretBox (master key). */
 export interface ReplaySealer {
   sealText(context: string, text: string): string | null;
-  openText(context: string, sealed: string): DecryptResult;
+  openText(context: string, sealed: string): Opened;
   readonly problem: string | null;
 }
 
@@ -53,9 +55,9 @@ interface SealedReplay {
  * kept at all and a retry is told so (409), with what to do instead.
  */
 export function idempotency(
-  store: GatewayStore,
+  store: IdempotencyStore,
   log: Logger,
-  sealer?: ReplaySealer,
+  sealer: ReplaySealer,
 ): MiddlewareHandler<IdempotencyEnv> {
   const inFlight = new Map<string, Promise<void>>();
   return async function idempotencyMiddleware(c, next) {
@@ -111,28 +113,23 @@ export function idempotency(
   };
 }
 
-function seal(text: string, context: string, mark: SecretMark, sealer: ReplaySealer | undefined): string {
-  const data = sealer?.sealText(context, text) ?? null;
+function seal(text: string, context: string, mark: SecretMark, sealer: ReplaySealer): string {
+  const data = sealer.sealText(context, text);
   const replay: SealedReplay =
     data === null
-      ? { data, reason: sealer?.problem ?? 'this gateway has no master key', ifLost: mark.ifLost }
+      ? { data, reason: sealer.problem ?? 'this gateway has no master key', ifLost: mark.ifLost }
       : { data, ifLost: mark.ifLost };
   return `${SEALED_PREFIX}${JSON.stringify(replay)}`;
 }
 
-function replay(
-  c: Context,
-  stored: IdempotencyRecord,
-  context: string,
-  sealer: ReplaySealer | undefined,
-): Response {
+function replay(c: Context, stored: IdempotencyRecord, context: string, sealer: ReplaySealer): Response {
   let body = stored.body;
   if (body.startsWith(SEALED_PREFIX)) {
     const sealed = JSON.parse(body.slice(SEALED_PREFIX.length)) as SealedReplay;
-    const opened: DecryptResult =
+    const opened: Opened =
       sealed.data === null
         ? { ok: false, reason: `it was not kept: ${sealed.reason ?? 'no master key'}` }
-        : (sealer?.openText(context, sealed.data) ?? { ok: false, reason: 'this gateway has no master key' });
+        : sealer.openText(context, sealed.data);
     if (!opened.ok) {
       const response = errorResponse(
         c,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GATEWAY_DB_FILE } from '../start-gateway.ts';
+import { GATEWAY_DB_FILE } from '../store/index.ts';
 import { TestDaemon } from '../testing/test-daemon.ts';
 import { TestGateway } from '../testing/test-gateway.ts';
 

@@ -2,8 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { BOARD_SESSION_COOKIE } from '../../protocol/index.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
-import { isSafeMethod, isSameOrigin } from '../board/same-origin.ts';
 import { errorResponse } from './http-errors.ts';
+import { isSafeMethod, isSameOrigin } from './same-origin.ts';
 
 /**
  * Every /api route needs the operator's credentials (a bearer token, or the board's session

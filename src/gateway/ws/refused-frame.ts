@@ -1,16 +1,8 @@
 import type { DecodeResult, TaskEvent } from '../../protocol/index.ts';
-import { isTerminalEventType } from '../task-transitions.ts';
+import { isTaskEventType } from '../tasks/task-event-intake.ts';
+import { isTerminalEventType } from '../tasks/task-transitions.ts';
 
 type Refusal = Extract<DecodeResult<unknown>, { ok: false }>;
-
-const TASK_EVENT_TYPES = new Set<string>([
-  'task:started',
-  'task:stream-chunk',
-  'task:progress',
-  'task:completed',
-  'task:error',
-  'task:stopped',
-]);
 
 /**
  * What the gateway stores in place of a task event it refused for its size or shape, or
@@ -27,7 +19,7 @@ export function standInForRefused(text: string, refusal: Refusal): TaskEvent | u
   const data = refusal.data ?? (refusal.code === 'payload_too_large' ? parseQuietly(text) : undefined);
   if (typeof data !== 'object' || data === null) return undefined;
   const { type, taskId, seq } = data as Record<string, unknown>;
-  if (typeof type !== 'string' || !TASK_EVENT_TYPES.has(type)) return undefined;
+  if (typeof type !== 'string' || !isTaskEventType(type)) return undefined;
   if (typeof taskId !== 'string' || taskId.length === 0 || taskId.length > 200) return undefined;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return undefined;
   const why = `the gateway refused ${type} seq ${seq} and dropped it: ${refusal.message}`.slice(0, 2000);

@@ -1,22 +1,29 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, WebSocketServer } from 'ws';
+import type { Logger } from '../../core/logger.ts';
 import {
   DaemonMessageSchema,
   type DecodeResult,
   decodeFrame,
   LIMITS,
-  type TaskEvent,
   WS_CLOSE,
 } from '../../protocol/index.ts';
-import type { ViberRecord } from '../store/gateway-store.ts';
-import { handleTaskEvents, isTaskEvent } from '../task-events.ts';
-import { isTerminalMessage } from '../terminal/terminal-relay.ts';
-import { type DaemonMessageDeps, handleDaemonMessage } from './daemon-message-handler.ts';
+import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import type { ViberRecord } from '../store/index.ts';
+import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
+import { truncateReason, ViberConnection } from '../vibers/viber-connection.ts';
+import type { DaemonDispatch } from './daemon-dispatch.ts';
 import { standInForRefused } from './refused-frame.ts';
-import { truncateReason, ViberConnection } from './viber-connection.ts';
 
 export const DAEMON_SOCKET_PATH = '/ws';
+
+export interface ViberSocketDeps {
+  auth: GatewayAuth;
+  connections: ConnectionRegistry;
+  dispatch: DaemonDispatch;
+  log: Logger;
+}
 
 const header = (request: IncomingMessage, name: string): string | undefined => {
   const value = request.headers[name];
@@ -30,10 +37,10 @@ function rejectUpgrade(socket: Duplex, status: string): void {
 /**
  * The daemon WebSocket at /ws: authenticates the upgrade, keeps one connection per viber (a newer
  * one replaces the older), decodes every frame against the protocol and answers a bad frame with
- * an `error` message instead of dropping the connection.
+ * an `error` message instead of dropping the connection. What a message means is DaemonDispatch's.
  */
 export class ViberSocketServer {
-  readonly #deps: DaemonMessageDeps;
+  readonly #deps: ViberSocketDeps;
   readonly #wss = new WebSocketServer({
     noServer: true,
     // Frames up to maxFrameReadBytes are read so that one over maxFrameBytes is refused alone (see
@@ -42,9 +49,11 @@ export class ViberSocketServer {
     perMessageDeflate: false,
     clientTracking: false,
   });
+  /** Every accepted socket until it closes, replaced ones included: a shutdown waits for them all. */
+  readonly #open = new Map<WebSocket, ViberConnection>();
   #closing = false;
 
-  constructor(deps: DaemonMessageDeps) {
+  constructor(deps: ViberSocketDeps) {
     this.#deps = deps;
   }
 
@@ -55,7 +64,7 @@ export class ViberSocketServer {
       rejectUpgrade(socket, this.#closing ? '503 Service Unavailable' : '404 Not Found');
       return;
     }
-    this.#deps.core.auth
+    this.#deps.auth
       .authenticateViber({
         authorization: header(request, 'authorization'),
         viberId: header(request, 'x-viber-id'),
@@ -67,10 +76,7 @@ export class ViberSocketServer {
         }
         this.#wss.handleUpgrade(request, socket, head, (ws) => {
           if (auth.ok) return this.#accept(ws, auth.principal.viber, header(request, 'x-viber-version'));
-          this.#deps.core.log.warn(
-            { claimedViberId: header(request, 'x-viber-id')?.slice(0, 200) },
-            auth.message,
-          );
+          this.#deps.log.warn({ claimedViberId: header(request, 'x-viber-id')?.slice(0, 200) }, auth.message);
           ws.close(
             auth.status === 401 ? WS_CLOSE.unauthorized : WS_CLOSE.forbidden,
             truncateReason(auth.message),
@@ -78,24 +84,24 @@ export class ViberSocketServer {
         });
       })
       .catch((error: unknown) => {
-        this.#deps.core.log.error({ err: error }, 'viber authentication failed');
+        this.#deps.log.error({ err: error }, 'viber authentication failed');
         rejectUpgrade(socket, '500 Internal Server Error');
       });
   }
 
   #accept(ws: WebSocket, viber: ViberRecord, version: string | undefined): void {
-    const { core, presence } = this.#deps;
-    const connection = new ViberConnection(viber.id, ws, core.log.child({ viberId: viber.id }));
-    const previous = core.connections.add(connection);
+    const connection = new ViberConnection(viber.id, ws, this.#deps.log.child({ viberId: viber.id }));
+    this.#open.set(ws, connection);
+    const previous = this.#deps.connections.add(connection);
     if (previous) {
       previous.log.info('replaced by a newer connection');
       previous.close(WS_CLOSE.replaced, 'replaced by a newer connection of the same viber');
     }
-    presence.connected(viber.id);
+    this.#deps.dispatch.opened(connection);
     connection.log.info({ version: version?.slice(0, 100) }, 'viber connected');
     ws.on('message', (data, isBinary) => this.#onFrame(connection, data, isBinary));
     ws.on('error', (error) => connection.log.warn({ err: error }, 'viber socket error'));
-    ws.on('close', (code) => this.#onClose(connection, code));
+    ws.on('close', (code) => this.#onClose(ws, connection, code));
   }
 
   #onFrame(connection: ViberConnection, data: RawData, isBinary: boolean): void {
@@ -110,27 +116,8 @@ export class ViberSocketServer {
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString();
     const decoded = decodeFrame(DaemonMessageSchema, text, LIMITS.maxFrameBytes);
-    if (!decoded.ok) {
-      this.#refuse(connection, text, decoded);
-      return;
-    }
-    const message = decoded.value;
-    // Terminal output must not wait behind task events being stored; its order is kept on its own.
-    if (this.#deps.terminals && isTerminalMessage(message) && connection.ready) {
-      this.#deps.terminals.handleDaemonMessage(connection.viberId, message);
-      return;
-    }
-    if (isTaskEvent(message)) {
-      this.#enqueueTaskEvent(connection, message);
-      return;
-    }
-    connection.serialize(() => handleDaemonMessage(this.#deps, connection, message));
-  }
-
-  #enqueueTaskEvent(connection: ViberConnection, event: TaskEvent): void {
-    connection.enqueueTaskEvent(event, (events) =>
-      handleTaskEvents(this.#deps.core, this.#deps.router, connection, events),
-    );
+    if (decoded.ok) this.#deps.dispatch.dispatch(connection, decoded.value);
+    else this.#refuse(connection, text, decoded);
   }
 
   /**
@@ -152,15 +139,15 @@ export class ViberSocketServer {
       `task event refused; an error event takes its place: ${message}`,
     );
     connection.send({ type: 'error', code, message, taskId });
-    this.#enqueueTaskEvent(connection, standIn);
+    this.#deps.dispatch.enqueueTaskEvent(connection, standIn);
   }
 
-  #onClose(connection: ViberConnection, code: number): void {
+  #onClose(ws: WebSocket, connection: ViberConnection, code: number): void {
+    this.#open.delete(ws);
     connection.closed = true;
-    if (!this.#deps.core.connections.remove(connection)) return;
+    if (!this.#deps.connections.remove(connection)) return;
     connection.log.info({ code }, 'viber disconnected');
-    this.#deps.terminals?.viberDisconnected(connection.viberId);
-    if (!this.#closing) this.#deps.presence.disconnected(connection.viberId);
+    this.#deps.dispatch.closed(connection, this.#closing);
   }
 
   /**
@@ -169,19 +156,19 @@ export class ViberSocketServer {
    */
   async close(): Promise<void> {
     this.#closing = true;
-    const connections = [...this.#deps.core.connections.all()];
-    const closed = connections.map(
-      (connection) =>
+    const open = [...this.#open];
+    const closed = open.map(
+      ([ws, connection]) =>
         new Promise<void>((resolve) => {
-          if (connection.socket.readyState === WebSocket.CLOSED) return resolve();
-          connection.socket.once('close', () => resolve());
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', () => resolve());
           connection.close(WS_CLOSE.goingAway, 'gateway shutting down');
         }),
     );
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
     await Promise.race([Promise.all(closed), timeout]);
-    for (const connection of connections) connection.socket.terminate();
-    await Promise.all(connections.map((connection) => connection.idle()));
+    for (const [ws] of open) ws.terminate();
+    await Promise.all(open.map(([, connection]) => connection.idle()));
     this.#wss.close();
   }
 }

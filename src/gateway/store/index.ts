@@ -1,0 +1,44 @@
+// The gateway's durable state: the store interface by concept, its change feed, and the embedded
+// implementation. Concept modules import from here; the implementations' own files stay inside.
+export type {
+  BindingChange,
+  BindingRecord,
+  EnvironmentChange,
+  EnvironmentRecord,
+  EnvironmentsStore,
+  FullEnvironment,
+  LogRecord,
+  SecretRecord,
+  VariableRecord,
+} from './environments-store.ts';
+export type { GatewayStore } from './gateway-store.ts';
+export type { IdempotencyRecord, IdempotencyStore } from './idempotency-store.ts';
+export type { CommandRecord, NewCommand, OutboxStore, TaskOutboxView } from './outbox-store.ts';
+export type { BoardSecretRecord, SessionsStore } from './sessions-store.ts';
+export { GATEWAY_DB_FILE, openSqliteStore } from './sqlite/sqlite-store.ts';
+export type {
+  BindingChanged,
+  BindingLogAppended,
+  ChangeSink,
+  EnvironmentChanged,
+  EnvironmentRemoved,
+  StoreChange,
+  TaskChanged,
+  TaskCreated,
+  TaskEventAppended,
+  ViberChanged,
+  ViberRevoked,
+} from './store-changes.ts';
+export type {
+  AppendOutcome,
+  AppendResult,
+  TaskEventAppend,
+  TaskEventRecord,
+  TaskFilter,
+  TaskMessageRecord,
+  TaskPatch,
+  TaskRecord,
+  TasksStore,
+  TaskUpdate,
+} from './tasks-store.ts';
+export type { ViberRecord, VibersStore } from './vibers-store.ts';

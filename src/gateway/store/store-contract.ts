@@ -1,0 +1,32 @@
+import { describe } from 'vitest';
+import { bindingsContract } from './contract/bindings-contract.ts';
+import type { OpenStore } from './contract/contract-harness.ts';
+import { environmentsContract } from './contract/environments-contract.ts';
+import { idempotencyContract } from './contract/idempotency-contract.ts';
+import { outboxContract } from './contract/outbox-contract.ts';
+import { sessionsContract } from './contract/sessions-contract.ts';
+import { taskLogContract } from './contract/task-log-contract.ts';
+import { tasksContract } from './contract/tasks-contract.ts';
+import { vibersContract } from './contract/vibers-contract.ts';
+
+export type { OpenedStore, OpenStore } from './contract/contract-harness.ts';
+
+/**
+ * The one description of what a GatewayStore does, run against every implementation (SQLite
+ * today, PostgreSQL later): each method's observable behaviour, the transaction boundary shared
+ * by all concepts (a change and the commands it queues commit together, or neither does), and
+ * the change feed (what each commit tells, and that a rollback tells nothing). `open` gives a
+ * fresh, empty store whose commits go to the sink it is given.
+ */
+export function describeStoreContract(name: string, open: OpenStore): void {
+  describe(`${name}: the GatewayStore contract`, () => {
+    vibersContract(open);
+    tasksContract(open);
+    taskLogContract(open);
+    outboxContract(open);
+    idempotencyContract(open);
+    sessionsContract(open);
+    environmentsContract(open);
+    bindingsContract(open);
+  });
+}

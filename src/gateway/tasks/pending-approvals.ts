@@ -1,0 +1,139 @@
+import { OpenViberError } from '../../core/errors.ts';
+import { isTerminalTaskStatus } from '../../protocol/index.ts';
+import { type TaskChange, taskTopic } from '../bus/gateway-topics.ts';
+import type { TopicBus } from '../bus/topic-bus.ts';
+import type { TasksStore } from '../store/index.ts';
+import { isTerminalEventType } from './task-transitions.ts';
+
+const LOG_PAGE = 500;
+const STREAM_CHUNK = 'task:stream-chunk';
+
+interface ApprovalChunk {
+  type: 'tool-approval-request' | 'tool-approval-response';
+  approvalId: string;
+  approved?: boolean;
+  isAutomatic?: boolean;
+}
+
+/** What the task's stream says about one approval id. */
+interface StreamedApproval {
+  requested: boolean;
+  /** The agent's `tool-approval-response`: the operator's answer, or its denial after a steer. */
+  answer: boolean | null;
+}
+
+/** A stream chunk about approvals, or null for any other row (parsed only when it may be one). */
+function approvalChunk(type: string, payload: string): ApprovalChunk | null {
+  if (type !== STREAM_CHUNK || !payload.includes('"tool-approval-')) return null;
+  try {
+    const chunk = JSON.parse(payload) as Partial<ApprovalChunk> | null;
+    const known = chunk?.type === 'tool-approval-request' || chunk?.type === 'tool-approval-response';
+    return known && typeof chunk.approvalId === 'string' ? (chunk as ApprovalChunk) : null;
+  } catch {
+    return null;
+  }
+}
+
+const answered = (taskId: string, approvalId: string, approved: boolean) =>
+  new OpenViberError(
+    'conflict',
+    `approval ${approvalId} of task ${taskId} was already answered (${approved ? 'approved' : 'denied'})`,
+    409,
+  );
+
+/**
+ * Which tool approvals of a task are waiting, so an answer is refused at once (404 for an id the
+ * task never asked about, 409 for one already answered) instead of being queued for the daemon,
+ * which could only log that it has no such request.
+ *
+ * The durable record is the task's stream: a `tool-approval-request` chunk asks, the agent's
+ * `tool-approval-response` chunk settles. The agent streams those responses only once every
+ * request of a model run is answered, so an answer accepted here is also held in memory (a
+ * claim) until its response chunk arrives or the task ends; the task's topic tells us both. Claims do not
+ * survive a gateway restart: an answer repeated across one, before the agent streamed the
+ * response, still reaches the daemon, which ignores it.
+ */
+export class PendingApprovals {
+  readonly #store: Pick<TasksStore, 'readTaskLog'>;
+  readonly #bus: TopicBus;
+  /** taskId -> (approvalId -> approved), with the subscription that clears them. */
+  readonly #claims = new Map<string, { answers: Map<string, boolean>; unsubscribe: () => void }>();
+
+  constructor(store: Pick<TasksStore, 'readTaskLog'>, bus: TopicBus) {
+    this.#store = store;
+    this.#bus = bus;
+  }
+
+  /**
+   * Claims the answer to a waiting approval, or throws why it is not waiting. The check and the
+   * claim happen in one synchronous step after the log is read, so of two concurrent answers to
+   * the same id exactly one is accepted.
+   */
+  async claim(taskId: string, approvalId: string, approved: boolean): Promise<void> {
+    const streamed = await this.#read(taskId, approvalId);
+    if (!streamed.requested) {
+      throw new OpenViberError(
+        'not_found',
+        `approval ${approvalId} not found: task ${taskId} has not asked for it`,
+        404,
+      );
+    }
+    if (streamed.answer !== null) throw answered(taskId, approvalId, streamed.answer);
+    const claims = this.#claims.get(taskId);
+    const earlier = claims?.answers.get(approvalId);
+    if (earlier !== undefined) throw answered(taskId, approvalId, earlier);
+    if (claims) claims.answers.set(approvalId, approved);
+    else {
+      const unsubscribe = this.#bus.subscribe(taskTopic(taskId), (change) => this.#onChange(taskId, change));
+      this.#claims.set(taskId, { answers: new Map([[approvalId, approved]]), unsubscribe });
+    }
+  }
+
+  /** Gives a claim back: the answer could not be queued after all. */
+  release(taskId: string, approvalId: string): void {
+    const claims = this.#claims.get(taskId);
+    claims?.answers.delete(approvalId);
+    if (claims?.answers.size === 0) this.forget(taskId);
+  }
+
+  forget(taskId: string): void {
+    this.#claims.get(taskId)?.unsubscribe();
+    this.#claims.delete(taskId);
+  }
+
+  /** Claims in memory (leak checks in tests). */
+  get size(): number {
+    return this.#claims.size;
+  }
+
+  #onChange(taskId: string, change: TaskChange): void {
+    const ended =
+      change.type === 'task.changed'
+        ? isTerminalTaskStatus(change.task.status)
+        : isTerminalEventType(change.event.type);
+    if (ended) {
+      this.forget(taskId);
+      return;
+    }
+    if (change.type !== 'task.event-appended') return;
+    // The response is in the durable stream now: it answers from there.
+    const chunk = approvalChunk(change.event.type, change.event.payload);
+    if (chunk?.type === 'tool-approval-response') this.release(taskId, chunk.approvalId);
+  }
+
+  async #read(taskId: string, approvalId: string): Promise<StreamedApproval> {
+    const result: StreamedApproval = { requested: false, answer: null };
+    for (let after = 0; ; ) {
+      const rows = await this.#store.readTaskLog(taskId, after, LOG_PAGE);
+      for (const row of rows) {
+        after = row.seq;
+        const chunk = approvalChunk(row.type, row.payload);
+        if (chunk?.approvalId !== approvalId) continue;
+        // An automatic approval request (the agent's own policy decided) waits for nobody.
+        if (chunk.type === 'tool-approval-request') result.requested ||= chunk.isAutomatic !== true;
+        else result.answer = chunk.approved === true;
+      }
+      if (rows.length < LOG_PAGE) return result;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { type DaemonMessage, isTerminalTaskStatus, type TaskEvent } from '../../protocol/index.ts';
+import type { TaskEventAppend, TasksStore } from '../store/index.ts';
+import type { ViberConnection } from '../vibers/viber-connection.ts';
+import type { TaskRouter } from './task-router.ts';
+import { eventPayload, transitionFor } from './task-transitions.ts';
+
+/** What storing a daemon's task events needs. */
+export interface TaskEventDeps {
+  store: Pick<TasksStore, 'appendTaskEvents'>;
+  router: Pick<TaskRouter, 'stopOrphan'>;
+}
+
+const TASK_EVENT_TYPES: Record<TaskEvent['type'], true> = {
+  'task:started': true,
+  'task:stream-chunk': true,
+  'task:progress': true,
+  'task:completed': true,
+  'task:error': true,
+  'task:stopped': true,
+};
+
+export const isTaskEventType = (type: string): type is TaskEvent['type'] =>
+  Object.hasOwn(TASK_EVENT_TYPES, type);
+
+export const isTaskEvent = (message: DaemonMessage): message is TaskEvent => isTaskEventType(message.type);
+
+/**
+ * Stores a batch of one daemon connection's task events in the durable log in one group commit
+ * (next seq only; duplicates dropped; gaps refused), with their state transitions (the store's
+ * change feed announces the stored ones), and answers one cumulative `task:ack` per task, only
+ * after the commit.
+ */
+export async function handleTaskEvents(
+  { store, router }: TaskEventDeps,
+  connection: ViberConnection,
+  events: readonly TaskEvent[],
+): Promise<void> {
+  const at = new Date().toISOString();
+  const batch = events.map((event) => toAppend(event, at));
+  const results = await store.appendTaskEvents(connection.viberId, batch);
+  const acks = new Map<string, number>();
+  const orphans: string[] = [];
+  results.forEach((result, index) => {
+    const { taskId, seq, type } = batch[index]!.event;
+    if (result.outcome === 'not_found' || result.outcome === 'forbidden') {
+      rejectEvent(connection, taskId, seq, type, result.outcome);
+      return;
+    }
+    if (result.outcome === 'gap') refuseGap(connection, taskId, seq, result.lastSeq);
+    if (result.lastSeq > 0) acks.set(taskId, result.lastSeq);
+    if (result.outcome !== 'stored') return;
+    // The daemon started a task the gateway already ended (stopped before delivery was confirmed).
+    if (type === 'task:started' && result.task && isTerminalTaskStatus(result.task.status)) {
+      orphans.push(taskId);
+    }
+  });
+  for (const [taskId, seq] of acks) connection.send({ type: 'task:ack', taskId, seq });
+  for (const taskId of orphans) await router.stopOrphan(taskId);
+}
+
+/** What the store appends for a daemon's event: its log row and the state transition it drives. */
+export function toAppend(event: TaskEvent, at: string): TaskEventAppend {
+  return {
+    event: {
+      taskId: event.taskId,
+      seq: event.seq,
+      type: event.type,
+      payload: eventPayload(event),
+      at,
+      // Known here without parsing anything: the store keeps it so it never parses payloads.
+      chunkType: event.type === 'task:stream-chunk' ? event.chunk.type : null,
+    },
+    transition: transitionFor(event, at),
+  };
+}
+
+function rejectEvent(
+  connection: ViberConnection,
+  taskId: string,
+  seq: number,
+  type: string,
+  outcome: 'not_found' | 'forbidden',
+): void {
+  connection.log.warn({ taskId, seq, type }, `task event rejected: ${outcome}`);
+  connection.send({
+    type: 'error',
+    code: outcome,
+    taskId,
+    message:
+      outcome === 'not_found' ? `task ${taskId} not found` : `task ${taskId} does not belong to this viber`,
+  });
+}
+
+function refuseGap(connection: ViberConnection, taskId: string, seq: number, lastSeq: number): void {
+  connection.log.warn({ taskId, seq, lastSeq }, 'task event skips ahead; not stored');
+  connection.send({
+    type: 'error',
+    code: 'conflict',
+    taskId,
+    message: `task ${taskId}: seq ${seq} skips ahead of ${lastSeq}; send from ${lastSeq + 1}`,
+  });
+}

@@ -1,0 +1,278 @@
+import { OpenViberError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import type { Logger } from '../../core/logger.ts';
+import {
+  type ApprovalBody,
+  type CreateTaskBody,
+  type GatewayCommand,
+  isTerminalTaskStatus,
+  type TaskMessageBody,
+} from '../../protocol/index.ts';
+import type { TopicBus } from '../bus/topic-bus.ts';
+import type {
+  GatewayStore,
+  NewCommand,
+  TaskMessageRecord,
+  TaskOutboxView,
+  TaskRecord,
+  TaskUpdate,
+} from '../store/index.ts';
+import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
+import type { ViberConnection } from '../vibers/viber-connection.ts';
+import { PendingApprovals } from './pending-approvals.ts';
+
+type TaskCommand = Extract<GatewayCommand, { taskId: string }>;
+type CommandBody = TaskCommand extends infer C
+  ? C extends TaskCommand
+    ? Omit<C, 'commandId'>
+    : never
+  : never;
+
+const OUTBOX_PAGE = 500;
+
+/** A command for the durable outbox: the wire message is serialised once, here. */
+export function outboxCommand(viberId: string, body: CommandBody): NewCommand {
+  const commandId = newId('command');
+  return {
+    commandId,
+    viberId,
+    taskId: body.taskId,
+    type: body.type,
+    message: JSON.stringify({ ...body, commandId }),
+    createdAt: new Date().toISOString(),
+  };
+}
+
+const taskFinished = (task: TaskRecord) =>
+  new OpenViberError('task_finished', `task ${task.id} already finished (${task.status})`, 409);
+
+export interface TaskRouterDeps {
+  store: GatewayStore;
+  bus: TopicBus;
+  connections: ConnectionRegistry;
+  log: Logger;
+}
+
+/**
+ * Moves operator intent to daemons: every command goes into the durable outbox first and out on
+ * the viber's socket when it is connected; it leaves the outbox only on the daemon's `command:ack`
+ * (DESIGN.md, rule 4).
+ */
+export class TaskRouter {
+  readonly #deps: TaskRouterDeps;
+  readonly #approvals: PendingApprovals;
+
+  constructor(deps: TaskRouterDeps) {
+    this.#deps = deps;
+    this.#approvals = new PendingApprovals(deps.store, deps.bus);
+  }
+
+  async createTask(body: CreateTaskBody): Promise<TaskRecord> {
+    const viberId = await this.#chooseViber(body.viberId);
+    const now = new Date().toISOString();
+    const task: TaskRecord = {
+      id: newId('task'),
+      viberId,
+      goal: body.goal,
+      messages: body.messages ?? null,
+      options: body.options ?? {},
+      status: 'pending',
+      error: null,
+      result: null,
+      usage: null,
+      stopRequested: false,
+      lastSeq: 0,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      endedAt: null,
+    };
+    const submit = outboxCommand(viberId, {
+      type: 'task:submit',
+      taskId: task.id,
+      goal: task.goal,
+      ...(body.messages ? { messages: body.messages } : {}),
+      ...(body.options ? { options: body.options } : {}),
+    });
+    await this.#deps.store.insertTask(task, submit);
+    this.#deps.log.info({ taskId: task.id, viberId }, 'task created');
+    this.#sendNow(submit);
+    return task;
+  }
+
+  async #chooseViber(requested: string | undefined): Promise<string> {
+    if (requested) {
+      const viber = await this.#deps.store.getViber(requested);
+      if (!viber) throw new OpenViberError('not_found', `viber ${requested} not found`, 404);
+      if (viber.revokedAt) throw new OpenViberError('conflict', `viber ${requested} was revoked`, 409);
+      return viber.id;
+    }
+    const vibers = await this.#deps.store.listVibers();
+    if (vibers.length === 1) return vibers[0]!.id;
+    if (vibers.length === 0) {
+      throw new OpenViberError('no_viber', 'no viber is registered: register one with POST /api/vibers', 400);
+    }
+    throw new OpenViberError(
+      'validation_failed',
+      `viberId: required when more than one viber is registered (${vibers.length} are)`,
+      400,
+    );
+  }
+
+  /**
+   * Stop: a task the daemon never received, or whose viber is offline, stops now; otherwise the
+   * daemon is asked and reports `task:stopped` itself.
+   */
+  async stopTask(taskId: string): Promise<TaskRecord> {
+    const task = await this.#requireTask(taskId);
+    const online = this.#deps.connections.isOnline(task.viberId);
+    const result = await this.#deps.store.updateTask(taskId, (current, outbox): TaskUpdate | null => {
+      if (isTerminalTaskStatus(current.status)) throw taskFinished(current);
+      const endedAt = new Date().toISOString();
+      if (current.status === 'pending' && outbox.types.has('task:submit')) {
+        const error = 'stopped by the operator before the viber received the task';
+        return { patch: { status: 'stopped', error, endedAt, stopRequested: true }, dropCommands: 'all' };
+      }
+      if (!online) {
+        const error = `stopped by the operator while viber ${current.viberId} was offline`;
+        return { patch: { status: 'stopped', error, endedAt, stopRequested: true }, dropCommands: 'all' };
+      }
+      if (current.stopRequested) return null;
+      const stop = outboxCommand(current.viberId, { type: 'task:stop', taskId });
+      return { patch: { stopRequested: true }, enqueue: stop };
+    });
+    if (!result) throw notFound(taskId);
+    this.#afterUpdate(result.update);
+    this.#deps.log.info({ taskId, status: result.task.status }, 'task stop requested');
+    return result.task;
+  }
+
+  async sendMessage(taskId: string, body: TaskMessageBody): Promise<TaskMessageRecord> {
+    const message: TaskMessageRecord = {
+      id: newId('message'),
+      taskId,
+      message: body.message,
+      injectionMode: body.injectionMode,
+      createdAt: new Date().toISOString(),
+      deliveredAt: null,
+    };
+    const result = await this.#deps.store.updateTask(taskId, (task) => {
+      if (isTerminalTaskStatus(task.status)) throw taskFinished(task);
+      const command = outboxCommand(task.viberId, {
+        type: 'task:message',
+        taskId,
+        messageId: message.id,
+        message: message.message,
+        injectionMode: message.injectionMode,
+      });
+      return { message, enqueue: command };
+    });
+    if (!result) throw notFound(taskId);
+    this.#afterUpdate(result.update);
+    return message;
+  }
+
+  /**
+   * Queues the operator's answer to a tool approval request, only when the task is waiting for it:
+   * an unknown id is 404, an id already answered 409 (PendingApprovals), a finished task 409.
+   */
+  async sendApproval(taskId: string, approvalId: string, body: ApprovalBody): Promise<void> {
+    const task = await this.#requireTask(taskId);
+    if (isTerminalTaskStatus(task.status)) throw taskFinished(task);
+    await this.#approvals.claim(taskId, approvalId, body.approved);
+    try {
+      const result = await this.#deps.store.updateTask(taskId, (current) => {
+        if (isTerminalTaskStatus(current.status)) throw taskFinished(current);
+        const command = outboxCommand(current.viberId, {
+          type: 'task:approval',
+          taskId,
+          approvalId,
+          approved: body.approved,
+          ...(body.reason !== undefined ? { reason: body.reason } : {}),
+        });
+        return { enqueue: command };
+      });
+      if (!result) throw notFound(taskId);
+      this.#afterUpdate(result.update);
+    } catch (error) {
+      this.#approvals.release(taskId, approvalId);
+      throw error;
+    }
+  }
+
+  /** Ends a task on the gateway's own authority (grace period over, viber restarted without it). */
+  async endTask(
+    taskId: string,
+    reason: string,
+    stillApplies: (task: TaskRecord, outbox: TaskOutboxView) => boolean,
+  ): Promise<boolean> {
+    const result = await this.#deps.store.updateTask(taskId, (task, outbox) => {
+      if (isTerminalTaskStatus(task.status) || !stillApplies(task, outbox)) return null;
+      return {
+        patch: { status: 'error', error: reason, endedAt: new Date().toISOString() },
+        dropCommands: 'all',
+      };
+    });
+    if (!result?.update) return false;
+    this.#deps.log.warn({ taskId, viberId: result.task.viberId, reason }, 'task ended by the gateway');
+    this.#afterUpdate(result.update);
+    return true;
+  }
+
+  /** Queues a `task:stop` for a task the daemon still runs although the gateway ended it. */
+  async stopOrphan(taskId: string): Promise<void> {
+    const result = await this.#deps.store.updateTask(taskId, (task, outbox) =>
+      outbox.types.has('task:stop')
+        ? null
+        : { enqueue: outboxCommand(task.viberId, { type: 'task:stop', taskId }) },
+    );
+    if (result) this.#afterUpdate(result.update);
+  }
+
+  /**
+   * Sends every outstanding command of the viber in creation order, then marks the connection
+   * ready. One more pass after that catches a command queued in between; a command sent twice is
+   * harmless (the daemon acts on a commandId once).
+   */
+  async deliverOutbox(connection: ViberConnection): Promise<void> {
+    let after = 0;
+    for (;;) {
+      const commands = await this.#deps.store.listCommands(connection.viberId, after, OUTBOX_PAGE);
+      if (connection.closed) return;
+      for (const command of commands) {
+        connection.send(command.message);
+        after = command.seq;
+      }
+      if (commands.length === OUTBOX_PAGE) continue;
+      if (connection.ready) return;
+      connection.ready = true;
+    }
+  }
+
+  async acknowledge(connection: ViberConnection, commandId: string): Promise<void> {
+    const command = await this.#deps.store.acknowledgeCommand(
+      connection.viberId,
+      commandId,
+      new Date().toISOString(),
+    );
+    connection.log.debug({ commandId, type: command?.type, taskId: command?.taskId }, 'command acknowledged');
+  }
+
+  /** The store told the change feed; what is left is sending a queued command now. */
+  #afterUpdate(update: TaskUpdate | null): void {
+    if (update?.enqueue) this.#sendNow(update.enqueue);
+  }
+
+  #sendNow(command: NewCommand): void {
+    const connection = this.#deps.connections.get(command.viberId);
+    if (connection?.ready) connection.send(command.message);
+  }
+
+  async #requireTask(taskId: string): Promise<TaskRecord> {
+    const task = await this.#deps.store.getTask(taskId);
+    if (!task) throw notFound(taskId);
+    return task;
+  }
+}
+
+const notFound = (taskId: string) => new OpenViberError('not_found', `task ${taskId} not found`, 404);

@@ -1,0 +1,86 @@
+import { OpenViberError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { ViberPresence, ViberView } from '../../protocol/index.ts';
+import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import type { TasksStore, VibersStore } from '../store/index.ts';
+import type { ConnectionRegistry } from './connection-registry.ts';
+import { toViberView } from './viber-views.ts';
+
+export interface RegisteredViber {
+  id: string;
+  name: string;
+  /** Shown once; the store keeps only its hash. */
+  token: string;
+}
+
+export interface ViberServiceDeps {
+  store: VibersStore & Pick<TasksStore, 'countRunningTasksByViber'>;
+  auth: Pick<GatewayAuth, 'issueViberToken'>;
+  connections: ConnectionRegistry;
+  log: Logger;
+}
+
+/** Register, list, show, revoke vibers, and ask one to pull its config. */
+export class ViberService {
+  readonly #deps: ViberServiceDeps;
+
+  constructor(deps: ViberServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async register(name: string): Promise<RegisteredViber> {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 200) {
+      throw new OpenViberError('validation_failed', 'name: must be 1 to 200 characters', 400);
+    }
+    const { token, tokenHash } = this.#deps.auth.issueViberToken();
+    const id = newId('viber');
+    await this.#deps.store.insertViber({ id, name: trimmed, tokenHash, createdAt: new Date().toISOString() });
+    this.#deps.log.info({ viberId: id, name: trimmed }, 'viber registered');
+    return { id, name: trimmed, token };
+  }
+
+  /** Revokes a viber's token; Presence cuts its live connection when the change feed tells it. */
+  async revoke(viberId: string): Promise<{ id: string; revokedAt: string }> {
+    const revokedAt = new Date().toISOString();
+    if (!(await this.#deps.store.revokeViber(viberId, revokedAt))) {
+      const exists = await this.#deps.store.getViber(viberId);
+      throw exists
+        ? new OpenViberError('conflict', `viber ${viberId} is already revoked`, 409)
+        : new OpenViberError('not_found', `viber ${viberId} not found`, 404);
+    }
+    this.#deps.log.info({ viberId }, 'viber revoked');
+    return { id: viberId, revokedAt };
+  }
+
+  async list(): Promise<ViberView[]> {
+    const [vibers, running] = await Promise.all([
+      this.#deps.store.listVibers(),
+      this.#deps.store.countRunningTasksByViber(),
+    ]);
+    return vibers.map((viber) => toViberView(viber, this.#presenceOf(viber.id, running)));
+  }
+
+  async view(viberId: string): Promise<ViberView> {
+    const viber = await this.#deps.store.getViber(viberId);
+    if (!viber || viber.revokedAt) throw new OpenViberError('not_found', `viber ${viberId} not found`, 404);
+    const running = await this.#deps.store.countRunningTasksByViber();
+    return toViberView(viber, this.#presenceOf(viber.id, running));
+  }
+
+  /** Asks a connected daemon to pull and validate its config; its `config:ack` becomes configState. */
+  async pushConfig(viberId: string): Promise<{ viberId: string; requestedAt: string }> {
+    await this.view(viberId);
+    const connection = this.#deps.connections.get(viberId);
+    if (!connection?.send({ type: 'config:push' })) {
+      throw new OpenViberError('viber_offline', `viber ${viberId} is not connected`, 409);
+    }
+    return { viberId, requestedAt: new Date().toISOString() };
+  }
+
+  #presenceOf(viberId: string, running: Map<string, number>): ViberPresence {
+    if (!this.#deps.connections.isOnline(viberId)) return 'offline';
+    return (running.get(viberId) ?? 0) > 0 ? 'busy' : 'online';
+  }
+}

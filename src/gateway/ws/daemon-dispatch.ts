@@ -1,0 +1,120 @@
+import type { DaemonMessage, TaskEvent } from '../../protocol/index.ts';
+import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
+import type { Environments } from '../environments/index.ts';
+import type { GatewayStore } from '../store/index.ts';
+import { handleTaskEvents, isTaskEvent } from '../tasks/task-event-intake.ts';
+import { reconcileViber } from '../tasks/task-reconcile.ts';
+import type { TaskRouter } from '../tasks/task-router.ts';
+import { isTerminalMessage, type TerminalRelay } from '../terminals/terminal-relay.ts';
+import type { Presence } from '../vibers/presence.ts';
+import type { ViberConnection } from '../vibers/viber-connection.ts';
+
+export interface DaemonDispatchDeps {
+  store: GatewayStore;
+  router: TaskRouter;
+  presence: Presence;
+  environments: Pick<Environments, 'handleDaemonMessage'>;
+  terminals: Pick<TerminalRelay, 'handleDaemonMessage' | 'viberDisconnected'>;
+  /** Told to daemons in `welcome`. */
+  heartbeatIntervalMs: number;
+}
+
+/**
+ * The one place a decoded daemon message is acted on, and what a daemon connection's opening and
+ * closing mean to the rest of the gateway. Terminal output goes to its viewers at once (it must not
+ * wait behind task events being stored; its own order is kept); task events join the connection's
+ * next group commit (ViberConnection.enqueueTaskEvent); any other message runs after every earlier
+ * frame of the connection was handled.
+ */
+export class DaemonDispatch {
+  readonly #deps: DaemonDispatchDeps;
+
+  constructor(deps: DaemonDispatchDeps) {
+    this.#deps = deps;
+  }
+
+  opened(connection: ViberConnection): void {
+    this.#deps.presence.connected(connection.viberId);
+  }
+
+  dispatch(connection: ViberConnection, message: DaemonMessage): void {
+    if (isTerminalMessage(message) && connection.ready) {
+      this.#deps.terminals.handleDaemonMessage(connection.viberId, message);
+      return;
+    }
+    if (isTaskEvent(message)) {
+      this.enqueueTaskEvent(connection, message);
+      return;
+    }
+    connection.serialize(() => this.#handle(connection, message));
+  }
+
+  /** A task event (or the stand-in for a refused one) for the connection's next group commit. */
+  enqueueTaskEvent(connection: ViberConnection, event: TaskEvent): void {
+    connection.enqueueTaskEvent(event, (events) => handleTaskEvents(this.#deps, connection, events));
+  }
+
+  /** The viber's current connection closed; a gateway shutting down gives no grace (it is gone). */
+  closed(connection: ViberConnection, shuttingDown: boolean): void {
+    this.#deps.terminals.viberDisconnected(connection.viberId);
+    if (!shuttingDown) this.#deps.presence.disconnected(connection.viberId);
+  }
+
+  async #handle(connection: ViberConnection, message: Exclude<DaemonMessage, TaskEvent>): Promise<void> {
+    const { store, router } = this.#deps;
+    const now = new Date().toISOString();
+    switch (message.type) {
+      case 'connected': {
+        if (message.viber.id !== connection.viberId) {
+          connection.send({
+            type: 'error',
+            code: 'forbidden',
+            message: `connected.viber.id ${message.viber.id.slice(0, 200)} does not match the authenticated viber ${connection.viberId}`,
+          });
+          return;
+        }
+        await store.recordViberConnected(connection.viberId, message.viber, now);
+        connection.send({
+          type: 'welcome',
+          protocolVersion: PROTOCOL_VERSION,
+          viberId: connection.viberId,
+          heartbeatIntervalMs: this.#deps.heartbeatIntervalMs,
+          maxFrameBytes: LIMITS.maxFrameBytes,
+        });
+        this.#deps.presence.connected(connection.viberId);
+        await reconcileViber(this.#deps, connection.viberId, message.viber);
+        await router.deliverOutbox(connection);
+        connection.log.info(
+          { version: message.viber.version, runningTasks: message.viber.runningTasks.length },
+          'viber ready',
+        );
+        return;
+      }
+      case 'command:ack':
+        return router.acknowledge(connection, message.commandId);
+      case 'heartbeat':
+        return store.recordViberHeartbeat(connection.viberId, message.status, now);
+      case 'pong':
+        return;
+      case 'config:ack':
+        connection.log.info({ configVersion: message.configVersion }, 'config acknowledged');
+        return store.recordViberConfigState(connection.viberId, {
+          configVersion: message.configVersion,
+          lastConfigPullAt: now,
+          validations: message.validations,
+        });
+      case 'environment:status':
+      case 'environment:log':
+        return this.#deps.environments.handleDaemonMessage(connection, message);
+      case 'error':
+        connection.log.warn(
+          { code: message.code, commandId: message.commandId },
+          `daemon reported: ${message.message}`,
+        );
+        return;
+      default:
+        // terminal:* before `connected`: no viewer can have asked this connection anything yet.
+        connection.log.debug({ type: message.type }, 'terminal message before connected ignored');
+    }
+  }
+}

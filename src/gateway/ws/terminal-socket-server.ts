@@ -1,0 +1,158 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import WebSocket, { type RawData, WebSocketServer } from 'ws';
+import type { Logger } from '../../core/logger.ts';
+import {
+  decodeFrame,
+  type ErrorCode,
+  LIMITS,
+  TerminalClientMessageSchema,
+  type TerminalErrorCode,
+  WS_CLOSE,
+} from '../../protocol/index.ts';
+import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import { authenticateTerminalUpgrade, terminalAccess } from '../terminals/terminal-access.ts';
+import type { TerminalRelay } from '../terminals/terminal-relay.ts';
+import { ViewerClient } from '../terminals/viewer-client.ts';
+import { truncateReason } from '../vibers/viber-connection.ts';
+
+/** A viewer frame: input is at most LIMITS.maxTerminalInputChars, JSON-escaped. */
+const MAX_VIEWER_FRAME_BYTES = 256 * 1024;
+const PING_INTERVAL_MS = 30_000;
+const FRAME_ERROR_CODES: Partial<Record<ErrorCode, TerminalErrorCode>> = {
+  invalid_json: 'bad_request',
+  unknown_message: 'bad_request',
+  payload_too_large: 'input_too_large',
+};
+
+export interface TerminalSocketOptions {
+  auth: GatewayAuth;
+  relay: TerminalRelay;
+  log: Logger;
+  /** terminalSocketPath(): the default, or OPENVIBER_TERMINAL_WS_PATH. */
+  path: string;
+}
+
+/**
+ * The viewer-facing terminal WebSocket: authenticates the upgrade like the REST API, decodes every
+ * frame against the protocol (a bad one is answered, not fatal), and hands messages to the relay.
+ */
+export class TerminalSocketServer {
+  readonly path: string;
+  readonly #relay: TerminalRelay;
+  readonly #options: TerminalSocketOptions;
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_VIEWER_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: true,
+  });
+  readonly #ping: NodeJS.Timeout;
+  /** False once pinged until the pong comes back. */
+  readonly #alive = new WeakMap<WebSocket, boolean>();
+  #nextId = 0;
+  #closing = false;
+
+  constructor(options: TerminalSocketOptions) {
+    this.#options = options;
+    this.path = options.path;
+    this.#relay = options.relay;
+    this.#ping = setInterval(() => this.#pingAll(), PING_INTERVAL_MS);
+    this.#ping.unref();
+  }
+
+  /** True when this upgrade is for the terminal socket. */
+  matches(request: IncomingMessage): boolean {
+    return (request.url ?? '/').split('?')[0] === this.path;
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (this.#closing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const requested = new URL(request.url ?? '/', 'http://gateway').searchParams.get('access');
+    authenticateTerminalUpgrade(this.#options.auth, request)
+      .then((auth) => {
+        this.#wss.handleUpgrade(request, socket, head, (ws) => {
+          if (!auth.ok) {
+            ws.close(
+              auth.status === 401 ? WS_CLOSE.unauthorized : WS_CLOSE.forbidden,
+              truncateReason(auth.message),
+            );
+            return;
+          }
+          this.#accept(ws, terminalAccess(auth.principal, requested));
+        });
+      })
+      .catch((error: unknown) => {
+        this.#options.log.error({ err: error }, 'terminal authentication failed');
+        socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      });
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#ping);
+    for (const ws of this.#wss.clients) ws.close(WS_CLOSE.goingAway, 'gateway shutting down');
+    for (const ws of this.#wss.clients) ws.terminate();
+    this.#wss.close();
+  }
+
+  #accept(ws: WebSocket, access: ViewerClient['access']): void {
+    this.#nextId += 1;
+    const id = `tv${this.#nextId}`;
+    const viewer = new ViewerClient(id, ws, access, this.#options.log.child({ terminalViewer: id }));
+    this.#alive.set(ws, true);
+    ws.on('pong', () => this.#alive.set(ws, true));
+    ws.on('message', (data, isBinary) => this.#onFrame(viewer, data, isBinary));
+    ws.on('error', (error) => viewer.log.debug({ err: error }, 'terminal viewer socket error'));
+    ws.on('close', () => this.#relay.clientClosed(viewer));
+    viewer.send({ type: 'terminal:ready', access, maxInputChars: LIMITS.maxTerminalInputChars });
+    viewer.log.info({ access }, 'terminal viewer connected');
+  }
+
+  #onFrame(viewer: ViewerClient, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      viewer.send({
+        type: 'terminal:error',
+        code: 'bad_request',
+        message: 'binary frames are not accepted: send JSON text',
+      });
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString();
+    const decoded = decodeFrame(TerminalClientMessageSchema, text, MAX_VIEWER_FRAME_BYTES);
+    if (!decoded.ok) {
+      viewer.send({
+        type: 'terminal:error',
+        code: FRAME_ERROR_CODES[decoded.code] ?? 'validation_failed',
+        message: decoded.message,
+      });
+      return;
+    }
+    try {
+      this.#relay.handleClientMessage(viewer, decoded.value);
+    } catch (error) {
+      viewer.log.error({ err: error, type: decoded.value.type }, 'terminal request failed');
+      viewer.send({
+        type: 'terminal:error',
+        code: 'internal',
+        message: `${decoded.value.type} failed on the gateway`,
+      });
+    }
+  }
+
+  /** Drops viewers that stopped answering pings (a closed laptop lid leaves a half-open socket). */
+  #pingAll(): void {
+    for (const ws of this.#wss.clients) {
+      if (this.#alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      this.#alive.set(ws, false);
+      ws.ping();
+    }
+  }
+}
