@@ -73,21 +73,23 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
       }),
     );
   }
-  app.route('/health', healthRoutes(parts));
+  // Each concept's routes sit at the full paths of the route table (src/protocol/rest-routes.ts),
+  // registered by http/route-registrar.ts; the order here is what decides which middleware they pass.
+  app.route('/', healthRoutes(parts));
   // Sign-in needs no session; everything else under /api does.
-  app.route('/api/session', publicSessionRoutes(board.sessions));
+  app.route('/', publicSessionRoutes(board.sessions));
   // The viber config pull authenticates the viber's own token, not the operator's.
-  app.route('/api/vibers', environments.configRoute);
+  app.route('/', environments.configRoute);
   app.use('/api/*', operatorAuth(auth));
   // Before the body reader and idempotency: these never store a response (a login code is a secret).
-  app.route('/api', sessionRoutes(board.sessions, auth));
-  app.route('/api', boardEventRoutes(board.eventStreams));
+  app.route('/', sessionRoutes(board.sessions, auth));
+  app.route('/', boardEventRoutes(board.eventStreams));
   app.use('/api/*', readBody(LIMITS.maxBodyBytes));
   // Responses holding a secret (a new viber's token) are stored sealed under the master key.
   app.use('/api/*', idempotency(parts.store, log, environments.box));
-  app.route('/api/vibers', viberRoutes(parts.vibers));
-  app.route('/api/tasks', taskRoutes({ ...parts, placement: environments.placement }));
-  app.route('/api/environments', environments.routes);
+  app.route('/', viberRoutes(parts.vibers));
+  app.route('/', taskRoutes({ ...parts, placement: environments.placement }));
+  app.route('/', environments.routes);
   // Last: the board's pages and assets answer whatever GET the API did not.
   app.route('/', boardRoutes({ dir: board.dir, auth }));
   return app;

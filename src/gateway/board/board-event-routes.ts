@@ -1,7 +1,8 @@
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { Logger } from '../../core/logger.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
+import { routes } from '../http/route-registrar.ts';
 import { BoardEventStream } from './board-event-stream.ts';
 import type { BoardEvents } from './board-events.ts';
 
@@ -43,8 +44,8 @@ export class BoardEventStreams {
 
 /** `GET /api/events`: the board's push channel (schema: src/protocol/board-events.ts). */
 export function boardEventRoutes(streams: BoardEventStreams): Hono<GatewayEnv> {
-  return new Hono<GatewayEnv>().get('/events', () => {
+  return routes().stream('events.stream', () => {
     const stream = streams.open();
     return new Response(stream.stream, { status: 200, headers: EVENT_STREAM_HEADERS });
-  });
+  }).app;
 }

@@ -1,16 +1,11 @@
-import type { Context } from 'hono';
-import { Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { OpenViberError } from '../../core/errors.ts';
-import {
-  BOARD_SESSION_COOKIE,
-  CreateSessionBodySchema,
-  LoginCodeResponseSchema,
-  type SessionView,
-} from '../../protocol/index.ts';
+import { BOARD_SESSION_COOKIE, LoginCodeResponseSchema } from '../../protocol/index.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
-import { parseBody, readBody } from '../http/read-body.ts';
+import { readBody } from '../http/read-body.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
+import { routes } from '../http/route-registrar.ts';
 import { isSameOrigin } from '../http/same-origin.ts';
 import type { BoardSessions } from './board-sessions.ts';
 
@@ -31,54 +26,58 @@ function refuseCrossOrigin(c: Context): void {
   }
 }
 
+/** Before the sign-in body is judged: a cross-origin sign-in is refused whatever it sends. */
+const sameOriginSignIn: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  refuseCrossOrigin(c);
+  await next();
+};
+
 /**
  * Sign-in and sign-out, reachable without a session (mounted before the operator auth):
  * `POST /api/session` exchanges a one-time code or the operator token for the session cookie,
- * `POST /api/session/logout` ends it.
+ * `POST /api/session/logout` ends it. Sign-in reads its small body itself, under its own limit.
  */
 export function publicSessionRoutes(sessions: BoardSessions): Hono<GatewayEnv> {
-  return new Hono<GatewayEnv>()
-    .post('/', readBody(MAX_SESSION_BODY_BYTES), async (c) => {
-      refuseCrossOrigin(c);
-      const issued = await sessions.signIn(parseBody(c, CreateSessionBodySchema));
-      setCookie(c, BOARD_SESSION_COOKIE, issued.token, {
-        httpOnly: true,
-        sameSite: 'Strict',
-        secure: isHttps(c),
-        path: '/',
-        expires: new Date(issued.expiresAt),
-      });
-      c.header('Cache-Control', 'no-store');
-      const body: SessionView = { via: 'session', expiresAt: issued.expiresAt };
-      return c.json(body, 201);
-    })
-    .post('/logout', async (c) => {
+  return routes()
+    .json(
+      'session.create',
+      async ({ body }, c) => {
+        const issued = await sessions.signIn(body);
+        setCookie(c, BOARD_SESSION_COOKIE, issued.token, {
+          httpOnly: true,
+          sameSite: 'Strict',
+          secure: isHttps(c),
+          path: '/',
+          expires: new Date(issued.expiresAt),
+        });
+        c.header('Cache-Control', 'no-store');
+        return { via: 'session' as const, expiresAt: issued.expiresAt };
+      },
+      { use: [readBody(MAX_SESSION_BODY_BYTES), sameOriginSignIn] },
+    )
+    .json('session.logout', async (_, c) => {
       refuseCrossOrigin(c);
       await sessions.signOut(getCookie(c, BOARD_SESSION_COOKIE));
       deleteCookie(c, BOARD_SESSION_COOKIE, { path: '/', secure: isHttps(c) });
-      return c.json({ signedOut: true });
-    });
+      return { signedOut: true as const };
+    }).app;
 }
 
 /** Behind the operator auth: `GET /api/session` (who am I) and `POST /api/login-codes`. */
 export function sessionRoutes(sessions: BoardSessions, auth: GatewayAuth): Hono<GatewayEnv> {
-  return new Hono<GatewayEnv>()
-    .get('/session', async (c) => {
+  return routes()
+    .json('session.get', async (_, c) => {
       const result = await auth.authenticateOperator({
         authorization: c.req.header('authorization'),
         sessionToken: getCookie(c, BOARD_SESSION_COOKIE),
       });
       if (!result.ok) throw new OpenViberError(result.code, result.message, result.status);
-      const body: SessionView = {
-        via: result.principal.via,
-        expiresAt: result.principal.sessionExpiresAt ?? null,
-      };
       c.header('Cache-Control', 'no-store');
-      return c.json(body);
+      return { via: result.principal.via, expiresAt: result.principal.sessionExpiresAt ?? null };
     })
-    .post('/login-codes', async (c) => {
+    .json('loginCodes.create', async (_, c) => {
       const minted = LoginCodeResponseSchema.parse(await sessions.mintLoginCode());
       c.header('Cache-Control', 'no-store');
-      return c.json(minted, 201);
-    });
+      return minted;
+    }).app;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../../core/logger.ts';
+import { matchRoute } from '../../protocol/index.ts';
 import type { IdempotencyRecord, IdempotencyStore } from '../store/index.ts';
 import { errorResponse } from './http-errors.ts';
 import type { BodyVariables } from './read-body.ts';
@@ -44,7 +45,8 @@ interface SealedReplay {
 }
 
 /**
- * `Idempotency-Key` on side-effecting POSTs (DESIGN.md, rule 6): the first response is stored with
+ * `Idempotency-Key` on the routes the table marks `idempotencyKey` (the side-effecting POSTs;
+ * DESIGN.md, rule 6): the first response is stored with
  * a hash of method, path and body; a retry with the same key gets it back unchanged, the same key
  * with a different request gets 422. Concurrent retries wait for the first one.
  *
@@ -62,7 +64,7 @@ export function idempotency(
   const inFlight = new Map<string, Promise<void>>();
   return async function idempotencyMiddleware(c, next) {
     const key = c.req.header(IDEMPOTENCY_HEADER);
-    if (c.req.method !== 'POST' || key === undefined) return next();
+    if (key === undefined || !takesIdempotencyKey(c.req.method, c.req.path)) return next();
     if (!KEY_PATTERN.test(key)) {
       return errorResponse(
         c,
@@ -111,6 +113,12 @@ export function idempotency(
       inFlight.delete(key);
     }
   };
+}
+
+/** The route table says which routes store their answer for a retry (every side-effecting POST). */
+function takesIdempotencyKey(method: string, path: string): boolean {
+  const route = matchRoute(method, path)?.route;
+  return route?.kind === 'json' && route.idempotencyKey;
 }
 
 function seal(text: string, context: string, mark: SecretMark, sealer: ReplaySealer): string {

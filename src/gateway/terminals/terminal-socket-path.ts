@@ -1,5 +1,7 @@
-/** Where browsers and the CLI reach terminals, on the gateway's own port (docs/decisions.md, 5). */
-export const DEFAULT_TERMINAL_SOCKET_PATH = '/api/terminals/ws';
+import { REST_ROUTES } from '../../protocol/index.ts';
+
+/** Where browsers and the CLI reach terminals, on the gateway's own port (docs/decisions.md, 5): the table's path. */
+export const DEFAULT_TERMINAL_SOCKET_PATH: string = REST_ROUTES['terminals.socket'].path;
 
 /** The terminal socket's path: OPENVIBER_TERMINAL_WS_PATH when it is an absolute path, else the default. */
 export function terminalSocketPath(env: NodeJS.ProcessEnv = process.env): string {

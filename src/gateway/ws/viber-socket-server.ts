@@ -7,6 +7,7 @@ import {
   type DecodeResult,
   decodeFrame,
   LIMITS,
+  REST_ROUTES,
   WS_CLOSE,
 } from '../../protocol/index.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
@@ -16,7 +17,8 @@ import { truncateReason, ViberConnection } from '../vibers/viber-connection.ts';
 import type { DaemonDispatch } from './daemon-dispatch.ts';
 import { standInForRefused } from './refused-frame.ts';
 
-export const DAEMON_SOCKET_PATH = '/ws';
+/** The daemon socket's path, from the route table. */
+export const DAEMON_SOCKET_PATH = REST_ROUTES['daemon.socket'].path;
 
 export interface ViberSocketDeps {
   auth: GatewayAuth;

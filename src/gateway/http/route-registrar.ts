@@ -1,0 +1,131 @@
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+import { OpenViberError } from '../../core/errors.ts';
+import {
+  describeZodError,
+  type JsonRoute,
+  type JsonRouteName,
+  LIMITS,
+  REST_ROUTES,
+  type RestRoutes,
+  type SseRouteName,
+} from '../../protocol/index.ts';
+import { parseBody } from './read-body.ts';
+import type { GatewayEnv } from './route-context.ts';
+
+/**
+ * Registers the gateway's handlers from the route table (src/protocol/rest-routes.ts), so no
+ * route module restates a method, a path or a schema: the entry says where the route lives, what
+ * its params, query and body must be, and which status a success answers with; the handler gets
+ * them parsed and returns the answer's data.
+ *
+ *   routes().json('tasks.get', ({ params }) => views.task(params.id)).app
+ *
+ * A failed parse is `validation_failed` (400) naming the field, as `parseBody` always answered;
+ * params are checked first, then the query, then the body, then the handler runs (so a request
+ * for a missing resource with a bad body is a 400, as before).
+ */
+
+type SchemaOf<R, K extends string> = R extends { readonly [P in K]: infer S extends z.ZodType }
+  ? z.output<S>
+  : undefined;
+
+/** What a JSON handler is handed: the entry's params, query and body, parsed. */
+export interface RouteInput<N extends JsonRouteName> {
+  params: SchemaOf<RestRoutes[N], 'params'>;
+  query: SchemaOf<RestRoutes[N], 'query'>;
+  body: SchemaOf<RestRoutes[N], 'body'>;
+}
+
+/** What a JSON handler returns: the wire shape of its success response (schema input). */
+export type RouteAnswer<N extends JsonRouteName> = RestRoutes[N] extends { readonly responses: infer M }
+  ? { [S in keyof M]: M[S] extends z.ZodType ? z.input<M[S]> : never }[keyof M]
+  : never;
+
+export type JsonHandler<N extends JsonRouteName> = (
+  input: RouteInput<N>,
+  c: Context<GatewayEnv>,
+) => RouteAnswer<N> | Promise<RouteAnswer<N>>;
+
+export type StreamHandler = (c: Context<GatewayEnv>) => Response | Promise<Response>;
+
+export interface JsonRouteOptions {
+  /** Middleware that runs before the parse (a route's own body limit, a same-origin check). */
+  use?: readonly MiddlewareHandler<GatewayEnv>[];
+}
+
+export class RouteRegistrar {
+  /** The routes registered so far, at their full paths: mount with `app.route('/', …)`. */
+  readonly app = new Hono<GatewayEnv>();
+
+  /** A JSON route: parsed input in, the handler's data out with the entry's success status. */
+  json<N extends JsonRouteName>(name: N, handler: JsonHandler<N>, options: JsonRouteOptions = {}): this {
+    const route: JsonRoute = REST_ROUTES[name];
+    const status = successStatus(name, route);
+    const answer: MiddlewareHandler<GatewayEnv> = async (c) => {
+      const input = {
+        params: parsePart(route.params, c.req.param()),
+        query: parsePart(route.query, presentQuery(c.req.query())),
+        body: route.body ? await readJsonBody(c, route.body) : undefined,
+      } as RouteInput<N>;
+      return c.json(await handler(input, c), status);
+    };
+    for (const middleware of options.use ?? []) this.app.on(route.method, route.path, middleware);
+    this.app.on(route.method, route.path, answer);
+    return this;
+  }
+
+  /**
+   * A server-sent event stream: the table gives the path; the handler reads its own cursor
+   * (`Last-Event-ID` beside `?after=`) and writes its own response.
+   */
+  stream(name: SseRouteName, handler: StreamHandler): this {
+    const route = REST_ROUTES[name];
+    this.app.on(route.method, route.path, handler);
+    return this;
+  }
+}
+
+/** A fresh set of routes to register from the table. */
+export function routes(): RouteRegistrar {
+  return new RouteRegistrar();
+}
+
+/** Every JSON entry answers one success status; two would leave the handler's answer ambiguous. */
+function successStatus(name: string, route: JsonRoute): ContentfulStatusCode {
+  const statuses = Object.keys(route.responses).map(Number);
+  if (statuses.length !== 1) {
+    throw new Error(`route ${name} has ${statuses.length} success statuses; the registrar needs one`);
+  }
+  return statuses[0] as ContentfulStatusCode;
+}
+
+function parsePart(schema: z.ZodType | undefined, value: Record<string, string>): unknown {
+  if (!schema) return undefined;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new OpenViberError('validation_failed', describeZodError(parsed.error), 400);
+  return parsed.data;
+}
+
+/** `?limit=` with nothing after it means no limit given, as the routes always read it. */
+function presentQuery(query: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+}
+
+/**
+ * The body as JSON, validated. The gateway's body reader (`readBody`) has already read a POST;
+ * a PUT is read here with the same limit (on Content-Length first, then on what arrived).
+ */
+async function readJsonBody(c: Context<GatewayEnv>, schema: z.ZodType): Promise<unknown> {
+  if (c.get('bodyText') === undefined) {
+    const tooLarge = () =>
+      new OpenViberError('payload_too_large', `request body exceeds ${LIMITS.maxBodyBytes} bytes`, 413);
+    const declared = Number(c.req.header('content-length'));
+    if (Number.isFinite(declared) && declared > LIMITS.maxBodyBytes) throw tooLarge();
+    const text = await c.req.text();
+    if (Buffer.byteLength(text) > LIMITS.maxBodyBytes) throw tooLarge();
+    c.set('bodyText', text);
+  }
+  return parseBody(c, schema);
+}
