@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { readSse } from '../src/client/index.ts';
 import type { GatewayMessage } from '../src/protocol/index.ts';
-import type { RawViber } from '../test/support/raw-viber.ts';
+import type { FakeDaemon } from '../test/support/fake-daemon.ts';
 import type { RestClient } from '../test/support/rest-client.ts';
-import { SseEventParser } from '../test/support/sse-events.ts';
 
 /**
  * Two ways a task chunk travels, measured the same way: a daemon's `task:stream-chunk` frame through
@@ -65,43 +65,39 @@ function open(url: string): Promise<WebSocket> {
 }
 
 /**
- * daemon (a raw viber socket) -> gateway -> SSE client, on a fresh task: the gateway submits it,
+ * daemon (a fake daemon's socket) -> gateway -> SSE client, on a fresh task: the gateway submits it,
  * the daemon acknowledges and starts it, then chunks flow from seq 2.
  */
 export async function gatewayPipe(options: {
-  daemon: RawViber;
+  daemon: FakeDaemon;
   rest: RestClient;
   viberId: string;
 }): Promise<ChunkPipe> {
   const { daemon, rest } = options;
   const task = await rest.createTask({ goal: 'relay benchmark', viberId: options.viberId });
-  const submit = await daemon.waitForMessage<Extract<GatewayMessage, { type: 'task:submit' }>>(
+  const submit = await daemon.waitFor<Extract<GatewayMessage, { type: 'task:submit' }>>(
     (message) => message.type === 'task:submit' && message.taskId === task.id,
   );
   daemon.send({ type: 'command:ack', commandId: submit.commandId });
   daemon.send({ type: 'task:started', taskId: task.id, seq: 1, spaceId: '' });
 
   const abort = new AbortController();
-  const response = await fetch(`${rest.baseUrl}/api/tasks/${task.id}/stream`, {
-    headers: { authorization: `Bearer ${rest.token}`, accept: 'text/event-stream' },
-    signal: abort.signal,
-  });
-  if (response.status !== 200 || !response.body) throw new Error(`stream answered ${response.status}`);
+  const response = await rest.client.open('tasks.stream', { params: { id: task.id }, signal: abort.signal });
   let handler: (seq: number, latencyMs: number) => void = () => {};
-  const parser = new SseEventParser((event) => {
-    if (event.data === '[DONE]') return;
-    const chunk = JSON.parse(event.data) as { type: string; delta?: string };
-    if (chunk.type === 'text-delta' && chunk.delta?.includes('|'))
-      handler(Number(event.id), latencyOf(chunk.delta));
-  });
   const reading = (async () => {
-    for await (const bytes of response.body as ReadableStream<Uint8Array>) parser.push(bytes);
+    // The bench ends the stream itself; silence while it measures is no reason to stop reading.
+    for await (const event of readSse(response, { route: 'tasks.stream', idleMs: () => 10 * 60_000 })) {
+      if (event.data === '[DONE]') continue;
+      const chunk = JSON.parse(event.data) as { type: string; delta?: string };
+      if (chunk.type === 'text-delta' && chunk.delta?.includes('|'))
+        handler(Number(event.id), latencyOf(chunk.delta));
+    }
   })().catch(() => {});
   let lastSeq = 1;
   return {
     send(seq) {
       lastSeq = Math.max(lastSeq, seq);
-      daemon.sendRaw(chunkFrame(task.id, seq));
+      daemon.send(chunkFrame(task.id, seq));
     },
     onReceive: (next) => {
       handler = next;

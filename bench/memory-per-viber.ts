@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { FakeDaemon } from '../test/support/fake-daemon.ts';
 import { cleanEnv, REPO_ROOT } from '../test/support/processes.ts';
-import { connectRawViber, type RawViber, viberInfo } from '../test/support/raw-viber.ts';
 import { RestClient } from '../test/support/rest-client.ts';
-import { makeTempHome } from '../test/support/temp-dirs.ts';
+import { makeTempDir } from '../test/support/temp-dirs.ts';
 import { median, round } from './stats.ts';
 
 /**
@@ -33,7 +33,7 @@ function startChild(): Promise<{ child: ChildProcess; url: string; token: string
   const token = `ovo_bench_${randomBytes(12).toString('hex')}`;
   const child = spawn(process.execPath, ['--expose-gc', join(REPO_ROOT, 'bench/gateway-child.ts')], {
     env: cleanEnv({
-      OPENVIBER_HOME: makeTempHome('bench-memory'),
+      OPENVIBER_HOME: makeTempDir('bench-memory'),
       OPENVIBER_OPERATOR_TOKEN: token,
       OPENVIBER_LOG_LEVEL: 'warn',
     }),
@@ -91,18 +91,19 @@ async function connectMany(
   wsUrl: string,
   count: number,
   batch: number,
-): Promise<RawViber[]> {
-  const vibers: RawViber[] = [];
+): Promise<FakeDaemon[]> {
+  const vibers: FakeDaemon[] = [];
   for (let start = 0; start < count; start += batch) {
     const size = Math.min(batch, count - start);
     const group = await Promise.all(
       Array.from({ length: size }, async (_, index) => {
         const registered = await rest.registerViber(`bench-${start + index}`);
-        const raw = connectRawViber({ wsUrl, viberId: registered.id, token: registered.token });
-        await raw.opened;
-        raw.send({ type: 'connected', viber: viberInfo(registered.id, `bench-${start + index}`) });
-        await raw.waitForMessage((message) => message.type === 'welcome', 30_000);
-        return raw;
+        return FakeDaemon.connect(wsUrl, {
+          viberId: registered.id,
+          token: registered.token,
+          name: `bench-${start + index}`,
+          timeoutMs: 30_000,
+        });
       }),
     );
     vibers.push(...group);
@@ -114,7 +115,7 @@ export async function measureMemoryPerViber(count: number): Promise<MemoryResult
   const { child, url, token } = await startChild();
   const rest = new RestClient(url, token);
   const wsUrl = `${url.replace(/^http/, 'ws')}/ws`;
-  const clients: RawViber[] = [];
+  const clients: FakeDaemon[] = [];
   try {
     // A few connections first, so one-time costs (modules, buffers, statements) are in the baseline.
     clients.push(...(await connectMany(rest, wsUrl, 20, 20)));
@@ -134,7 +135,7 @@ export async function measureMemoryPerViber(count: number): Promise<MemoryResult
       onlineReportedByGateway: online,
     };
   } finally {
-    for (const client of clients) client.ws.terminate();
+    for (const client of clients) client.socket.terminate();
     child.kill('SIGKILL');
   }
 }

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { FakeDaemon } from '../test/support/fake-daemon.ts';
 import { REPO_ROOT, spawnNode, stopAllProcesses } from '../test/support/processes.ts';
-import { connectRawViber, viberInfo } from '../test/support/raw-viber.ts';
 import { removeTempDirs } from '../test/support/temp-dirs.ts';
 import { spawnGateway } from '../test/support/viber-stack.ts';
 import { type ChunkPipe, directPipe, gatewayPipe } from './chunk-pipes.ts';
@@ -53,10 +53,11 @@ async function measureDirect() {
 async function measureGateway() {
   const gateway = await spawnGateway({ name: 'bench-gateway', env: { OPENVIBER_LOG_LEVEL: 'warn' } });
   const registered = await gateway.rest.registerViber('bench-daemon');
-  const daemon = connectRawViber({ wsUrl: gateway.wsUrl, viberId: registered.id, token: registered.token });
-  await daemon.opened;
-  daemon.send({ type: 'connected', viber: viberInfo(registered.id, 'bench-daemon') });
-  await daemon.waitForMessage((message) => message.type === 'welcome');
+  const daemon = await FakeDaemon.connect(gateway.wsUrl, {
+    viberId: registered.id,
+    token: registered.token,
+    name: 'bench-daemon',
+  });
   const heartbeat = setInterval(
     () => daemon.send({ type: 'heartbeat', status: { state: 'busy', runningTasks: 1, uptimeSeconds: 1 } }),
     5_000,
@@ -65,7 +66,7 @@ async function measureGateway() {
     return await measurePipe(() => gatewayPipe({ daemon, rest: gateway.rest, viberId: registered.id }));
   } finally {
     clearInterval(heartbeat);
-    daemon.ws.terminate();
+    daemon.socket.terminate();
     await gateway.process.kill('SIGKILL');
   }
 }

@@ -1,10 +1,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitUntil } from '../src/gateway/testing/wait-until.ts';
 import type { TerminalServerMessage } from '../src/protocol/index.ts';
+import { TerminalStack } from '../test/support/in-process/terminal-stack.ts';
+import { waitFor } from '../test/support/wait.ts';
 import { round, summarize } from './stats.ts';
-import { TerminalStack } from './terminal-stack.ts';
 
 /**
  * Terminal benchmarks on a real tmux, a real daemon and the gateway in this process, one viewer on
@@ -28,8 +28,8 @@ export async function measureTerminals(options: TerminalBenchOptions) {
     writeFileSync(file, benchText(options.catBytes));
     for (const session of ['watched', 'unwatched', 'echo']) {
       await client.request({ type: 'terminal:create', viberId, session, cols: 120, rows: 40 });
-      await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', `=${session}:`).length > 0, {
-        what: `${session} prompt`,
+      await waitFor(() => stack.tmux('capture-pane', '-p', '-t', `=${session}:`).length > 0, {
+        description: `${session} prompt`,
       });
     }
 
@@ -48,7 +48,7 @@ export async function measureTerminals(options: TerminalBenchOptions) {
       tail = (tail + message.data).slice(-64);
       if (!ended && tail.includes('cat-done-42')) ended = performance.now();
     };
-    client.on('message', onOutput);
+    const stopCounting = client.onMessage(onOutput);
     const started = performance.now();
     client.send({
       type: 'terminal:input',
@@ -56,12 +56,12 @@ export async function measureTerminals(options: TerminalBenchOptions) {
       target: 'watched',
       keys: `cat ${file}; echo cat-done-$((40+2))\r`,
     });
-    await waitUntil(() => ended > 0, {
+    await waitFor(() => ended > 0, {
       timeoutMs: options.timeoutMs,
       intervalMs: 5,
-      what: 'the cat at the viewer',
+      description: 'the cat at the viewer',
     });
-    client.off('message', onOutput);
+    stopCounting();
     const viewerSeconds = (ended - started) / 1000;
 
     const latency = await keystrokeLatency(client, viberId, options);
@@ -99,12 +99,12 @@ async function timedCat(
   stack.tmux('send-keys', '-t', `=${session}:`, '-l', command);
   stack.tmux('send-keys', '-t', `=${session}:`, 'Enter');
   let nanoseconds = 0;
-  await waitUntil(
+  await waitFor(
     () => {
       nanoseconds = Number(readFileSync(result, 'utf8').trim() || 0);
       return nanoseconds > 0;
     },
-    { timeoutMs, intervalMs: 50, what: "tmux's own cat" },
+    { timeoutMs, intervalMs: 50, description: "tmux's own cat" },
   );
   rmSync(result, { force: true });
   return nanoseconds / 1e9;
@@ -123,7 +123,7 @@ async function keystrokeLatency(
   const onOutput = (message: TerminalServerMessage) => {
     if (message.type === 'terminal:output' && message.target === 'echo') seen += message.data;
   };
-  client.on('message', onOutput);
+  const stopListening = client.onMessage(onOutput);
   const samples: number[] = [];
   for (let index = 0; index < options.keystrokes; index += 1) {
     if (index > 0 && index % 60 === 0) {
@@ -135,14 +135,14 @@ async function keystrokeLatency(
     seen = '';
     const sent = performance.now();
     client.send({ type: 'terminal:input', viberId, target: 'echo', keys: key });
-    await waitUntil(() => seen.includes(key), {
+    await waitFor(() => seen.includes(key), {
       timeoutMs: options.timeoutMs,
       intervalMs: 0,
-      what: 'an echo',
+      description: 'an echo',
     });
     samples.push(performance.now() - sent);
   }
-  client.off('message', onOutput);
+  stopListening();
   return summarize(samples);
 }
 

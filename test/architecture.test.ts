@@ -22,8 +22,8 @@ const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
   gateway: /^(ai|@ai-sdk\/.*)$/,
   agent: /^(ws|hono|@hono\/.*)$/,
 };
-/** What a test may use besides its layer: the harnesses shared by tests (until one test support). */
-const TEST_SUPPORT = [/^src\/[a-z]+\/testing\//, /^test\/support\//, /^bench\//];
+/** What a test may use besides its layer: test support, in its one home. */
+const TEST_SUPPORT = [/^test\/support\//];
 
 // The gateway by concept, floor by floor from the ground: a folder imports only folders on lower
 // floors, so no two folders import each other and nothing below knows what stands on it. The
@@ -39,24 +39,31 @@ const GATEWAY_FLOORS: string[][] = [
   ['board'], // sign-in, the board's files, its push events
   ['ws'], // the daemon socket and the one dispatch of daemon messages; the terminal socket
   ['.'], // wiring: app.ts, start-gateway.ts, index.ts
-  ['testing'], // the test entry: a whole gateway for tests, above everything
 ];
 
-// Tests and the board reach the product from outside: through the protocol and the clients, the
-// harnesses, and (for the board's own tests) the board's code.
+// Tests and the board reach the product from outside: through the protocol and the clients, test
+// support, and (for the board's own tests) the board's code. Only test/support/in-process/, the
+// harnesses that run product code in the test's own process for the unit tests beside it, reaches
+// in; the multi-process tests (test/e2e, test/browser) may not use it.
 const OUTSIDE: Record<string, RegExp[]> = {
-  'test/support/': [/^test\/support\//, /^src\/protocol\//, /^src\/client\//],
+  'test/support/in-process/': [/^test\/support\//, /^src\/(protocol|core|client|agent|daemon|gateway)\//],
+  'test/support/': [
+    /^test\/support\/(?!in-process\/)/,
+    /^src\/protocol\//,
+    /^src\/client\//,
+    /^web\/scripts\//,
+  ],
   'test/': [
     /^src\/protocol\//,
     /^src\/client\//,
-    // The CLI's terminal client, until the tests use src/client's terminal connection.
-    /^src\/gateway\/terminals\/terminal-client\.ts$/,
-    /^test\//,
-    /^bench\//,
+    /^test\/(?!support\/in-process\/)/,
     /^web\/(src|scripts)\//,
   ],
   'web/': [/^web\//, /^src\/protocol\//, /^src\/client\//],
 };
+/** The most specific OUTSIDE area a file of `area` falls in. */
+const outsideArea = (path: string, area: string) =>
+  ['test/support/in-process/', 'test/support/'].find((prefix) => path.startsWith(prefix)) ?? area;
 
 function files(dir: string, pattern: RegExp): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -125,7 +132,7 @@ describe('the gateway by concept', () => {
     expect(sources.map(folderOf).filter((folder) => !floorOf.has(folder))).toEqual([]);
   });
 
-  it('imports only from lower floors (a test may also use the test entry, testing/)', () => {
+  it('imports only from lower floors', () => {
     const violations: string[] = [];
     for (const file of sources) {
       const from = folderOf(file);
@@ -133,7 +140,6 @@ describe('the gateway by concept', () => {
         if (!target?.startsWith('src/gateway/')) continue;
         const to = folderOf(join(repo, target));
         if (to === from || floorOf.get(to)! < floorOf.get(from)!) continue;
-        if (isTest(file) && to === 'testing') continue;
         violations.push(`${show(file, specifier)} (${from} -> ${to})`);
       }
     }
@@ -141,26 +147,14 @@ describe('the gateway by concept', () => {
   });
 
   it('has no import cycle between its files', () => {
-    const graph = new Map(
-      sources.map((file) => [
-        relative(repo, file),
-        edges(file).flatMap(({ target }) => (target?.startsWith('src/gateway/') ? [target] : [])),
-      ]),
-    );
-    const cycles: string[] = [];
-    const state = new Map<string, 'visiting' | 'done'>();
-    const visit = (file: string, path: string[]) => {
-      if (state.get(file) === 'done') return;
-      if (state.get(file) === 'visiting') {
-        cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
-        return;
-      }
-      state.set(file, 'visiting');
-      for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
-      state.set(file, 'done');
-    };
-    for (const file of graph.keys()) visit(file, []);
-    expect(cycles).toEqual([]);
+    expect(cyclesIn('src/gateway/')).toEqual([]);
+  });
+});
+
+describe('the client', () => {
+  // The followers take GatewayAccess (gateway-access.ts), not the client class that offers them.
+  it('has no import cycle between its files', () => {
+    expect(cyclesIn('src/client/')).toEqual([]);
   });
 });
 
@@ -173,7 +167,7 @@ describe('tests and the board reach the product from outside', () => {
     it(`${area} imports from the repository only what OUTSIDE allows`, () => {
       const violations: string[] = [];
       for (const file of areaFiles) {
-        const rules = OUTSIDE[relative(repo, file).startsWith('test/support/') ? 'test/support/' : area]!;
+        const rules = OUTSIDE[outsideArea(relative(repo, file), area)]!;
         for (const { specifier, target } of edges(file)) {
           if (target !== undefined && !rules.some((pattern) => pattern.test(target))) {
             violations.push(show(file, specifier));
@@ -184,3 +178,27 @@ describe('tests and the board reach the product from outside', () => {
     });
   }
 });
+
+/** Every import cycle among the files under `folder` (type-only imports count: they tie files too). */
+function cyclesIn(folder: string): string[] {
+  const graph = new Map(
+    files(join(repo, folder), /\.ts$/).map((file) => [
+      relative(repo, file),
+      edges(file).flatMap(({ target }) => (target?.startsWith(folder) ? [target] : [])),
+    ]),
+  );
+  const cycles: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (file: string, path: string[]) => {
+    if (state.get(file) === 'done') return;
+    if (state.get(file) === 'visiting') {
+      cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
+      return;
+    }
+    state.set(file, 'visiting');
+    for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) visit(file, []);
+  return cycles;
+}

@@ -2,29 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { APICallError, tool } from 'ai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  chunkTypes,
-  promptText,
-  scriptedModel,
-  silentLogger,
-  startTestTask,
-  type TempHome,
-  tempHome,
-  textTurn,
-  toolTurn,
-  usage,
-  waitFor,
-} from './agent-test-support.ts';
+import { chunkTypes, silentLogger, useAgentTest } from '../../test/support/in-process/agent-test.ts';
+import { promptText, scriptedModel, textTurn, toolTurn, usage } from '../../test/support/scripted-model.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import { createAgentTask } from './create-agent-task.ts';
 import type { TaskReport } from './report.ts';
 
-let temp: TempHome;
-beforeEach(() => {
-  temp = tempHome();
-});
-afterEach(() => temp.cleanup());
+const agent = useAgentTest();
 
 const echoTools = () => ({
   echo: tool({
@@ -40,8 +26,7 @@ describe('the agent loop', () => {
       toolTurn([{ id: 'call-1', name: 'echo', input: { text: 'hello' } }], [100, 20]),
       textTurn('All done.', [150, 10]),
     ]);
-    const { task, chunks, progress } = startTestTask({
-      home: temp.home,
+    const { task, chunks, progress } = agent.start({
       model,
       tools: echoTools,
       catalog: { echo: { kind: 'read', summary: 'echo' } },
@@ -79,7 +64,7 @@ describe('the agent loop', () => {
     const task = createAgentTask(
       { taskId: 'task_test-2', goal: 'x', options: {} },
       { onChunk: (chunk) => chunks.push(chunk), onProgress: () => {} },
-      { home: temp.home, config: {}, env: {}, logger: silentLogger },
+      { home: agent.home, config: {}, env: {}, logger: silentLogger },
       {
         createModel: () => scriptedModel([]),
         createTools: () => ({}),
@@ -105,7 +90,7 @@ describe('the agent loop', () => {
         });
       },
     ]);
-    const { task } = startTestTask({ home: temp.home, model });
+    const { task } = agent.start({ model });
     const outcome = await task.done;
     expect(outcome).toEqual({
       status: 'error',
@@ -116,15 +101,14 @@ describe('the agent loop', () => {
 
   it('ends in error when the stream carries garbage', async () => {
     const model = scriptedModel([[{ type: 'error', error: new Error('Invalid JSON response') }]]);
-    const { task } = startTestTask({ home: temp.home, model });
+    const { task } = agent.start({ model });
     const outcome = await task.done;
     expect(outcome).toEqual({ status: 'error', error: 'model call failed: Invalid JSON response' });
   });
 
   it('ends in error instead of hanging when the provider goes silent', async () => {
     const model = scriptedModel([new ReadableStream<LanguageModelV4StreamPart>({})]);
-    const { task } = startTestTask({
-      home: temp.home,
+    const { task } = agent.start({
       model,
       dependencies: { timeout: { firstChunkMs: 200, chunkMs: 200 } },
     });
@@ -147,14 +131,16 @@ describe('the agent loop', () => {
           },
         }),
     ]);
-    const { task, chunks } = startTestTask({ home: temp.home, model });
-    await waitFor(() => chunks.some((chunk) => chunk.type === 'text-delta'), 'the first text');
+    const { task, chunks } = agent.start({ model });
+    await waitFor(() => chunks.some((chunk) => chunk.type === 'text-delta'), {
+      description: 'the first text',
+    });
     task.stop('operator pressed stop');
     const outcome = await task.done;
     expect(outcome).toEqual({ status: 'stopped', reason: 'operator pressed stop' });
     expect(chunks).toContainEqual(expect.objectContaining({ type: 'text-delta', delta: 'partial answer' }));
     expect(chunkTypes(chunks)).toContain('abort');
-    const report = JSON.parse(readFileSync(join(temp.home.workspace, 'task_test-1', 'report.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(join(agent.home.workspace, 'task_test-1', 'report.json'), 'utf8'));
     expect(report.status).toBe('stopped');
   });
 
@@ -175,8 +161,8 @@ describe('the agent loop', () => {
         }),
       textTurn('second answer'),
     ]);
-    const { task, chunks, progress } = startTestTask({ home: temp.home, model });
-    await waitFor(() => model.doStreamCalls.length === 1, 'the first model call');
+    const { task, chunks, progress } = agent.start({ model });
+    await waitFor(() => model.doStreamCalls.length === 1, { description: 'the first model call' });
     task.send({ id: 'msg_follow-1', text: 'and also this', injectionMode: 'followup' });
     release();
     const outcome = await task.done;
@@ -202,8 +188,7 @@ describe('the agent loop', () => {
       ],
       textTurn('I will fix my call.'),
     ]);
-    const { task, chunks } = startTestTask({
-      home: temp.home,
+    const { task, chunks } = agent.start({
       model,
       tools: echoTools,
       catalog: { echo: { kind: 'read', summary: 'echo' } },
@@ -234,14 +219,13 @@ describe('the agent loop', () => {
       ]),
       textTurn('Echoed x.'),
     ]);
-    const { task, chunks } = startTestTask({
-      home: temp.home,
+    const { task, chunks } = agent.start({
       model,
       tools: echoTools,
       catalog: { echo: { kind: 'read', summary: 'echo' } },
     });
     expect((await task.done).status).toBe('completed');
-    const path = join(temp.home.workspace, 'task_test-1', 'report.json');
+    const path = join(agent.home.workspace, 'task_test-1', 'report.json');
     expect(existsSync(path)).toBe(true);
     const report = JSON.parse(readFileSync(path, 'utf8')) as TaskReport;
     expect(report.statedByAgent).toBe(true);

@@ -26,7 +26,7 @@ import { InjectionQueue } from './injection-queue.ts';
 import { runModel, type ToolEndEvent } from './model-run.ts';
 import { buildReport, type ReportStatement, saveReport } from './report.ts';
 import { REPORT_TOOL_NAME } from './report-tool.ts';
-import { TaskEvents, usageForWire } from './task-events.ts';
+import { TaskOutlet, usageForWire } from './task-outlet.ts';
 
 /** Everything a session needs, resolved and validated by createAgentTask. */
 export interface SessionSetup {
@@ -67,7 +67,7 @@ export class AgentSession implements AgentTask {
   private readonly setup: SessionSetup;
   private readonly queue = new InjectionQueue();
   private readonly approvals = new ApprovalGate();
-  private readonly events: TaskEvents;
+  private readonly outlet: TaskOutlet;
   private conversation: ModelMessage[] = [];
   private writer: UIMessageStreamWriter | undefined;
   private accepting = true;
@@ -81,7 +81,7 @@ export class AgentSession implements AgentTask {
   constructor(setup: SessionSetup) {
     this.setup = setup;
     this.taskId = setup.request.taskId;
-    this.events = new TaskEvents(setup.callbacks, setup.logger);
+    this.outlet = new TaskOutlet(setup.callbacks, setup.logger);
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
@@ -148,7 +148,7 @@ export class AgentSession implements AgentTask {
       },
       onError: (error) => message(error),
     });
-    for await (const chunk of stream) this.events.chunk(chunk);
+    for await (const chunk of stream) this.outlet.chunk(chunk);
     this.settle(outcome ?? { status: 'error', error: 'agent ended without an outcome' });
   }
 
@@ -185,7 +185,7 @@ export class AgentSession implements AgentTask {
       this.write(end.finish);
       this.conversation.push({ role: 'user', content: next.text });
       for (const item of next.messages) {
-        this.events.progress({
+        this.outlet.progress({
           kind: 'message-applied',
           messageId: item.id,
           injectionMode: item.injectionMode,
@@ -218,9 +218,9 @@ export class AgentSession implements AgentTask {
         timeout: this.setup.timeout,
         write: (chunk) => this.write(chunk),
         onApprovalRequest: (approval) => this.approvals.request(approval),
-        onStepStart: () => this.events.status('thinking'),
+        onStepStart: () => this.outlet.status('thinking'),
         onStepEnd: (usage) => this.recordUsage(usage),
-        onToolStart: () => this.events.status('tool'),
+        onToolStart: () => this.outlet.status('tool'),
         onToolEnd: (event) => this.recordToolEnd(event),
       });
       sendStart = false;
@@ -238,7 +238,7 @@ export class AgentSession implements AgentTask {
       if (result.approvals.length === 0) {
         return { kind: 'done', finish: result.finish, text, finishReason: result.finishReason };
       }
-      this.events.status('awaiting-approval');
+      this.outlet.status('awaiting-approval');
       if (!this.queue.hasSteer()) await this.approvals.wait();
       if (this.stopReason !== undefined) {
         this.approvals.takeRequests();
@@ -272,7 +272,7 @@ export class AgentSession implements AgentTask {
 
   private recordUsage(usage: LanguageModelUsage): void {
     try {
-      this.events.usage(this.setup.budget.record(usage));
+      this.outlet.usage(this.setup.budget.record(usage));
     } catch (error) {
       this.setup.logger.warn({ error: message(error) }, 'recording usage failed');
     }
@@ -314,7 +314,7 @@ export class AgentSession implements AgentTask {
     if (this.settled) return;
     this.settled = true;
     this.accepting = false;
-    this.events.close();
+    this.outlet.close();
     this.setup.logger.info({ status: outcome.status }, 'task ended');
     this.resolveDone(outcome);
   }

@@ -55,6 +55,16 @@ export interface AgentTask {
   readonly done: Promise<AgentTaskOutcome>;
 }
 
+/**
+ * How whoever runs tasks starts one: the daemon takes it as an option (the CLI passes the agent's
+ * `startAgentTask`, tests a hand-driven stand-in). Returns at once; `done` settles when the task ends.
+ */
+export type StartAgentTask = (
+  request: AgentTaskRequest,
+  callbacks: AgentTaskCallbacks,
+  environment: AgentEnvironment,
+) => AgentTask;
+
 /** What the agent may use from the machine it runs on. */
 export interface AgentEnvironment {
   home: OpenViberHome;

@@ -1,34 +1,23 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useAgentTest } from '../../test/support/in-process/agent-test.ts';
+import { promptText, scriptedModel, textTurn, toolTurn } from '../../test/support/scripted-model.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import type { ConfigFile } from '../core/config.ts';
-import {
-  promptText,
-  scriptedModel,
-  startTestTask,
-  type TempHome,
-  tempHome,
-  textTurn,
-  toolTurn,
-  waitFor,
-} from './agent-test-support.ts';
 import type { TaskReport } from './report.ts';
 import { createToolSet, describeToolCall, TOOL_CATALOG } from './tools/index.ts';
 
 /** The real built-in tools, driven by scripted mock models. */
-let temp: TempHome;
-beforeEach(() => {
-  temp = tempHome();
-});
-afterEach(() => temp.cleanup());
+const agent = useAgentTest();
 
 const realTools = { tools: createToolSet, catalog: TOOL_CATALOG, dependencies: { describeToolCall } };
 const alwaysExecute: ConfigFile = { agent: { mode: 'always-execute' } };
 
 describe('a task with the real tools', () => {
   it('lists, edits and runs files, and ends with a report whose claims point at the proving calls', async () => {
-    const cwd = join(temp.home.root, 'project');
+    const cwd = join(agent.home.root, 'project');
     mkdirSync(cwd, { recursive: true });
     writeFileSync(join(cwd, 'app.js'), "console.log('hello world');\n");
     const model = scriptedModel([
@@ -64,8 +53,7 @@ describe('a task with the real tools', () => {
       ]),
       textTurn('Done: app.js prints hello viber. Deployment is unverified.'),
     ]);
-    const h = startTestTask({
-      home: temp.home,
+    const h = agent.start({
       model,
       ...realTools,
       config: alwaysExecute,
@@ -76,7 +64,7 @@ describe('a task with the real tools', () => {
     expect(readFileSync(join(cwd, 'app.js'), 'utf8')).toContain('hello viber');
 
     const report = JSON.parse(
-      readFileSync(join(temp.home.workspace, 'task_test-1', 'report.json'), 'utf8'),
+      readFileSync(join(agent.home.workspace, 'task_test-1', 'report.json'), 'utf8'),
     ) as TaskReport;
     const [edited, ran, deployed] = report.claims;
     expect(edited).toMatchObject({ status: 'verified', citations: ['call-edit'] });
@@ -113,16 +101,15 @@ describe('a task with the real tools', () => {
     const model = scriptedModel([
       toolTurn([{ id: 'call-sleep', name: 'shell', input: { command: marker } }]),
     ]);
-    const h = startTestTask({ home: temp.home, model, ...realTools, config: alwaysExecute });
-    await waitFor(() => processes().includes(marker), 'the sleep to start');
+    const h = agent.start({ model, ...realTools, config: alwaysExecute });
+    await waitFor(() => processes().includes(marker), { description: 'the sleep to start' });
     h.task.stop('operator stop');
     expect(await h.task.done).toEqual({ status: 'stopped', reason: 'operator stop' });
-    await waitFor(() => !processes().includes(marker), 'the sleep to be killed');
+    await waitFor(() => !processes().includes(marker), { description: 'the sleep to be killed' });
   });
 
   it('memory written by one task is in the next task’s system prompt, with the persona', async () => {
-    const first = startTestTask({
-      home: temp.home,
+    const first = agent.start({
       model: scriptedModel([
         toolTurn([
           {
@@ -137,11 +124,10 @@ describe('a task with the real tools', () => {
       config: alwaysExecute,
     });
     expect((await first.task.done).status).toBe('completed');
-    mkdirSync(temp.home.config, { recursive: true });
-    writeFileSync(join(temp.home.config, 'persona.md'), 'Terse and precise.');
+    mkdirSync(agent.home.config, { recursive: true });
+    writeFileSync(join(agent.home.config, 'persona.md'), 'Terse and precise.');
     const model = scriptedModel([textTurn('ok')]);
-    const second = startTestTask({
-      home: temp.home,
+    const second = agent.start({
       model,
       ...realTools,
       request: { taskId: 'task_test-2' },

@@ -1,26 +1,13 @@
 import { tool, type UIMessageChunk } from 'ai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { chunkTypes, type RecordedTask, useAgentTest } from '../../test/support/in-process/agent-test.ts';
+import { promptText, scriptedModel, textTurn, toolTurn } from '../../test/support/scripted-model.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import type { AutonomyMode } from '../protocol/index.ts';
-import {
-  chunkTypes,
-  promptText,
-  type RecordedTask,
-  scriptedModel,
-  startTestTask,
-  type TempHome,
-  tempHome,
-  textTurn,
-  toolTurn,
-  waitFor,
-} from './agent-test-support.ts';
 import type { ToolCatalog } from './autonomy-policy.ts';
 
-let temp: TempHome;
-beforeEach(() => {
-  temp = tempHome();
-});
-afterEach(() => temp.cleanup());
+const agent = useAgentTest();
 
 const catalog: ToolCatalog = {
   look: { kind: 'read', summary: 'look at something' },
@@ -31,8 +18,7 @@ const catalog: ToolCatalog = {
 function harness(mode: AutonomyMode, call: { name: string; input: unknown }, allow?: string[]) {
   const ran: string[] = [];
   const model = scriptedModel([toolTurn([{ id: 'call-1', ...call }]), textTurn('finished')]);
-  const recorded = startTestTask({
-    home: temp.home,
+  const recorded = agent.start({
     model,
     catalog,
     config: { agent: { mode, ...(allow ? { allow } : {}) } },
@@ -67,7 +53,7 @@ async function approvalRequest(
 ): Promise<Extract<UIMessageChunk, { type: 'tool-approval-request' }>> {
   await waitFor(
     () => recorded.progress.some((event) => event.kind === 'status' && event.detail === 'awaiting-approval'),
-    'awaiting-approval',
+    { description: 'awaiting-approval' },
   );
   const chunk = recorded.chunks.find((item) => item.type === 'tool-approval-request');
   if (chunk?.type !== 'tool-approval-request') throw new Error('no approval request');

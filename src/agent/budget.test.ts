@@ -1,25 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { tool } from 'ai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { chunkTypes, useAgentTest } from '../../test/support/in-process/agent-test.ts';
+import { scriptedModel, textTurn, toolTurn } from '../../test/support/scripted-model.ts';
 import type { ConfigFile } from '../core/config.ts';
-import {
-  chunkTypes,
-  scriptedModel,
-  startTestTask,
-  type TempHome,
-  tempHome,
-  textTurn,
-  toolTurn,
-} from './agent-test-support.ts';
 import { BudgetGuard } from './budget.ts';
 import { DailyUsageStore, dailyUsagePath } from './usage-store.ts';
 
-let temp: TempHome;
-beforeEach(() => {
-  temp = tempHome();
-});
-afterEach(() => temp.cleanup());
+const agent = useAgentTest();
 
 const NOW = new Date('2025-03-04T10:00:00Z');
 const steps = (input: number, output: number) => ({
@@ -34,7 +23,7 @@ function guard(budget: ConfigFile['budget'], modelRef = 'openai/test-model') {
   return new BudgetGuard({
     budget,
     modelRef,
-    store: new DailyUsageStore(dailyUsagePath(temp.home)),
+    store: new DailyUsageStore(dailyUsagePath(agent.home)),
     now: () => NOW,
   });
 }
@@ -77,7 +66,7 @@ describe('BudgetGuard', () => {
   it('keeps per-day usage in a file shared by every task of the day', () => {
     guard({}).record(steps(10, 5));
     guard({}).record(steps(20, 5));
-    const file = JSON.parse(readFileSync(dailyUsagePath(temp.home), 'utf8'));
+    const file = JSON.parse(readFileSync(dailyUsagePath(agent.home), 'utf8'));
     expect(file.days['2025-03-04']).toEqual({
       inputTokens: 30,
       outputTokens: 10,
@@ -100,8 +89,7 @@ describe('budgets in a task', () => {
       toolTurn([{ id: 'c2', name: 'noop', input: {} }], [150, 20]),
       textTurn('never reached'),
     ]);
-    const h = startTestTask({
-      home: temp.home,
+    const h = agent.start({
       model,
       tools: loopTools,
       catalog,
@@ -125,22 +113,20 @@ describe('budgets in a task', () => {
 
   it('a day that is used up fails the next task at once', async () => {
     const config: ConfigFile = { budget: { perDay: { tokens: 150 } } };
-    const first = startTestTask({
-      home: temp.home,
+    const first = agent.start({
       model: scriptedModel([textTurn('a', [100, 20])]),
       config,
       dependencies: { now: () => NOW },
     });
     expect((await first.task.done).status).toBe('completed');
-    const second = startTestTask({
-      home: temp.home,
+    const second = agent.start({
       model: scriptedModel([textTurn('b', [100, 20])]),
       config,
       dependencies: { now: () => NOW },
     });
     expect((await second.task.done).status).toBe('completed');
     const model = scriptedModel([]);
-    const third = startTestTask({ home: temp.home, model, config, dependencies: { now: () => NOW } });
+    const third = agent.start({ model, config, dependencies: { now: () => NOW } });
     expect(await third.task.done).toEqual({
       status: 'error',
       error: 'budget exceeded: per-day tokens (240/150)',
@@ -150,8 +136,7 @@ describe('budgets in a task', () => {
   });
 
   it('a cost limit without a price fails the task before it starts', async () => {
-    const h = startTestTask({
-      home: temp.home,
+    const h = agent.start({
       model: scriptedModel([]),
       config: { budget: { perTask: { costUsd: 1 } } },
     });

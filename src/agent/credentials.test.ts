@@ -1,14 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type TempHome, tempHome } from './agent-test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { useTempHome } from '../../test/support/in-process/temp-home.ts';
 import { knownCredentials, toolProcessEnvironment, withoutCredentials } from './credentials.ts';
 
-let temp: TempHome;
-beforeEach(() => {
-  temp = tempHome();
-});
-afterEach(() => temp.cleanup());
+const temp = useTempHome('agent');
 
 describe('the environment of tool processes', () => {
   const daemonEnv = {

@@ -6,6 +6,7 @@ export type {
   AgentTaskCallbacks,
   AgentTaskOutcome,
   AgentTaskRequest,
+  StartAgentTask,
 } from './agent-task.ts';
 export type { AutonomyPolicy, PolicyDecision, ToolCatalog, ToolKind } from './autonomy-policy.ts';
 export { createAutonomyPolicy } from './autonomy-policy.ts';
@@ -15,7 +16,6 @@ export { createAgentTask } from './create-agent-task.ts';
 export { loadPersonaAndMemory, memoryFiles } from './memory.ts';
 export { createLanguageModel, modelRefOf } from './providers.ts';
 export type { ReportClaim, TaskReport } from './report.ts';
-export type { StartAgentTask } from './start-agent-task.ts';
 export { startAgentTask } from './start-agent-task.ts';
 export type { UsageTotals } from './usage-store.ts';
 export { DailyUsageStore, dailyUsagePath, utcDay } from './usage-store.ts';

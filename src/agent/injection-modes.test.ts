@@ -1,32 +1,12 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { tool } from 'ai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  chunkTypes,
-  promptText,
-  scriptedModel,
-  startTestTask,
-  type TempHome,
-  tempHome,
-  textTurn,
-  toolTurn,
-  waitFor,
-} from './agent-test-support.ts';
+import { chunkTypes, type RecordedTask, useAgentTest } from '../../test/support/in-process/agent-test.ts';
+import { promptText, scriptedModel, textTurn, toolTurn } from '../../test/support/scripted-model.ts';
+import { createGate, waitFor } from '../../test/support/wait.ts';
 
-let temp: TempHome;
-beforeEach(() => {
-  temp = tempHome();
-});
-afterEach(() => temp.cleanup());
-
-function gate(): { promise: Promise<void>; open(): void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
+const agent = useAgentTest();
 
 /** A model step that holds its answer until the gate opens. */
 function held(parts: LanguageModelV4StreamPart[], until: Promise<void>) {
@@ -47,7 +27,7 @@ function lastUserText(options: LanguageModelV4CallOptions): string {
   return last.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
-function applied(progress: ReturnType<typeof startTestTask>['progress']): string[] {
+function applied(progress: RecordedTask['progress']): string[] {
   return progress.flatMap((event) =>
     event.kind === 'message-applied' ? [`${event.injectionMode}:${event.messageId}`] : [],
   );
@@ -55,10 +35,10 @@ function applied(progress: ReturnType<typeof startTestTask>['progress']): string
 
 describe('injection modes', () => {
   it('followup: each message is its own turn after the current run, in order', async () => {
-    const release = gate();
-    const model = scriptedModel([held(textTurn('one'), release.promise), textTurn('two'), textTurn('three')]);
-    const h = startTestTask({ home: temp.home, model });
-    await waitFor(() => model.doStreamCalls.length === 1, 'the first call');
+    const release = createGate();
+    const model = scriptedModel([held(textTurn('one'), release.wait()), textTurn('two'), textTurn('three')]);
+    const h = agent.start({ model });
+    await waitFor(() => model.doStreamCalls.length === 1, { description: 'the first call' });
     h.task.send({ id: 'msg_a', text: 'first follow-up', injectionMode: 'followup' });
     h.task.send({ id: 'msg_b', text: 'second follow-up', injectionMode: 'followup' });
     h.task.send({ id: 'msg_a', text: 'first follow-up', injectionMode: 'followup' }); // redelivered: ignored
@@ -75,10 +55,10 @@ describe('injection modes', () => {
   });
 
   it('collect: buffered messages merge into one follow-up after the current run', async () => {
-    const release = gate();
-    const model = scriptedModel([held(textTurn('one'), release.promise), textTurn('two'), textTurn('three')]);
-    const h = startTestTask({ home: temp.home, model });
-    await waitFor(() => model.doStreamCalls.length === 1, 'the first call');
+    const release = createGate();
+    const model = scriptedModel([held(textTurn('one'), release.wait()), textTurn('two'), textTurn('three')]);
+    const h = agent.start({ model });
+    await waitFor(() => model.doStreamCalls.length === 1, { description: 'the first call' });
     h.task.send({ id: 'msg_c1', text: 'also check A', injectionMode: 'collect' });
     h.task.send({ id: 'msg_f', text: 'then do B', injectionMode: 'followup' });
     h.task.send({ id: 'msg_c2', text: 'and check C', injectionMode: 'collect' });
@@ -93,15 +73,14 @@ describe('injection modes', () => {
   });
 
   it('steer: ends the run at the next step boundary, after the running tool finished, and goes first', async () => {
-    const toolGate = gate();
+    const toolGate = createGate();
     const effects: string[] = [];
     const model = scriptedModel([
       toolTurn([{ id: 'call-1', name: 'slow', input: {} }]),
       textTurn('steered answer'),
       textTurn('follow-up answer'),
     ]);
-    const h = startTestTask({
-      home: temp.home,
+    const h = agent.start({
       model,
       catalog: { slow: { kind: 'read', summary: 'slow' } },
       tools: () => ({
@@ -109,14 +88,14 @@ describe('injection modes', () => {
           inputSchema: z.object({}),
           execute: async () => {
             effects.push('started');
-            await toolGate.promise;
+            await toolGate.wait();
             effects.push('finished');
             return { ok: true };
           },
         }),
       }),
     });
-    await waitFor(() => effects.includes('started'), 'the tool to start');
+    await waitFor(() => effects.includes('started'), { description: 'the tool to start' });
     h.task.send({ id: 'msg_f', text: 'afterwards, tidy up', injectionMode: 'followup' });
     h.task.send({ id: 'msg_s', text: 'stop that, do Y instead', injectionMode: 'steer' });
     toolGate.open();
@@ -139,8 +118,7 @@ describe('injection modes', () => {
       toolTurn([{ id: 'call-1', name: 'change', input: {} }]),
       textTurn('ok, doing Y'),
     ]);
-    const h = startTestTask({
-      home: temp.home,
+    const h = agent.start({
       model,
       catalog: { change: { kind: 'write', summary: 'change' } },
       tools: () => ({
@@ -155,7 +133,7 @@ describe('injection modes', () => {
     });
     await waitFor(
       () => h.progress.some((event) => event.kind === 'status' && event.detail === 'awaiting-approval'),
-      'approval',
+      { description: 'approval' },
     );
     h.task.send({ id: 'msg_s', text: 'do Y instead', injectionMode: 'steer' });
     expect((await h.task.done).status).toBe('completed');

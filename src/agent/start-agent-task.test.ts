@@ -1,24 +1,22 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UIMessageChunk } from 'ai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../test/support/in-process/agent-test.ts';
+import { useTempHome } from '../../test/support/in-process/temp-home.ts';
 import { type OpenAITestServer, startOpenAITestServer } from '../../test/support/openai-test-server.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import type { AgentEnvironment } from './agent-task.ts';
-import { silentLogger, type TempHome, tempHome, waitFor } from './agent-test-support.ts';
 import { createAgentTask } from './create-agent-task.ts';
 import { createLanguageModel } from './providers.ts';
 import { startAgentTask } from './start-agent-task.ts';
 import { createToolSet, describeToolCall, TOOL_CATALOG } from './tools/index.ts';
 
-let temp: TempHome;
+const temp = useTempHome('agent');
 let server: OpenAITestServer | undefined;
-beforeEach(() => {
-  temp = tempHome();
-});
 afterEach(async () => {
   await server?.close();
   server = undefined;
-  temp.cleanup();
 });
 
 function environment(baseURL: string): AgentEnvironment {
@@ -81,10 +79,9 @@ describe('startAgentTask through the real OpenAI-compatible provider', () => {
       { onChunk: (chunk) => chunks.push(chunk), onProgress: () => {} },
       environment(server.baseURL),
     );
-    await waitFor(
-      () => chunks.some((chunk) => chunk.type === 'tool-approval-request'),
-      'the approval request',
-    );
+    await waitFor(() => chunks.some((chunk) => chunk.type === 'tool-approval-request'), {
+      description: 'the approval request',
+    });
     const request = chunks.find((chunk) => chunk.type === 'tool-approval-request');
     expect(request?.type === 'tool-approval-request' && task.answerApproval(request.approvalId, true)).toBe(
       true,

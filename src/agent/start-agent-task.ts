@@ -1,14 +1,7 @@
-import type { AgentEnvironment, AgentTask, AgentTaskCallbacks, AgentTaskRequest } from './agent-task.ts';
+import type { StartAgentTask } from './agent-task.ts';
 import { createAgentTask } from './create-agent-task.ts';
 import { createLanguageModel } from './providers.ts';
 import { createToolSet, describeToolCall, TOOL_CATALOG } from './tools/index.ts';
-
-/** How the daemon and `viber run` start a task. */
-export type StartAgentTask = (
-  request: AgentTaskRequest,
-  callbacks: AgentTaskCallbacks,
-  environment: AgentEnvironment,
-) => AgentTask;
 
 /**
  * Starts a task with the configured model provider and the built-in tools. Returns at once;

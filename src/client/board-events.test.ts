@@ -1,32 +1,17 @@
-import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { BoardFeedItem } from './board-events.ts';
-import { createGatewayClient } from './gateway-client.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  type LocalHttpServer,
   sendJson,
   sseEvent,
   startEventStream,
-  startLocalHttpServer,
-} from './testing/local-http-server.ts';
+  useScriptedGateway,
+} from '../../test/support/local-http-server.ts';
+import type { BoardFeedItem } from './board-events.ts';
+import type { createGatewayClient } from './gateway-client.ts';
 
 // The board-events follower against a scripted server (route-calls.test.ts and
 // task-stream-restart.test.ts follow a real gateway's events).
 
-const servers: LocalHttpServer[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
-
-async function scripted(...connections: Array<(response: ServerResponse) => void>) {
-  const server = await startLocalHttpServer((_request, response) => {
-    const next = connections.shift();
-    if (next) next(response);
-    else response.destroy();
-  });
-  servers.push(server);
-  return { server, client: createGatewayClient({ baseUrl: server.url }) };
-}
+const scripted = useScriptedGateway();
 
 const ready = (heartbeatMs = 15_000) => ({ type: 'events.ready', activities: {}, heartbeatMs });
 const revoked = { type: 'viber.revoked', viberId: 'viber_1' };

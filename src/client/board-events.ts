@@ -1,7 +1,7 @@
 import { type BoardEvent, BoardEventSchema } from '../protocol/index.ts';
 import { linkedController } from './abort-link.ts';
 import { Backoff, type BackoffOptions, sleep } from './backoff.ts';
-import type { GatewayClient } from './gateway-client.ts';
+import type { GatewayAccess } from './gateway-access.ts';
 import { GatewayClientError } from './gateway-client-error.ts';
 import { readSse } from './sse-events.ts';
 
@@ -32,7 +32,7 @@ export interface FollowBoardEventsOptions {
  * not match the protocol.
  */
 export async function* followBoardEvents(
-  client: GatewayClient,
+  client: GatewayAccess,
   options: FollowBoardEventsOptions = {},
 ): AsyncGenerator<BoardFeedItem, void> {
   const { signal } = options;

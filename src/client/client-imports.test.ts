@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // The client runs in the browser as well as in Node: everything it loads, its own files and the
-// protocol files they reach, may import only each other, zod and eventsource-parser. Its test
-// helpers (testing/) and tests run in Node only and are not part of it.
+// protocol files they reach, may import only each other, zod and eventsource-parser. Its tests
+// (and the helpers they use, in test/support) run in Node only and are not part of it.
 
 const CLIENT_DIR = dirname(fileURLToPath(import.meta.url));
 const SRC_DIR = resolve(CLIENT_DIR, '..');
@@ -35,7 +35,6 @@ function walk(): { files: string[]; problems: string[] } {
         const target = resolve(dirname(file), specifier);
         const folder = relative(SRC_DIR, target).split('/')[0];
         if (folder !== 'client' && folder !== 'protocol') problems.push(`${where} imports ${specifier}`);
-        else if (target.includes('/testing/')) problems.push(`${where} imports a test helper ${specifier}`);
         else queue.push(target);
       } else if (!ALLOWED_PACKAGES.has(specifier)) {
         problems.push(`${where} imports ${specifier}`);

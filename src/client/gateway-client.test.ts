@@ -1,24 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { type Handler, sendJson, useLocalHttpServers } from '../../test/support/local-http-server.ts';
 import { createGatewayClient } from './gateway-client.ts';
 import { GatewayClientError } from './gateway-client-error.ts';
-import {
-  type Handler,
-  type LocalHttpServer,
-  sendJson,
-  startLocalHttpServer,
-} from './testing/local-http-server.ts';
 
 // JSON calls against a local impostor of the gateway: answers a real gateway never gives must be
 // refused with a clear error, never handed to the caller. (route-calls.test.ts covers the real one.)
 
-const servers: LocalHttpServer[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
+const startServer = useLocalHttpServers();
 
 async function impostor(handler: Handler) {
-  const server = await startLocalHttpServer(handler);
-  servers.push(server);
+  const server = await startServer(handler);
   const errors: GatewayClientError[] = [];
   const client = createGatewayClient({
     baseUrl: `${server.url}/`,

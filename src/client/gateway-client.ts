@@ -8,6 +8,7 @@ import {
   type SseRouteName,
 } from '../protocol/index.ts';
 import { type BoardFeedItem, type FollowBoardEventsOptions, followBoardEvents } from './board-events.ts';
+import type { GatewayAccess } from './gateway-access.ts';
 import { GatewayClientError, unreachable } from './gateway-client-error.ts';
 import type { CallResult, ResponseOf, RouteArgs } from './route-input.ts';
 import { readInput, routeBody, routeTarget } from './route-request.ts';
@@ -41,7 +42,7 @@ const SNIPPET_CHARS = 300;
  * route table and every answer is checked against it, so a caller gets exactly the type the
  * table states or a GatewayClientError, never an unchecked cast.
  */
-export class GatewayClient {
+export class GatewayClient implements GatewayAccess {
   readonly baseUrl: string;
   readonly token: string | undefined;
   readonly #options: GatewayClientOptions;

@@ -7,6 +7,7 @@ export {
   followBoardEvents,
   type ReadyEvent,
 } from './board-events.ts';
+export type { GatewayAccess } from './gateway-access.ts';
 export { createGatewayClient, GatewayClient, type GatewayClientOptions } from './gateway-client.ts';
 export {
   type ClientErrorCode,
@@ -25,6 +26,7 @@ export {
 export {
   type ConnectTerminalOptions,
   connectTerminal,
+  type OpenTerminalSocket,
   type TerminalAnswer,
   TerminalConnection,
   type TerminalListener,

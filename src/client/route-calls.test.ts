@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_OPERATOR_TOKEN, TestDaemon, TestGateway, waitUntil } from '../gateway/testing/index.ts';
+import { FakeDaemon } from '../../test/support/fake-daemon.ts';
+import { TEST_OPERATOR_TOKEN, TestGateway } from '../../test/support/in-process/test-gateway.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import {
   type GatewayMessage,
   matchRoute,
@@ -15,11 +17,11 @@ import type { TaskStreamChunk } from './task-stream.ts';
 // protocol-speaking stand-in daemon: each answer passed the route's own response schema, or the
 // call would have thrown. The last test checks that no route was left out.
 
-/** Routes the client does not speak: the daemon's own socket (TestDaemon exercises it here). */
+/** Routes the client does not speak: the daemon's own socket (FakeDaemon exercises it here). */
 const NOT_CLIENT_ROUTES: RouteName[] = ['daemon.socket'];
 
 let harness: TestGateway;
-let daemon: TestDaemon;
+let daemon: FakeDaemon;
 let viberId: string;
 const called = new Set<RouteName>();
 
@@ -64,7 +66,7 @@ describe('every route through the client, against a real gateway', () => {
     expect(first).toMatchObject({ status: 201, replayed: false });
     expect(retry).toMatchObject({ status: 201, replayed: true, data: first.data });
     viberId = first.data.id;
-    daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId, token: first.data.token });
+    daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId, token: first.data.token });
 
     expect((await client.call('vibers.list')).vibers.map((viber) => viber.id)).toEqual([viberId]);
     expect(await client.call('vibers.get', { params: { id: viberId } })).toMatchObject({
@@ -85,7 +87,7 @@ describe('every route through the client, against a real gateway', () => {
     const following = (async () => {
       for await (const item of client.followBoardEvents({ signal: stopEvents.signal })) feed.push(item);
     })().catch(() => undefined);
-    await waitUntil(() => feed.some((item) => item.kind === 'ready'), { what: 'events.ready' });
+    await waitFor(() => feed.some((item) => item.kind === 'ready'), { description: 'events.ready' });
 
     const task = await client.call('tasks.create', {
       body: { goal: 'route walk', viberId },
@@ -104,7 +106,7 @@ describe('every route through the client, against a real gateway', () => {
       daemon.send({ type: 'task:stream-chunk', taskId: task.id, seq: index + 2, chunk });
     });
     const params = { id: task.id };
-    await waitUntil(async () => (await client.call('tasks.get', { params })).task.lastSeq === 4);
+    await waitFor(async () => (await client.call('tasks.get', { params })).task.lastSeq === 4);
 
     expect(
       await client.call('tasks.approve', {
@@ -151,7 +153,7 @@ describe('every route through the client, against a real gateway', () => {
       stopRequested: true,
     });
 
-    await waitUntil(() => feed.some((item) => item.kind === 'event' && item.event.type === 'task.created'));
+    await waitFor(() => feed.some((item) => item.kind === 'event' && item.event.type === 'task.created'));
     stopEvents.abort();
     await following;
     expect(feed.filter((item) => item.kind === 'ready')).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_OPERATOR_TOKEN, TestGateway } from '../gateway/testing/index.ts';
+import { TEST_OPERATOR_TOKEN, TestGateway } from '../../test/support/in-process/test-gateway.ts';
 import {
   ErrorBodySchema,
   fillPath,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { onCleanup, useE2eCleanup } from '../../test/support/e2e-cleanup.ts';
+import { FakeDaemon } from '../../test/support/fake-daemon.ts';
 import { restartGateway, spawnGateway } from '../../test/support/viber-stack.ts';
 import { waitFor, withTimeout } from '../../test/support/wait.ts';
-import { TestDaemon } from '../gateway/testing/index.ts';
 import type { GatewayMessage } from '../protocol/index.ts';
 import type { BoardFeedItem } from './board-events.ts';
 import { createGatewayClient } from './gateway-client.ts';
@@ -24,7 +24,7 @@ describe('following a task stream across a gateway restart', () => {
     const client = createGatewayClient({ baseUrl: gateway.url, token: gateway.operatorToken });
     const viber = await client.call('vibers.register', { body: { name: 'restart' } });
     const connect = async (wsUrl: string, runningTasks: string[]) => {
-      const connected = await TestDaemon.connect(wsUrl, {
+      const connected = await FakeDaemon.connect(wsUrl, {
         viberId: viber.id,
         token: viber.token,
         runningTasks,

@@ -1,37 +1,19 @@
-import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createGatewayClient } from './gateway-client.ts';
-import type { StreamReconnect, TaskStreamChunk } from './task-stream.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  type LocalHttpServer,
-  type RecordedRequest,
   sendJson,
   sseEvent,
   startEventStream,
-  startLocalHttpServer,
-} from './testing/local-http-server.ts';
+  useScriptedGateway,
+} from '../../test/support/local-http-server.ts';
+import type { createGatewayClient } from './gateway-client.ts';
+import type { StreamReconnect, TaskStreamChunk } from './task-stream.ts';
 
 // The task-stream follower against a scripted server: each connection answers as the test says,
 // so every way a stream can break is exercised exactly. (task-stream-restart.test.ts kills a real
 // gateway.)
 
-const servers: LocalHttpServer[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
-
-type Connection = (response: ServerResponse, request: RecordedRequest) => void;
-
-/** A server that answers its n-th stream request with the n-th script. */
-async function scripted(...connections: Connection[]) {
-  const server = await startLocalHttpServer((request, response) => {
-    const next = connections.shift();
-    if (next) next(response, request);
-    else response.destroy();
-  });
-  servers.push(server);
-  return { server, client: createGatewayClient({ baseUrl: server.url, token: 't' }) };
-}
+/** Each stream request is answered by the next script. */
+const scripted = useScriptedGateway({ token: 't' });
 
 const delta = (text: string) => ({ type: 'text-delta', id: 't', delta: text });
 

@@ -1,7 +1,7 @@
 import { type UIChunk, UIChunkSchema } from '../protocol/index.ts';
 import { linkedController } from './abort-link.ts';
 import { Backoff, type BackoffOptions, sleep } from './backoff.ts';
-import type { GatewayClient } from './gateway-client.ts';
+import type { GatewayAccess } from './gateway-access.ts';
 import { GatewayClientError } from './gateway-client-error.ts';
 import { readSse } from './sse-events.ts';
 
@@ -45,7 +45,7 @@ export interface FollowTaskStreamOptions {
  * Breaking out of the loop closes the connection; aborting `signal` rejects with its reason.
  */
 export async function* followTaskStream(
-  client: GatewayClient,
+  client: GatewayAccess,
   taskId: string,
   options: FollowTaskStreamOptions = {},
 ): AsyncGenerator<TaskStreamChunk, void> {

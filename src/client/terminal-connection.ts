@@ -8,7 +8,7 @@ import {
   TerminalServerMessageSchema,
   WS_CLOSE,
 } from '../protocol/index.ts';
-import type { GatewayClient } from './gateway-client.ts';
+import type { GatewayAccess } from './gateway-access.ts';
 import { GatewayClientError } from './gateway-client-error.ts';
 
 const ROUTE = 'terminals.socket';
@@ -42,7 +42,15 @@ export interface ConnectTerminalOptions {
   timeoutMs?: number;
   /** Frames that do not match the protocol: dropped, never delivered, reported here. */
   onInvalid?: (error: GatewayClientError) => void;
+  /**
+   * Opens the socket; the runtime's own WebSocket by default. Node's cannot stop reading, so a
+   * test that plays a viewer whose buffers fill passes one that can (the `ws` package's).
+   */
+  openSocket?: OpenTerminalSocket;
 }
+
+/** Opens a WebSocket to `url` sending `headers` on the upgrade (none in a browser: it has its cookie). */
+export type OpenTerminalSocket = (url: string, headers: Record<string, string>) => WebSocket;
 
 export type TerminalListener = (message: TerminalServerMessage) => void;
 
@@ -164,15 +172,13 @@ export class TerminalConnection {
  * `unauthorized` or `forbidden` when the gateway refused the upgrade (4401, 4403).
  */
 export function connectTerminal(
-  client: GatewayClient,
+  client: GatewayAccess,
   options: ConnectTerminalOptions = {},
 ): Promise<TerminalConnection> {
   const url = socketUrl(client, options);
-  const socket: WebSocket =
-    client.token === undefined
-      ? new WebSocket(url)
-      : // undici's WebSocketInit (`{headers}`) is not in the DOM typings the constructor has here.
-        Reflect.construct(WebSocket, [url, { headers: { authorization: `Bearer ${client.token}` } }]);
+  const headers: Record<string, string> =
+    client.token === undefined ? {} : { authorization: `Bearer ${client.token}` };
+  const socket = (options.openSocket ?? openRuntimeSocket)(url, headers);
   const connection = new TerminalConnection(socket, options.onInvalid);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -204,7 +210,13 @@ export function connectTerminal(
   });
 }
 
-function socketUrl(client: GatewayClient, options: ConnectTerminalOptions): string {
+function openRuntimeSocket(url: string, headers: Record<string, string>): WebSocket {
+  if (Object.keys(headers).length === 0) return new WebSocket(url);
+  // undici's WebSocketInit (`{headers}`) is not in the DOM typings the constructor has here.
+  return Reflect.construct(WebSocket, [url, { headers }]);
+}
+
+function socketUrl(client: GatewayAccess, options: ConnectTerminalOptions): string {
   const base = typeof location === 'undefined' ? undefined : location.href;
   const url = new URL(client.url(ROUTE, options.access ? { query: { access: options.access } } : {}), base);
   if (options.path) url.pathname = options.path;

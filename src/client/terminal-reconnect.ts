@@ -1,5 +1,5 @@
 import { Backoff, type BackoffOptions, sleep } from './backoff.ts';
-import type { GatewayClient } from './gateway-client.ts';
+import type { GatewayAccess } from './gateway-access.ts';
 import { GatewayClientError } from './gateway-client-error.ts';
 import {
   type ConnectTerminalOptions,
@@ -25,7 +25,7 @@ export interface KeepTerminalOptions extends ConnectTerminalOptions {
  * ends it with that error: waiting does not mend credentials.
  */
 export async function keepTerminalConnected(
-  client: GatewayClient,
+  client: GatewayAccess,
   options: KeepTerminalOptions,
 ): Promise<void> {
   const { signal } = options;

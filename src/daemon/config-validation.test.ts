@@ -1,21 +1,13 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { makeTempDir, useTempDirs } from '../../test/support/temp-dirs.ts';
 import { resolveHome } from '../core/home.ts';
 import { checkConfig, findMissingBinaries } from './config-validation.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ov-config-'));
-  dirs.push(dir);
-  return dir;
-}
+useTempDirs();
+const tempDir = () => makeTempDir('config');
 
 /** A PATH folder holding executables with these names. */
 function binFolder(names: string[]): string {

@@ -1,7 +1,12 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DaemonFixture, startFixture, TEST_TOKEN, TEST_VIBER_ID } from './testing/daemon-fixture.ts';
-import { waitUntil } from './testing/fake-gateway.ts';
+import {
+  type DaemonFixture,
+  startFixture,
+  TEST_TOKEN,
+  TEST_VIBER_ID,
+} from '../../test/support/in-process/daemon-fixture.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import { DAEMON_VERSION } from './viber-info.ts';
 
 let fixture: DaemonFixture | undefined;
@@ -36,7 +41,7 @@ describe('daemon connection', () => {
     const connection = await fixture.gateway.connection(1);
     await connection.waitFor('connected');
     connection.welcome(TEST_VIBER_ID, 100);
-    await waitUntil(() => connection.ofType('heartbeat').length >= 3, 'three heartbeats');
+    await waitFor(() => connection.ofType('heartbeat').length >= 3, { description: 'three heartbeats' });
     expect(fixture.daemon.controller.heartbeatIntervalMs).toBe(100);
     expect(connection.ofType('heartbeat')[0]!.status).toMatchObject({ state: 'idle', runningTasks: 0 });
     connection.send({ type: 'ping' });
@@ -62,7 +67,7 @@ describe('daemon connection', () => {
     await (await fixture.gateway.connection(1)).waitFor('connected');
     fixture.gateway.refuseWith = { status: 503, body: 'starting up' };
     fixture.gateway.connections[0]!.socket.terminate();
-    await waitUntil(() => fixture!.daemon.controller.state === 'waiting', 'a failed attempt');
+    await waitFor(() => fixture!.daemon.controller.state === 'waiting', { description: 'a failed attempt' });
     fixture.gateway.refuseWith = undefined;
     await (await fixture.gateway.connection(2)).waitFor('connected');
   });
@@ -76,7 +81,7 @@ describe('daemon connection', () => {
     connection.sendRaw('{"type":"task:stop","taskId":"task_x"}');
     connection.sendRaw('[1,2]');
     connection.socket.send(Buffer.from([1, 2, 3]), { binary: true });
-    await waitUntil(() => connection.ofType('error').length === 5, 'five error answers');
+    await waitFor(() => connection.ofType('error').length === 5, { description: 'five error answers' });
     expect(connection.ofType('error').map((error) => error.code)).toEqual([
       'invalid_json',
       'unknown_message',
@@ -97,7 +102,9 @@ describe('daemon connection', () => {
     connection.send({ type: 'config:update', config: { a: 1 } });
     connection.send({ type: 'terminal:list', requestId: 'r1' });
     connection.send({ type: 'terminal:attach', target: 'work:0.1', appId: 'app' });
-    await waitUntil(() => connection.ofType('terminal:error').length === 2, 'two terminal errors');
+    await waitFor(() => connection.ofType('terminal:error').length === 2, {
+      description: 'two terminal errors',
+    });
     expect(connection.ofType('terminal:error')).toEqual([
       expect.objectContaining({ requestId: 'r1', code: 'not_supported' }),
       expect.objectContaining({ target: 'work:0.1', appId: 'app', code: 'not_supported' }),
@@ -112,7 +119,7 @@ describe('daemon connection', () => {
     const connection = await fixture.gateway.connection(1);
     await connection.waitFor('connected');
     connection.socket.close(4401, 'invalid viber token');
-    await waitUntil(() => fatal.length === 1, 'fatal');
+    await waitFor(() => fatal.length === 1, { description: 'fatal' });
     expect(fatal[0]).toBe('invalid viber token (close code 4401)');
     expect(fixture.daemon.controller.state).toBe('fatal');
     // With a 10 ms backoff a reconnect would have happened many times over by now.
@@ -144,7 +151,7 @@ describe('daemon connection', () => {
     connection.sendRaw('not json');
     await connection.waitFor('error');
     connection.socket.close(4401, 'revoked');
-    await waitUntil(() => fixture!.daemon.controller.state === 'fatal', 'fatal');
+    await waitFor(() => fixture!.daemon.controller.state === 'fatal', { description: 'fatal' });
     expect(lines.length).toBeGreaterThan(3);
     expect(lines.join('')).not.toContain(TEST_TOKEN);
   });
@@ -161,7 +168,7 @@ describe('daemon connection', () => {
     await connection.waitFor('connected');
     connection.socket.close(4409, 'replaced by a newer connection of the same viber');
     await expect(fixture.daemon.connected()).resolves.toBeUndefined();
-    await waitUntil(() => fixture!.daemon.controller.state === 'fatal', 'fatal');
+    await waitFor(() => fixture!.daemon.controller.state === 'fatal', { description: 'fatal' });
     expect(fixture.gateway.connections).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayConnection } from '../../test/support/fake-gateway.ts';
+import { type DaemonFixture, startFixture } from '../../test/support/in-process/daemon-fixture.ts';
 import { LIMITS } from '../protocol/index.ts';
-import { type DaemonFixture, startFixture } from './testing/daemon-fixture.ts';
-import type { GatewayConnection } from './testing/fake-gateway.ts';
 
 // Items 4 and 5 of the hardening issue, daemon side: no frame the daemon builds exceeds the
 // gateway's size limit or nests deeper than it accepts, whatever the agent produces.

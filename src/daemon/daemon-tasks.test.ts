@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayConnection } from '../../test/support/fake-gateway.ts';
+import { type DaemonFixture, startFixture } from '../../test/support/in-process/daemon-fixture.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import { sessionsDir } from '../core/home.ts';
 import type { GatewayMessage } from '../protocol/index.ts';
-import { type DaemonFixture, startFixture } from './testing/daemon-fixture.ts';
-import { type GatewayConnection, waitUntil } from './testing/fake-gateway.ts';
 
 let fixture: DaemonFixture | undefined;
 afterEach(async () => {
@@ -39,7 +40,7 @@ async function acked(connection: GatewayConnection, commandId: string): Promise<
 async function barrier(connection: GatewayConnection): Promise<void> {
   const pongs = connection.ofType('pong').length;
   connection.send({ type: 'ping' });
-  await waitUntil(() => connection.ofType('pong').length > pongs, 'pong');
+  await waitFor(() => connection.ofType('pong').length > pongs, { description: 'pong' });
 }
 
 async function connectedFixture(): Promise<{ fixture: DaemonFixture; connection: GatewayConnection }> {
@@ -83,22 +84,27 @@ describe('daemon tasks', () => {
     });
     expect(fixture.daemon.info().runningTasks).toEqual(['task_one']);
     connection.send({ type: 'task:ack', taskId: 'task_one', seq: 6 });
-    await waitUntil(() => fixture!.daemon.info().runningTasks.length === 0, 'the task to be forgotten');
+    await waitFor(() => fixture!.daemon.info().runningTasks.length === 0, {
+      description: 'the task to be forgotten',
+    });
 
     const path = join(sessionsDir(fixture.home), 'task_one.jsonl');
-    const lines = await waitUntil(() => {
-      try {
-        const text = readFileSync(path, 'utf8');
-        return text.includes('"outcome"')
-          ? text
-              .trimEnd()
-              .split('\n')
-              .map((line) => JSON.parse(line))
-          : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 'the session log');
+    const lines = await waitFor(
+      () => {
+        try {
+          const text = readFileSync(path, 'utf8');
+          return text.includes('"outcome"')
+            ? text
+                .trimEnd()
+                .split('\n')
+                .map((line) => JSON.parse(line))
+            : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      { description: 'the session log' },
+    );
     expect(lines.map((line) => line.kind)).toEqual([
       'submit',
       'chunk',
@@ -118,7 +124,7 @@ describe('daemon tasks', () => {
     await acked(first, submit(first, 'task_replay'));
     const task = fixture.agent.task('task_replay');
     task.text(4);
-    await waitUntil(() => first.seqs('task_replay').length === 5, 'five events');
+    await waitFor(() => first.seqs('task_replay').length === 5, { description: 'five events' });
     first.send({ type: 'task:ack', taskId: 'task_replay', seq: 2 });
     await barrier(first);
     first.socket.terminate();
@@ -156,7 +162,9 @@ describe('daemon tasks', () => {
     await barrier(first);
     fixture.gateway.refuseWith = { status: 503, body: 'restarting' };
     first.socket.terminate();
-    await waitUntil(() => fixture!.daemon.controller.state === 'waiting', 'the daemon to be offline');
+    await waitFor(() => fixture!.daemon.controller.state === 'waiting', {
+      description: 'the daemon to be offline',
+    });
     const task = fixture.agent.task('task_offline');
     task.text(3);
     task.end({ status: 'error', error: 'model failed' });
@@ -175,13 +183,15 @@ describe('daemon tasks', () => {
     const message = { type: 'task:submit', commandId: 'cmd-dup', taskId: 'task_dup', goal: 'once' } as const;
     connection.send(message);
     connection.send(message);
-    await waitUntil(() => connection.ofType('command:ack').length === 2, 'two acks');
+    await waitFor(() => connection.ofType('command:ack').length === 2, { description: 'two acks' });
     await acked(connection, submit(connection, 'task_dup'));
     expect(fixture.agent.starts).toBe(1);
     fixture.agent.task('task_dup').end({ status: 'completed', result: { text: '' } });
     await connection.waitFor('task:completed');
     connection.send({ type: 'task:ack', taskId: 'task_dup', seq: 2 });
-    await waitUntil(() => fixture!.daemon.info().runningTasks.length === 0, 'the task to be forgotten');
+    await waitFor(() => fixture!.daemon.info().runningTasks.length === 0, {
+      description: 'the task to be forgotten',
+    });
     await acked(connection, submit(connection, 'task_dup'));
     expect(fixture.agent.starts).toBe(1);
     expect(connection.seqs('task_dup')).toEqual([1, 2]);
@@ -339,7 +349,7 @@ describe('daemon tasks', () => {
     fixture = await startFixture({ outbox: { maxEvents: 5 } });
     const connection = await fixture.gateway.connection(1);
     submit(connection, 'task_flood');
-    const task = await waitUntil(() => fixture!.agent.tasks.get('task_flood'), 'the task');
+    const task = await waitFor(() => fixture!.agent.tasks.get('task_flood'), { description: 'the task' });
     task.text(20);
     expect(task.stopReasons).toEqual([
       expect.stringMatching(/^outbox full: the gateway has not acknowledged 6 events/),

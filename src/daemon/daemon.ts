@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { StartAgentTask } from '../agent/agent-task.ts';
 import { type SandboxCapabilities, sandboxCapabilities } from '../agent/command-sandbox.ts';
 import { type ConfigFile, configPath, loadConfig } from '../core/config.ts';
 import { OpenViberError } from '../core/errors.ts';
@@ -13,7 +14,7 @@ import { type ConfigCheckResult, checkConfig } from './config-validation.ts';
 import { EnvironmentManager, pullViberConfig } from './environment/index.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
 import { SessionLog } from './session-log.ts';
-import { type StartAgentTask, TaskRuntime } from './task-runtime.ts';
+import { TaskRuntime } from './task-runtime.ts';
 import { startTerminals, type TerminalOptions } from './terminal/start-terminals.ts';
 import { ViberController } from './viber-controller.ts';
 import { buildViberInfo, buildViberStatus, DAEMON_VERSION } from './viber-info.ts';

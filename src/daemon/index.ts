@@ -9,7 +9,6 @@ export {
 export { type DaemonOptions, type RunningDaemon, startDaemon } from './daemon.ts';
 export { DEFAULT_OUTBOX_LIMITS, type OutboxLimits } from './outbox.ts';
 export type { SessionRecord } from './session-log.ts';
-export type { StartAgentTask } from './task-runtime.ts';
 export {
   type ControllerState,
   type DisconnectInfo,

@@ -1,19 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { makeTempDir, useTempDirs } from '../../test/support/temp-dirs.ts';
 import { isSafeTaskId, SessionLog } from './session-log.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+useTempDirs();
 
 describe('SessionLog', () => {
   it('appends every record in order, without waiting for the disk', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ov-session-'));
-    dirs.push(dir);
+    const dir = makeTempDir('session');
     const log = new SessionLog(dir, pino({ level: 'silent' }));
     log.append('task_a', { kind: 'submit', goal: 'g', options: {}, spaceId: '/w' });
     for (let seq = 2; seq <= 500; seq += 1) {

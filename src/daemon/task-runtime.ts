@@ -7,6 +7,7 @@ import type {
   AgentTaskCallbacks,
   AgentTaskOutcome,
   AgentTaskRequest,
+  StartAgentTask,
   TaskExecution,
 } from '../agent/agent-task.ts';
 import type { SandboxCapabilities } from '../agent/command-sandbox.ts';
@@ -28,13 +29,6 @@ import type { TaskEnvironment } from './environment/index.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
 import { isSafeTaskId, type SessionLog } from './session-log.ts';
 import { outcomeRecord, terminalEvent } from './task-outcome.ts';
-
-/** Starts one agent task; the agent team implements it, the CLI passes it in. */
-export type StartAgentTask = (
-  request: AgentTaskRequest,
-  callbacks: AgentTaskCallbacks,
-  environment: AgentEnvironment,
-) => AgentTask;
 
 export type TaskSubmit = Extract<GatewayMessage, { type: 'task:submit' }>;
 export type RuntimeResult = { ok: true } | { ok: false; code: ErrorCode; message: string };

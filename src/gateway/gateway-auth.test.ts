@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveHome } from '../core/home.ts';
+import { FakeDaemon } from '../../test/support/fake-daemon.ts';
+import { tempHome } from '../../test/support/in-process/temp-home.ts';
+import { TestGateway } from '../../test/support/in-process/test-gateway.ts';
+import { removeTempDir } from '../../test/support/temp-dirs.ts';
 import { WS_CLOSE } from '../protocol/index.ts';
 import { operatorTokenPath } from './auth/operator-token.ts';
 import { startGateway } from './start-gateway.ts';
-import { TestDaemon } from './testing/test-daemon.ts';
-import { TestGateway } from './testing/test-gateway.ts';
 
 describe('gateway auth', () => {
   let harness: TestGateway;
@@ -44,19 +43,19 @@ describe('gateway auth', () => {
 
   it('closes a daemon socket with 4401 for a missing or wrong token', async () => {
     const viber = await harness.gateway.registerViber('a');
-    const missing = new TestDaemon(harness.gateway.wsUrl, { viberId: viber.id, token: '' });
+    const missing = new FakeDaemon(harness.gateway.wsUrl, { viberId: viber.id, token: '' });
     expect(await missing.closed).toEqual({
       code: WS_CLOSE.unauthorized,
       reason: 'missing Authorization: Bearer <viber token>',
     });
-    const wrong = new TestDaemon(harness.gateway.wsUrl, { viberId: viber.id, token: 'ovv_wrong' });
+    const wrong = new FakeDaemon(harness.gateway.wsUrl, { viberId: viber.id, token: 'ovv_wrong' });
     expect(await wrong.closed).toEqual({ code: WS_CLOSE.unauthorized, reason: 'invalid viber token' });
   });
 
   it("closes with 4403 when a token is used for another viber's id", async () => {
     const a = await harness.gateway.registerViber('a');
     const b = await harness.gateway.registerViber('b');
-    const spoof = new TestDaemon(harness.gateway.wsUrl, { viberId: a.id, token: a.token, claimedId: b.id });
+    const spoof = new FakeDaemon(harness.gateway.wsUrl, { viberId: a.id, token: a.token, claimedId: b.id });
     expect(await spoof.closed).toEqual({
       code: WS_CLOSE.forbidden,
       reason: `token does not belong to viber ${b.id}`,
@@ -65,11 +64,11 @@ describe('gateway auth', () => {
 
   it('revoking a viber cuts its connection and refuses its token', async () => {
     const viber = await harness.gateway.registerViber('a');
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     const revoked = await harness.api('DELETE', `/api/vibers/${viber.id}`);
     expect(revoked.status).toBe(200);
     expect((await daemon.closed).code).toBe(WS_CLOSE.unauthorized);
-    const again = new TestDaemon(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const again = new FakeDaemon(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     expect(await again.closed).toEqual({
       code: WS_CLOSE.unauthorized,
       reason: `viber ${viber.id} was revoked`,
@@ -80,8 +79,8 @@ describe('gateway auth', () => {
 
   it('a newer connection of the same viber replaces the older one', async () => {
     const viber = await harness.gateway.registerViber('a');
-    const first = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
-    const second = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const first = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const second = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     expect((await first.closed).code).toBe(WS_CLOSE.replaced);
     const view = await harness.api('GET', `/api/vibers/${viber.id}`);
     expect(view.json.presence).toBe('online');
@@ -90,7 +89,7 @@ describe('gateway auth', () => {
 
   it('rejects upgrades on other paths', async () => {
     const viber = await harness.gateway.registerViber('a');
-    const other = new TestDaemon(harness.gateway.wsUrl.replace('/ws', '/other'), {
+    const other = new FakeDaemon(harness.gateway.wsUrl.replace('/ws', '/other'), {
       viberId: viber.id,
       token: viber.token,
     });
@@ -100,8 +99,7 @@ describe('gateway auth', () => {
 
 describe('operator token', () => {
   it('is generated once, stored with mode 0600, and reused', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'openviber-token-'));
-    const home = resolveHome({ OPENVIBER_HOME: root });
+    const home = tempHome('token');
     const logger = pino({ level: 'silent' });
     try {
       const first = await startGateway({ home, logger });
@@ -117,7 +115,7 @@ describe('operator token', () => {
         /at least 16 characters/,
       );
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      removeTempDir(home.root);
     }
   });
 });

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeDaemon } from '../../test/support/fake-daemon.ts';
+import { TestGateway } from '../../test/support/in-process/test-gateway.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import { ErrorBodySchema, LIMITS, TaskDetailResponseSchema, TaskViewSchema } from '../protocol/index.ts';
-import { TestDaemon } from './testing/test-daemon.ts';
-import { TestGateway } from './testing/test-gateway.ts';
 
 /** A 4xx with a well-formed error body and nothing else (no stack, no extra fields). */
 function expectError(
@@ -163,15 +164,14 @@ describe('gateway REST', () => {
   it('refuses config push to an offline viber and stores the daemon config:ack', async () => {
     const viber = await harness.gateway.registerViber('v');
     expectError(await harness.api('POST', `/api/vibers/${viber.id}/config-push`), 409, 'viber_offline');
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     expect((await harness.api('POST', `/api/vibers/${viber.id}/config-push`)).status).toBe(202);
     await daemon.waitFor((message) => message.type === 'config:push');
     const validations = [
       { category: 'llm_keys' as const, status: 'verified' as const, checkedAt: new Date().toISOString() },
     ];
     daemon.send({ type: 'config:ack', configVersion: 'abc', validations });
-    const { waitUntil } = await import('./testing/wait-until.ts');
-    await waitUntil(
+    await waitFor(
       async () => (await harness.api('GET', `/api/vibers/${viber.id}`)).json.configState !== null,
     );
     const view = await harness.api('GET', `/api/vibers/${viber.id}`);
@@ -202,7 +202,7 @@ describe('gateway REST', () => {
       'task_finished',
     );
     // Its submit left the outbox: a daemon connecting now receives nothing for it.
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     const later = await harness.api('POST', '/api/tasks', { goal: 'y' });
     await daemon.waitFor((message) => message.type === 'task:submit');
     expect(daemon.ofType('task:submit').map((message) => message.taskId)).toEqual([later.json.id]);

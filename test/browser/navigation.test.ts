@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { signIn, startBoardStack } from '../support/browser/board-stack.ts';
+import { collectPageErrors, screenshot, useBrowser } from '../support/browser/browser.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
-import { signIn, startBoardStack } from './support/board-stack.ts';
-import { collectPageErrors, screenshot, useBrowser } from './support/browser.ts';
 
 // Hardening issue, item 11: the /terminals page was linked from nowhere. The sidebar's board
 // navigation (beside Vibers) leads there, on desktop and on a phone, where the home page is the

@@ -1,13 +1,18 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { signIn, startBoardStack } from '../support/browser/board-stack.ts';
+import { UI_TIMEOUT_MS, useBrowser } from '../support/browser/browser.ts';
+import {
+  agentText,
+  createTaskFromForm,
+  readConversation,
+  waitForStatus,
+} from '../support/browser/conversation.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { lastMessage, makeFixtureDir, TOOL_INPUT, TOOL_NAME } from '../support/e2e-fixtures.ts';
 import type { RecordedRequest, ScriptTurn } from '../support/openai-test-server.ts';
 import { restartGateway } from '../support/viber-stack.ts';
 import { createGate, type Gate } from '../support/wait.ts';
-import { signIn, startBoardStack } from './support/board-stack.ts';
-import { UI_TIMEOUT_MS, useBrowser } from './support/browser.ts';
-import { agentText, createTaskFromForm, readConversation, waitForStatus } from './support/conversation.ts';
 
 // Issue 4: reloading mid-stream resumes without loss or duplication (the conversation comes from
 // the gateway, not the browser), and a gateway killed and restarted mid-stream is caught up with.

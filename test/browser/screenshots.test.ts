@@ -1,18 +1,18 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useE2eCleanup } from '../support/e2e-cleanup.ts';
-import { lastMessage, makeFixtureDir, TOOL_NAME } from '../support/e2e-fixtures.ts';
-import type { RecordedRequest, ScriptTurn } from '../support/openai-test-server.ts';
-import { createGate } from '../support/wait.ts';
-import { signIn, startBoardStack } from './support/board-stack.ts';
+import { signIn, startBoardStack } from '../support/browser/board-stack.ts';
 import {
   launchBrowser,
   newContext,
   screenshot,
   UI_TIMEOUT_MS,
   type ViewportName,
-} from './support/browser.ts';
-import { agentText, waitForStatus } from './support/conversation.ts';
+} from '../support/browser/browser.ts';
+import { agentText, waitForStatus } from '../support/browser/conversation.ts';
+import { useE2eCleanup } from '../support/e2e-cleanup.ts';
+import { lastMessage, makeFixtureDir, TOOL_NAME } from '../support/e2e-fixtures.ts';
+import type { RecordedRequest, ScriptTurn } from '../support/openai-test-server.ts';
+import { createGate } from '../support/wait.ts';
 
 // Issue 4: screenshots of the main pages, desktop (1440x900) and mobile (390x844), light and dark,
 // under test-output/screenshots (docs/screenshots holds a reviewed copy).

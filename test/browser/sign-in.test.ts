@@ -1,8 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintLoginLink, signIn, startBoardStack } from '../support/browser/board-stack.ts';
+import { collectPageErrors, launchBrowser, newContext, UI_TIMEOUT_MS } from '../support/browser/browser.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
-import { mintLoginLink, signIn, startBoardStack } from './support/board-stack.ts';
-import { collectPageErrors, launchBrowser, newContext, UI_TIMEOUT_MS } from './support/browser.ts';
 
 // Issue 4, item 1: a one-time link signs in; every page and API call refuses without a session.
 

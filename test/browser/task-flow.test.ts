@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { signIn, startBoardStack } from '../support/browser/board-stack.ts';
+import { collectPageErrors, UI_TIMEOUT_MS, useBrowser } from '../support/browser/browser.ts';
+import {
+  agentText,
+  createTaskFromForm,
+  readConversation,
+  waitForStatus,
+} from '../support/browser/conversation.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { FINAL_TEXT, makeFixtureDir, toolThenText } from '../support/e2e-fixtures.ts';
 import type { RecordedRequest, ScriptTurn } from '../support/openai-test-server.ts';
 import { createGate, waitFor } from '../support/wait.ts';
-import { signIn, startBoardStack } from './support/board-stack.ts';
-import { collectPageErrors, UI_TIMEOUT_MS, useBrowser } from './support/browser.ts';
-import { agentText, createTaskFromForm, readConversation, waitForStatus } from './support/conversation.ts';
 
 // Issue 4, "How it must be shown": create a task and watch it stream, approve a tool call, send a
 // follow-up, stop a task; against a real gateway and daemon and the scripted model.

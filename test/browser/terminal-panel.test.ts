@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stopTmuxServer } from '../../bench/terminal-stack.ts';
-import { TerminalClient } from '../../src/gateway/terminals/terminal-client.ts';
+import { signIn, startBoardStack } from '../support/browser/board-stack.ts';
+import { collectPageErrors, useBrowser } from '../support/browser/browser.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
+import { stopTmuxServer } from '../support/tmux.ts';
 import { waitFor } from '../support/wait.ts';
-import { signIn, startBoardStack } from './support/board-stack.ts';
-import { collectPageErrors, useBrowser } from './support/browser.ts';
 
 // Issue 5, "How it must be shown": a browser types into the xterm panel and sees the output.
 
@@ -24,18 +23,15 @@ describe('terminal panel', () => {
     socketPath = join(stack.daemon.home, 'daemon', 'tmux.sock');
     const tmux = (...args: string[]) =>
       execFileSync('tmux', ['-S', socketPath!, ...args], { encoding: 'utf8' });
-    const client = await TerminalClient.connect({
-      gatewayUrl: stack.gateway.url,
-      token: stack.gateway.operatorToken,
-    });
-    await client.request({
+    const terminal = await stack.gateway.rest.client.connectTerminal();
+    await terminal.request({
       type: 'terminal:create',
       viberId: stack.daemon.viberId,
       session: 'web',
       cols: 100,
       rows: 30,
     });
-    await client.close();
+    await terminal.close();
     await waitFor(() => tmux('capture-pane', '-p', '-t', '=web:').trim().length > 0, {
       description: 'a prompt',
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { signIn, startBoardStack } from '../support/browser/board-stack.ts';
+import { UI_TIMEOUT_MS, useBrowser } from '../support/browser/browser.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
-import { signIn, startBoardStack } from './support/board-stack.ts';
-import { UI_TIMEOUT_MS, useBrowser } from './support/browser.ts';
 
 // Issue 4, items 5 and 6: vibers' status pushed live (no polling, no reload): a viber going
 // offline and coming back shows on its page and in the sidebar's health summary as it happens.

@@ -1,12 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { FINAL_TEXT, lastMessage, makeFixtureDir, waitForTaskStatus } from '../support/e2e-fixtures.ts';
 import type { ScriptTurn } from '../support/openai-script.ts';
 import { spawnViber } from '../support/processes.ts';
 import { errorOf } from '../support/rest-client.ts';
+import { makeTempDir } from '../support/temp-dirs.ts';
 import { type GatewayHandle, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -33,7 +31,7 @@ async function viber(gateway: GatewayHandle, args: string[]) {
   const child = spawnViber(args, {
     name: `cli-${args[1] ?? args[0]}`,
     env: {
-      OPENVIBER_HOME: mkdtempSync(join(tmpdir(), 'openviber-cli-')),
+      OPENVIBER_HOME: makeTempDir('cli'),
       OPENVIBER_GATEWAY_URL: gateway.url,
       OPENVIBER_OPERATOR_TOKEN: gateway.operatorToken,
     },

@@ -9,7 +9,7 @@ import {
   toolThenText,
   waitForTaskStatus,
 } from '../support/e2e-fixtures.ts';
-import { connectRawViber, type RawViber, viberInfo } from '../support/raw-viber.ts';
+import { FakeDaemon } from '../support/fake-daemon.ts';
 import { errorOf, type RestResponse } from '../support/rest-client.ts';
 import { type GatewayHandle, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
 import { withTimeout } from '../support/wait.ts';
@@ -27,34 +27,25 @@ function expectError(response: RestResponse, status: number, code: string, messa
 }
 
 /** A refused connection: an HTTP status on the upgrade, or a close with an application code. */
-async function expectRefused(raw: RawViber, status: number, closeCode: number): Promise<void> {
-  const opened = await raw.opened.then(
-    () => true,
-    () => false,
-  );
-  if (!opened) {
-    expect(raw.refused?.status).toBe(status);
+async function expectRefused(daemon: FakeDaemon, status: number, closeCode: number): Promise<void> {
+  if (!(await daemon.opened)) {
+    expect(daemon.refused?.status).toBe(status);
     return;
   }
-  const closed = await withTimeout(raw.closed, 10_000, 'the gateway to close a refused connection');
+  const closed = await withTimeout(daemon.closed, 10_000, 'the gateway to close a refused connection');
   expect(closed.code).toBe(closeCode);
   expect(closed.reason.length).toBeGreaterThan(0);
 }
 
-async function connectedRawViber(gateway: GatewayHandle, name: string): Promise<RawViber & { id: string }> {
+async function connectedViber(gateway: GatewayHandle, name: string): Promise<FakeDaemon> {
   const registered = await gateway.rest.registerViber(name);
-  const raw = connectRawViber({ wsUrl: gateway.wsUrl, viberId: registered.id, token: registered.token });
-  await raw.opened;
-  raw.send({ type: 'connected', viber: viberInfo(registered.id, name) });
-  await raw.waitForMessage((message) => message.type === 'welcome');
-  return Object.assign(raw, { id: registered.id });
+  return FakeDaemon.connect(gateway.wsUrl, { viberId: registered.id, token: registered.token, name });
 }
 
-function lastError(raw: RawViber, index: number): Promise<Extract<GatewayMessage, { type: 'error' }>> {
-  return raw.waitForMessage(
-    (message) =>
-      message.type === 'error' &&
-      raw.messages.filter((m) => 'type' in m && m.type === 'error').indexOf(message) === index,
+/** The `index`-th (0-based) error the gateway sent the fake viber. */
+function nthError(daemon: FakeDaemon, index: number): Promise<Extract<GatewayMessage, { type: 'error' }>> {
+  return daemon.waitFor(
+    (message) => message.type === 'error' && daemon.ofType('error').indexOf(message) === index,
   );
 }
 
@@ -73,16 +64,16 @@ describe('bad input over real processes', () => {
     const doneDetail = await waitForTaskStatus(gateway.rest, done.id, 'completed');
 
     // --- WebSocket: frames from a viber with a valid token ---
-    const raw = await connectedRawViber(gateway, 'raw');
-    raw.sendRaw('this is { not json');
-    expect(await lastError(raw, 0)).toMatchObject({ code: 'invalid_json' });
-    raw.send({ type: 'task:teleport', taskId: 'task_x' });
-    expect(await lastError(raw, 1)).toMatchObject({
+    const raw = await connectedViber(gateway, 'raw');
+    raw.send('this is { not json');
+    expect(await nthError(raw, 0)).toMatchObject({ code: 'invalid_json' });
+    raw.send(JSON.stringify({ type: 'task:teleport', taskId: 'task_x' }));
+    expect(await nthError(raw, 1)).toMatchObject({
       code: 'unknown_message',
       message: expect.stringContaining('task:teleport'),
     });
-    raw.send({ type: 'heartbeat', status: { state: 'sleepy' } });
-    expect(await lastError(raw, 2)).toMatchObject({ code: 'validation_failed' });
+    raw.send(JSON.stringify({ type: 'heartbeat', status: { state: 'sleepy' } }));
+    expect(await nthError(raw, 2)).toMatchObject({ code: 'validation_failed' });
     // A valid frame about another viber's task must not touch it.
     raw.send({
       type: 'task:stream-chunk',
@@ -90,21 +81,23 @@ describe('bad input over real processes', () => {
       seq: 999,
       chunk: { type: 'text-delta', id: 'x', delta: 'INJECTED' },
     });
-    expect(['forbidden', 'not_found', 'task_finished']).toContain((await lastError(raw, 3)).code);
+    expect(['forbidden', 'not_found', 'task_finished']).toContain((await nthError(raw, 3)).code);
     // The connection survived all of that.
     raw.send({ type: 'heartbeat', status: { state: 'idle', runningTasks: 0, uptimeSeconds: 1 } });
     raw.send({ type: 'pong' });
-    expect(raw.ws.readyState).toBe(raw.ws.OPEN);
+    expect(raw.socket.readyState).toBe(raw.socket.OPEN);
 
     // An oversize frame: an error naming the limit, or a 1009 close.
-    const big = await connectedRawViber(gateway, 'big');
-    big.send({
-      type: 'heartbeat',
-      status: { state: 'idle', runningTasks: 0, uptimeSeconds: 1 },
-      pad: 'x'.repeat(LIMITS.maxFrameBytes + 10),
-    });
+    const big = await connectedViber(gateway, 'big');
+    big.send(
+      JSON.stringify({
+        type: 'heartbeat',
+        status: { state: 'idle', runningTasks: 0, uptimeSeconds: 1 },
+        pad: 'x'.repeat(LIMITS.maxFrameBytes + 10),
+      }),
+    );
     const outcome = await Promise.race([
-      big.waitForMessage((message) => message.type === 'error').then((error) => ({ error })),
+      big.waitFor((message) => message.type === 'error').then((error) => ({ error })),
       big.closed.then((closed) => ({ closed })),
     ]);
     if ('error' in outcome) expect(outcome.error).toMatchObject({ code: 'payload_too_large' });
@@ -113,30 +106,28 @@ describe('bad input over real processes', () => {
     // --- WebSocket: refused connections ---
     const victim = await gateway.rest.registerViber('victim');
     const spoofer = await gateway.rest.registerViber('spoofer');
-    const spoofed = connectRawViber({ wsUrl: gateway.wsUrl, viberId: victim.id, token: spoofer.token });
+    const spoofed = new FakeDaemon(gateway.wsUrl, { viberId: victim.id, token: spoofer.token });
     await expectRefused(spoofed, 403, 4403);
-    const wrongToken = connectRawViber({ wsUrl: gateway.wsUrl, viberId: victim.id, token: 'ovv_wrong' });
+    const wrongToken = new FakeDaemon(gateway.wsUrl, { viberId: victim.id, token: 'ovv_wrong' });
     await expectRefused(wrongToken, 401, 4401);
-    const noAuth = connectRawViber({
-      wsUrl: gateway.wsUrl,
+    const noAuth = new FakeDaemon(gateway.wsUrl, {
       viberId: victim.id,
       token: '',
       headers: { 'x-viber-id': victim.id },
     });
     await expectRefused(noAuth, 401, 4401);
-    const operatorAsViber = connectRawViber({
-      wsUrl: gateway.wsUrl,
+    const operatorAsViber = new FakeDaemon(gateway.wsUrl, {
       viberId: victim.id,
       token: gateway.operatorToken,
     });
     await expectRefused(operatorAsViber, 401, 4401);
     // A connected message that claims another id on a valid connection.
     const liar = await gateway.rest.registerViber('liar');
-    const liarWs = connectRawViber({ wsUrl: gateway.wsUrl, viberId: liar.id, token: liar.token });
+    const liarWs = new FakeDaemon(gateway.wsUrl, { viberId: liar.id, token: liar.token, name: 'liar' });
     await liarWs.opened;
-    liarWs.send({ type: 'connected', viber: viberInfo(victim.id, 'liar') });
+    liarWs.send({ type: 'connected', viber: { ...liarWs.info(), id: victim.id } });
     const liarOutcome = await Promise.race([
-      liarWs.waitForMessage((message) => message.type === 'error').then((error) => ({ error })),
+      liarWs.waitFor((message) => message.type === 'error').then((error) => ({ error })),
       liarWs.closed.then((closed) => ({ closed })),
     ]);
     if ('error' in liarOutcome) expect(liarOutcome.error).toMatchObject({ code: 'forbidden' });
@@ -202,7 +193,7 @@ describe('bad input over real processes', () => {
     expect(daemon.process.exitInfo).toBeUndefined();
     expect(gateway.process.exitInfo).toBeUndefined();
     expect(['online', 'busy']).toContain((await gateway.rest.getViber(daemon.viberId))?.presence);
-    expect(raw.ws.readyState).toBe(raw.ws.OPEN);
+    expect(raw.socket.readyState).toBe(raw.socket.OPEN);
     const doneAgain = await gateway.rest.getTask(done.id);
     expect(doneAgain.task).toEqual(doneDetail.task);
     const replay = await withTimeout(

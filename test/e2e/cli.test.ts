@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { FINAL_TEXT, makeFixtureDir, toolThenText } from '../support/e2e-fixtures.ts';
 import { spawnViber } from '../support/processes.ts';
+import { makeTempDir } from '../support/temp-dirs.ts';
 import { type GatewayHandle, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
 
 // The `viber` command as a person or a script uses it: real processes, real gateway and daemon.
@@ -18,7 +16,7 @@ interface CliResult {
 }
 
 async function viber(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  const home = env.OPENVIBER_HOME ?? mkdtempSync(join(tmpdir(), 'openviber-cli-'));
+  const home = env.OPENVIBER_HOME ?? makeTempDir('cli');
   const process = spawnViber(args, { name: `cli-${args[0]}`, env: { OPENVIBER_HOME: home, ...env } });
   const { code } = await process.exited;
   return { code, stdout: process.stdout, stderr: process.stderr };
@@ -160,7 +158,7 @@ describe('viber CLI against a running gateway', () => {
 
 describe('viber up', () => {
   it('starts a gateway and a local daemon, prints how to use them, and keeps the viber across restarts', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'openviber-up-'));
+    const home = makeTempDir('up');
     const start = async () => {
       const up = spawnViber(['up', '--port', '0'], { name: 'up', env: { OPENVIBER_HOME: home } });
       const [, url] =

@@ -7,7 +7,7 @@ import { lastMessage, waitForTaskStatus } from '../support/e2e-fixtures.ts';
 import type { ChatRequestBody, ScriptTurn } from '../support/openai-test-server.ts';
 import { spawnViber } from '../support/processes.ts';
 import { RestClient } from '../support/rest-client.ts';
-import { makeTempHome } from '../support/temp-dirs.ts';
+import { makeTempDir } from '../support/temp-dirs.ts';
 
 // Hardening issue, item 1: under `viber up`, a task whose commands try to read every credential
 // OpenViber holds (from their environment, from the files under the home, from the /proc entries
@@ -55,7 +55,7 @@ function attacker(home: string): (request: { body: ChatRequestBody }) => ScriptT
 
 describe('credentials out of tool processes', () => {
   it('a prompt-injected task finds no credential in its environment, the home or /proc', async () => {
-    const home = makeTempHome('isolation');
+    const home = makeTempDir('isolation');
     const values = secrets();
     const model = await startModelServer({ script: attacker(home) });
     mkdirSync(join(home, 'config'), { recursive: true });

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { signIn, startBoardStack } from '../browser/support/board-stack.ts';
-import { collectPageErrors, screenshot, UI_TIMEOUT_MS, useBrowser } from '../browser/support/browser.ts';
-import { waitForStatus } from '../browser/support/conversation.ts';
+import { signIn, startBoardStack } from '../support/browser/board-stack.ts';
+import { collectPageErrors, screenshot, UI_TIMEOUT_MS, useBrowser } from '../support/browser/browser.ts';
+import { waitForStatus } from '../support/browser/conversation.ts';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { lastMessage, userText } from '../support/e2e-fixtures.ts';
 import type { ChatRequestBody, ScriptTurn } from '../support/openai-test-server.ts';

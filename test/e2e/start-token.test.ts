@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { type ManagedProcess, spawnViber } from '../support/processes.ts';
-import { makeTempDir, makeTempHome } from '../support/temp-dirs.ts';
+import { makeTempDir } from '../support/temp-dirs.ts';
 import { CONNECTED_LINE, type GatewayHandle, spawnGateway } from '../support/viber-stack.ts';
 
 // Hardening issue, item 3: `viber start --token T` leaves the token in /proc/<pid>/cmdline for
@@ -17,7 +17,7 @@ const WARNING = /warning: --token puts the token on the command line/;
 function start(gateway: GatewayHandle, viberId: string, args: string[], stdin?: string): ManagedProcess {
   return spawnViber(['start', '--server', gateway.wsUrl, '--id', viberId, ...args], {
     name: `start-${args[0]}`,
-    env: { OPENVIBER_HOME: makeTempHome('daemon') },
+    env: { OPENVIBER_HOME: makeTempDir('daemon') },
     ...(stdin !== undefined ? { stdin } : {}),
   });
 }

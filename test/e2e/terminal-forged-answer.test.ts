@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TerminalClient } from '../../src/gateway/terminals/terminal-client.ts';
-import type { GatewayMessage, TerminalServerMessage } from '../../src/protocol/index.ts';
+import type { GatewayMessage } from '../../src/protocol/index.ts';
 import { onCleanup, useE2eCleanup } from '../support/e2e-cleanup.ts';
-import { connectRawViber, type RawViber, viberInfo } from '../support/raw-viber.ts';
+import { FakeDaemon } from '../support/fake-daemon.ts';
+import { TerminalViewer } from '../support/terminal-viewer.ts';
 import { type GatewayHandle, spawnGateway } from '../support/viber-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -11,49 +11,39 @@ import { waitFor } from '../support/wait.ts';
 
 useE2eCleanup();
 
-type ListResult = Extract<TerminalServerMessage, { type: 'terminal:list-result' }>;
 type ListRequest = Extract<GatewayMessage, { type: 'terminal:list' }>;
 
-async function connectedRawViber(gateway: GatewayHandle, name: string): Promise<RawViber & { id: string }> {
+async function connectedViber(gateway: GatewayHandle, name: string): Promise<FakeDaemon> {
   const registered = await gateway.rest.registerViber(name);
-  const raw = connectRawViber({ wsUrl: gateway.wsUrl, viberId: registered.id, token: registered.token });
-  onCleanup(() => raw.close());
-  await raw.opened;
-  raw.send({ type: 'connected', viber: viberInfo(registered.id, name) });
-  await raw.waitForMessage((message) => message.type === 'welcome');
-  return Object.assign(raw, { id: registered.id });
+  const daemon = await FakeDaemon.connect(gateway.wsUrl, {
+    viberId: registered.id,
+    token: registered.token,
+    name,
+  });
+  onCleanup(() => daemon.close());
+  return daemon;
 }
 
-/** The n-th (0-based) terminal:list the raw viber received. */
-function nthList(raw: RawViber, index: number): Promise<ListRequest> {
-  return waitFor(
-    () =>
-      raw.messages.filter(
-        (message): message is ListRequest => 'type' in message && message.type === 'terminal:list',
-      )[index],
-    { description: `terminal:list #${index + 1}` },
-  );
+/** The n-th (0-based) terminal:list the fake viber received. */
+function nthList(daemon: FakeDaemon, index: number): Promise<ListRequest> {
+  return waitFor(() => daemon.ofType('terminal:list')[index], { description: `terminal:list #${index + 1}` });
 }
 
 describe('terminal answers from the wrong viber', () => {
   it("refuses viber A's forged answer to a request for viber B and delivers B's", async () => {
     const gateway = await spawnGateway();
-    const a = await connectedRawViber(gateway, 'viber-a');
-    const b = await connectedRawViber(gateway, 'viber-b');
-    const viewer = await TerminalClient.connect({
-      gatewayUrl: gateway.url,
-      token: gateway.operatorToken,
-      record: true,
-    });
+    const a = await connectedViber(gateway, 'viber-a');
+    const b = await connectedViber(gateway, 'viber-b');
+    const viewer = await TerminalViewer.connect(gateway.url, gateway.operatorToken);
     onCleanup(() => viewer.close());
 
     // A is asked for its own sessions first, and so sees what the gateway's request ids look like.
-    const own = viewer.request<ListResult>({ type: 'terminal:list', viberId: a.id });
+    const own = viewer.request({ type: 'terminal:list', viberId: a.viberId });
     const toA = await nthList(a, 0);
     a.send({ type: 'terminal:list-result', requestId: toA.requestId, sessions: [] });
-    expect((await own).viberId).toBe(a.id);
+    expect((await own).viberId).toBe(a.viberId);
 
-    const forB = viewer.request<ListResult>({ type: 'terminal:list', viberId: b.id });
+    const forB = viewer.request({ type: 'terminal:list', viberId: b.viberId });
     const toB = await nthList(b, 0);
     // Unguessable: 128 random bits each, nothing shared with the id A saw but the prefix.
     for (const id of [toA.requestId, toB.requestId]) expect(id).toMatch(/^tr_[0-9a-f]{32}$/);
@@ -75,7 +65,7 @@ describe('terminal answers from the wrong viber', () => {
       sessions: [{ name: 'b-real', windows: [] }],
     });
     const answer = await forB;
-    expect(answer).toMatchObject({ viberId: b.id, sessions: [{ name: 'b-real' }] });
+    expect(answer).toMatchObject({ viberId: b.viberId, sessions: [{ name: 'b-real' }] });
     // Nothing A sent reached the viewer.
     expect(JSON.stringify(viewer.received)).not.toMatch(/forged/);
   });

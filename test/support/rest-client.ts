@@ -1,3 +1,4 @@
+import { createGatewayClient, type GatewayClient, GatewayClientError } from '../../src/client/index.ts';
 import type {
   CreateTaskBody,
   ErrorBody,
@@ -10,8 +11,10 @@ import type {
 } from '../../src/protocol/index.ts';
 
 /**
- * A REST client for tests: `request` returns status and body whatever they are (for bad-input
- * tests); the typed helpers throw on anything but 2xx, quoting the gateway's error.
+ * REST for tests, two ways. The named calls go through the typed client (`createGatewayClient`),
+ * so every answer is checked against the route table and a refusal throws a GatewayClientError.
+ * `request` sends what a test writes, however wrong, and returns whatever comes back: the
+ * bad-input tests need both ends unchecked.
  */
 
 export interface RestResponse<T = unknown> {
@@ -31,96 +34,89 @@ export interface RestRequestOptions {
   token?: string | null;
 }
 
-export class RestError extends Error {
-  readonly status: number;
-  readonly body: unknown;
-
-  constructor(method: string, path: string, response: RestResponse) {
-    super(`${method} ${path} answered ${response.status}: ${response.text.slice(0, 500)}`);
-    this.name = 'RestError';
-    this.status = response.status;
-    this.body = response.body;
+/** One unchecked request: the bearer token, a JSON body, and the answer as it came. */
+export async function rawRequest<T = unknown>(
+  url: string,
+  method: string,
+  options: RestRequestOptions & { token: string | null },
+): Promise<RestResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== null) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined && !Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) {
+    headers['content-type'] = 'application/json';
   }
+  const response = await fetch(url, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T, text };
 }
 
 export class RestClient {
   readonly baseUrl: string;
   readonly token: string;
+  /** The typed client, for any route the named calls below do not cover. */
+  readonly client: GatewayClient;
 
   constructor(baseUrl: string, token: string) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.token = token;
+    this.client = createGatewayClient({ baseUrl: this.baseUrl, token });
   }
 
-  async request<T = unknown>(
+  request<T = unknown>(
     method: string,
     path: string,
     options: RestRequestOptions = {},
   ): Promise<RestResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
     const token = options.token === undefined ? this.token : options.token;
-    if (token !== null) headers.authorization = `Bearer ${token}`;
-    let body: string | undefined;
-    if (options.rawBody !== undefined) body = options.rawBody;
-    else if (options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined && !Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) {
-      headers['content-type'] = 'application/json';
-    }
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
-  }
-
-  private async ok<T>(method: string, path: string, options?: RestRequestOptions): Promise<T> {
-    const response = await this.request<T>(method, path, options);
-    if (response.status < 200 || response.status > 299) throw new RestError(method, path, response);
-    return response.body;
+    return rawRequest<T>(`${this.baseUrl}${path}`, method, { ...options, token });
   }
 
   registerViber(name: string): Promise<RegisterViberResponse> {
-    return this.ok('POST', '/api/vibers', { body: { name } });
+    return this.client.call('vibers.register', { body: { name } });
   }
 
-  listVibers(): Promise<ViberView[]> {
-    return this.ok<ViberView[] | { vibers: ViberView[] }>('GET', '/api/vibers').then(unwrapList('vibers'));
+  async listVibers(): Promise<ViberView[]> {
+    return (await this.client.call('vibers.list')).vibers;
   }
 
+  /** The viber, or undefined once the gateway does not know it (never registered, or revoked). */
   async getViber(id: string): Promise<ViberView | undefined> {
-    return (await this.listVibers()).find((viber) => viber.id === id);
+    try {
+      return await this.client.call('vibers.get', { params: { id } });
+    } catch (error) {
+      if (GatewayClientError.isInstance(error) && error.code === 'not_found') return undefined;
+      throw error;
+    }
   }
 
   createTask(body: CreateTaskBody, headers?: Record<string, string>): Promise<TaskView> {
-    return this.ok('POST', '/api/tasks', { body, headers });
+    return this.client.call('tasks.create', { body, ...(headers ? { headers } : {}) });
   }
 
-  listTasks(): Promise<TaskView[]> {
-    return this.ok<TaskView[] | { tasks: TaskView[] }>('GET', '/api/tasks').then(unwrapList('tasks'));
+  async listTasks(): Promise<TaskView[]> {
+    return (await this.client.call('tasks.list')).tasks;
   }
 
   getTask(id: string): Promise<TaskDetailResponse> {
-    return this.ok('GET', `/api/tasks/${encodeURIComponent(id)}`);
+    return this.client.call('tasks.get', { params: { id } });
   }
 
-  stopTask(id: string): Promise<unknown> {
-    return this.ok('POST', `/api/tasks/${encodeURIComponent(id)}/stop`);
+  stopTask(id: string): Promise<TaskView> {
+    return this.client.call('tasks.stop', { params: { id } });
   }
 
   sendMessage(id: string, message: string, injectionMode: InjectionMode): Promise<TaskMessageView> {
-    return this.ok('POST', `/api/tasks/${encodeURIComponent(id)}/messages`, {
-      body: { message, injectionMode },
-    });
+    return this.client.call('tasks.message', { params: { id }, body: { message, injectionMode } });
   }
-}
-
-/** Accepts a bare array or `{<key>: [...]}`, whichever the gateway chose. */
-function unwrapList<T>(key: string): (body: T[] | Record<string, T[]>) => T[] {
-  return (body) => (Array.isArray(body) ? body : (body[key] ?? []));
 }
 
 /** The `{error:{code,message}}` of a failed response, or undefined if it has none. */

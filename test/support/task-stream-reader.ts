@@ -5,14 +5,25 @@ import {
   type UIMessageChunk,
   uiMessageChunkSchema,
 } from 'ai';
-import { type SseEvent, SseEventParser } from './sse-events.ts';
+import {
+  createGatewayClient,
+  type GatewayClient,
+  GatewayClientError,
+  readSse,
+  type SseMessage,
+} from '../../src/client/index.ts';
 
 /**
  * Reads `GET /api/tasks/:id/stream` the way an AI SDK client does (`parseJsonEventStream` with
  * `uiMessageChunkSchema`, then `readUIMessageStream`), across as many connections as the test
  * makes: a reconnect sends `Last-Event-ID` and its chunks continue the same message. Beside the
- * SDK's parse it records each event's `id:` so tests can check the seqs.
+ * SDK's parse it records each event's `id:` (read by the client's `readSse`) so tests can check
+ * the seqs. Unlike the client's `followTaskStream`, it never reconnects or skips on its own: the
+ * tests decide when a connection ends and see every byte the gateway sent again.
  */
+
+/** Longer than any test: silence is for the test to judge, not the reader. */
+const NEVER_IDLE_MS = 10 * 60_000;
 
 export interface ConnectionResult {
   status: number;
@@ -21,7 +32,7 @@ export interface ConnectionResult {
   outcome: 'ended' | 'aborted' | 'failed' | 'rejected';
   /** The Last-Event-ID this connection sent. */
   lastEventId?: string;
-  /** The body of a non-200 answer. */
+  /** Why a non-200 answer was refused, in the gateway's words. */
   text?: string;
   error?: unknown;
 }
@@ -39,7 +50,7 @@ export interface TaskStreamTarget {
 
 export class TaskStreamReader {
   /** Every data event except `[DONE]`, over all connections, in order: events[i] carries chunks[i]. */
-  readonly events: SseEvent[] = [];
+  readonly events: SseMessage[] = [];
   readonly chunks: UIMessageChunk[] = [];
   /** Lines the AI SDK could not parse as UI message chunks (should stay empty). */
   readonly parseErrors: unknown[] = [];
@@ -58,6 +69,7 @@ export class TaskStreamReader {
   readonly finished: Promise<UIMessage | undefined>;
 
   private readonly target: TaskStreamTarget;
+  private readonly client: GatewayClient;
   private readonly chunkStream: ReadableStream<UIMessageChunk>;
   private controller!: ReadableStreamDefaultController<UIMessageChunk>;
   private current: OpenConnection | undefined;
@@ -66,6 +78,7 @@ export class TaskStreamReader {
 
   constructor(target: TaskStreamTarget) {
     this.target = target;
+    this.client = createGatewayClient({ baseUrl: target.baseUrl, token: target.token });
     this.chunkStream = new ReadableStream<UIMessageChunk>({
       start: (controller) => {
         this.controller = controller;
@@ -88,33 +101,22 @@ export class TaskStreamReader {
   async connect(lastEventId?: string): Promise<ConnectionResult | undefined> {
     if (this.current) throw new Error('already connected: disconnect first');
     const abort = new AbortController();
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.target.token}`,
-      accept: 'text/event-stream',
-    };
-    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-    const url = `${this.target.baseUrl}/api/tasks/${encodeURIComponent(this.target.taskId)}/stream`;
     let response: Response;
     try {
-      response = await fetch(url, { headers, signal: abort.signal });
+      response = await this.client.open('tasks.stream', {
+        params: { id: this.target.taskId },
+        ...(lastEventId !== undefined ? { headers: { 'last-event-id': lastEventId } } : {}),
+        signal: abort.signal,
+      });
     } catch (error) {
+      // An answer other than an event stream is a rejection; no answer at all is a failure.
+      const answered = GatewayClientError.isInstance(error) && error.status > 0;
       const result: ConnectionResult = {
-        status: 0,
+        status: answered ? error.status : 0,
         headers: new Headers(),
-        outcome: 'failed',
+        outcome: answered ? 'rejected' : 'failed',
         lastEventId,
-        error,
-      };
-      this.connections.push(result);
-      return result;
-    }
-    if (response.status !== 200 || !response.body) {
-      const result: ConnectionResult = {
-        status: response.status,
-        headers: response.headers,
-        outcome: 'rejected',
-        lastEventId,
-        text: await response.text(),
+        ...(answered ? { text: error.message } : { error }),
       };
       this.connections.push(result);
       return result;
@@ -167,11 +169,11 @@ export class TaskStreamReader {
       }
     })();
     const ids = (async () => {
-      const parser = new SseEventParser((event) => {
+      const events = readSse(new Response(forIds), { route: 'tasks.stream', idleMs: () => NEVER_IDLE_MS });
+      for await (const event of events) {
         if (event.data === '[DONE]') this.sawDone = true;
         else this.events.push(event);
-      });
-      for await (const bytes of forIds) parser.push(bytes);
+      }
     })();
     const [sdkResult, idsResult] = await Promise.allSettled([sdk, ids]);
     const error =
@@ -215,7 +217,7 @@ export class TaskStreamReader {
 }
 
 /** Connects a reader to a task's stream. */
-export async function followTaskStream(
+export async function openTaskStreamReader(
   target: TaskStreamTarget,
   lastEventId?: string,
 ): Promise<TaskStreamReader> {

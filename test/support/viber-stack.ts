@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type ManagedProcess, spawnViber } from './processes.ts';
 import { RestClient } from './rest-client.ts';
-import { followTaskStream, type TaskStreamReader } from './task-stream-reader.ts';
-import { makeTempHome } from './temp-dirs.ts';
+import { openTaskStreamReader, type TaskStreamReader } from './task-stream-reader.ts';
+import { makeTempDir } from './temp-dirs.ts';
 
 /**
  * A gateway and daemons as separate `viber` processes, per the CLI contract:
@@ -40,7 +40,7 @@ export interface GatewayHandle {
 }
 
 export async function spawnGateway(options: GatewayOptions = {}): Promise<GatewayHandle> {
-  const home = options.home ?? makeTempHome('gateway');
+  const home = options.home ?? makeTempDir('gateway');
   const operatorToken = options.operatorToken ?? `ovo_test_${randomBytes(16).toString('hex')}`;
   const args = ['gateway', '--host', '127.0.0.1', '--port', String(options.port ?? 0)];
   if (options.heartbeatIntervalMs !== undefined)
@@ -64,7 +64,7 @@ export async function spawnGateway(options: GatewayOptions = {}): Promise<Gatewa
     rest,
     options: { ...options, home, operatorToken },
     follow: (taskId, lastEventId) =>
-      followTaskStream({ baseUrl: url, token: operatorToken, taskId }, lastEventId),
+      openTaskStreamReader({ baseUrl: url, token: operatorToken, taskId }, lastEventId),
   };
 }
 
@@ -97,7 +97,7 @@ export interface DaemonHandle {
 
 /** Starts `viber start` and, unless `waitConnected` is false, waits for its first connection. */
 export async function spawnDaemon(options: DaemonOptions, waitConnected = true): Promise<DaemonHandle> {
-  const home = options.home ?? makeTempHome('daemon');
+  const home = options.home ?? makeTempDir('daemon');
   // The token travels in the environment (readable by this user only), never on the command line.
   const args = ['start', '--server', options.serverUrl, '--id', options.viberId];
   if (options.name) args.push('--name', options.name);

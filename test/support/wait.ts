@@ -3,21 +3,28 @@
 
 export interface WaitOptions {
   timeoutMs?: number;
+  /** A fixed polling interval; by default polls soon, then less often (5 ms growing to 100 ms). */
   intervalMs?: number;
   /** Named in the timeout error, so a failure says what never happened. */
   description?: string;
 }
 
+const FIRST_INTERVAL_MS = 5;
+const LONGEST_INTERVAL_MS = 100;
+
 /**
  * Polls `condition` until it returns a value other than false, undefined or null, and returns that
- * value. A condition that throws is retried; its last error is reported on timeout.
+ * value. A condition that throws is retried; its last error is reported on timeout. The one poll
+ * helper of the tests: in-process states settle within milliseconds, so it looks again at once, and
+ * a wait on another process (often a REST call per look) is not hammered for seconds.
  */
 export async function waitFor<T>(
   condition: () => T | Promise<T>,
-  { timeoutMs = 30_000, intervalMs = 50, description = 'condition' }: WaitOptions = {},
+  { timeoutMs = 30_000, intervalMs, description = 'condition' }: WaitOptions = {},
 ): Promise<Exclude<T, false | undefined | null>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
+  let interval = intervalMs ?? FIRST_INTERVAL_MS;
   for (;;) {
     try {
       const value = await condition();
@@ -30,7 +37,8 @@ export async function waitFor<T>(
       const cause = lastError instanceof Error ? `: last error: ${lastError.message}` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${cause}`);
     }
-    await sleep(intervalMs);
+    await sleep(interval);
+    if (intervalMs === undefined) interval = Math.min(interval * 1.5, LONGEST_INTERVAL_MS);
   }
 }
 

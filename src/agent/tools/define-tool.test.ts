@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import { LIMITS } from '../../protocol/index.ts';
 import { createToolSet } from './index.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 // Item 5 of the hardening issue: a model's tool call arguments can nest without bound; the tool
 // wrapper refuses them by the limit before anything recursive (zod, logging) touches them.
@@ -11,11 +11,7 @@ const nested = (levels: number): unknown =>
   JSON.parse(`${'{"path":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`);
 
 describe('defineTool input nesting bound', () => {
-  let t: TestToolContext;
-  beforeEach(async () => {
-    t = await createTestToolContext();
-  });
-  afterEach(() => t.cleanup());
+  const t = useToolContext();
 
   it('answers a call nested deeper than the limit with an error naming it', async () => {
     const tools = createToolSet(t.context);

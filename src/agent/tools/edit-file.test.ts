@@ -1,17 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import type { EditFileResult } from './edit-file.ts';
 import { createToolSet } from './index.ts';
 import { sha256 } from './text-file.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 describe('edit_file', () => {
-  let t: TestToolContext;
-  beforeEach(async () => {
-    t = await createTestToolContext();
-  });
-  afterEach(() => t.cleanup());
+  const t = useToolContext();
 
   it('edits by exact search/replace and records the new hash', async () => {
     const tools = createToolSet(t.context);

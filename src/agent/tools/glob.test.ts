@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import type { GlobResult } from './glob.ts';
 import { createToolSet } from './index.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 async function touch(root: string, ...paths: string[]) {
   for (const path of paths) {
@@ -13,9 +13,8 @@ async function touch(root: string, ...paths: string[]) {
 }
 
 describe('glob', () => {
-  let t: TestToolContext;
+  const t = useToolContext();
   beforeEach(async () => {
-    t = await createTestToolContext();
     await touch(
       t.workspace,
       'a.ts',
@@ -26,7 +25,6 @@ describe('glob', () => {
       '.git/f.ts',
     );
   });
-  afterEach(() => t.cleanup());
 
   it('matches recursively, skipping node_modules and .git', async () => {
     const result = await callTool<GlobResult>(createToolSet(t.context), 'glob', { pattern: '**/*.ts' });

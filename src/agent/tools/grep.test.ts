@@ -1,14 +1,13 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import type { GrepResult } from './grep.ts';
 import { createToolSet } from './index.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 describe('grep', () => {
-  let t: TestToolContext;
+  const t = useToolContext();
   beforeEach(async () => {
-    t = await createTestToolContext();
     await mkdir(join(t.workspace, 'src/lib'), { recursive: true });
     await mkdir(join(t.workspace, 'node_modules/pkg'), { recursive: true });
     await writeFile(join(t.workspace, 'src/a.ts'), 'export const TODO = 1;\n// todo: lower case\n');
@@ -18,7 +17,6 @@ describe('grep', () => {
     await writeFile(join(t.outside, 'secret.txt'), 'TODO outside\n');
     await symlink(t.outside, join(t.workspace, 'outlink'));
   });
-  afterEach(() => t.cleanup());
 
   it('finds matches as file:line: text, skipping binaries, node_modules and symlinked folders', async () => {
     const result = await callTool<GrepResult>(createToolSet(t.context), 'grep', { pattern: 'TODO' });

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { LanguageModelV4CallOptions, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { isStepCount, streamText } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import { createToolSet, describeToolCall, TOOL_CATALOG, TOOL_NAMES } from './index.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 const usage = {
   inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
@@ -45,11 +45,7 @@ function modelCalling(input: string, prompts: LanguageModelV4CallOptions[]) {
 }
 
 describe('the tool set', () => {
-  let t: TestToolContext;
-  beforeEach(async () => {
-    t = await createTestToolContext();
-  });
-  afterEach(() => t.cleanup());
+  const t = useToolContext();
 
   it('offers every tool with a description, and a catalog entry for each', () => {
     const tools = createToolSet(t.context);
@@ -73,6 +69,9 @@ describe('the tool set', () => {
       expect(TOOL_CATALOG[name]!.summary.length).toBeGreaterThan(0);
     }
     expect(Object.keys(createToolSet(t.context, ['shell', 'read_file']))).toEqual(['shell', 'read_file']);
+    expect(() => createToolSet(t.context, ['shell', 'read_flie'])).toThrow(
+      'no built-in tool named read_flie',
+    );
     const readOnly = Object.entries(TOOL_CATALOG).filter(([, entry]) => entry.kind === 'read');
     expect(readOnly.map(([name]) => name)).toEqual(['read_file', 'list_directory', 'glob', 'grep']);
     expect(TOOL_CATALOG.shell!.kind).toBe('execute');

@@ -40,30 +40,21 @@ const TOOLS: readonly DefinedTool[] = [
 
 const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
 
-export type ToolName =
-  | 'shell'
-  | 'read_file'
-  | 'write_file'
-  | 'edit_file'
-  | 'list_directory'
-  | 'glob'
-  | 'grep'
-  | 'web_fetch'
-  | 'web_search'
-  | 'plan'
-  | 'save_artifact'
-  | 'remember';
-
-export const TOOL_NAMES = TOOLS.map((tool) => tool.name) as ToolName[];
+export const TOOL_NAMES: readonly string[] = TOOLS.map((tool) => tool.name);
 
 /** What each tool is, for the autonomy policy (`kind`) and for humans (`summary`). */
 export const TOOL_CATALOG: Record<string, { kind: ToolKind; summary: string }> = Object.fromEntries(
   TOOLS.map((tool) => [tool.name, { kind: tool.kind, summary: tool.summary }]),
 );
 
-/** The AI SDK tools bound to one task's context. `only` limits the set (e.g. the first four). */
-export function createToolSet(context: ToolContext, only?: readonly ToolName[]): ToolSet {
-  const chosen = only ? TOOLS.filter((tool) => only.includes(tool.name as ToolName)) : TOOLS;
+/**
+ * The AI SDK tools bound to one task's context. `only` limits the set (e.g. the first four); a
+ * name it does not know throws, since the names are plain strings a typo would otherwise drop.
+ */
+export function createToolSet(context: ToolContext, only?: readonly string[]): ToolSet {
+  const unknown = only?.filter((name) => !BY_NAME.has(name)) ?? [];
+  if (unknown.length > 0) throw new Error(`no built-in tool named ${unknown.join(', ')}`);
+  const chosen = only ? TOOLS.filter((tool) => only.includes(tool.name)) : TOOLS;
   return Object.fromEntries(chosen.map((tool) => [tool.name, tool.create(context)]));
 }
 

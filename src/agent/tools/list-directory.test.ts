@@ -1,16 +1,12 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import { createToolSet } from './index.ts';
 import type { ListDirectoryResult } from './list-directory.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 describe('list_directory', () => {
-  let t: TestToolContext;
-  beforeEach(async () => {
-    t = await createTestToolContext();
-  });
-  afterEach(() => t.cleanup());
+  const t = useToolContext();
 
   it('lists directories first, then files with sizes, and symlinks as such', async () => {
     await mkdir(join(t.workspace, 'src'));

@@ -1,15 +1,11 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import { resolveSafePath } from './path-guard.ts';
-import { createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 describe('resolveSafePath', () => {
-  let t: TestToolContext;
-  beforeEach(async () => {
-    t = await createTestToolContext();
-  });
-  afterEach(() => t.cleanup());
+  const t = useToolContext();
 
   it('resolves relative paths against cwd, existing or not', async () => {
     await mkdir(join(t.workspace, 'src'));

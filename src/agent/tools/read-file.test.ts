@@ -1,16 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import { createToolSet } from './index.ts';
 import type { ReadFileResult } from './read-file.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 describe('read_file', () => {
-  let t: TestToolContext;
-  beforeEach(async () => {
-    t = await createTestToolContext();
-  });
-  afterEach(() => t.cleanup());
+  const t = useToolContext();
 
   it('reads whole files and line ranges', async () => {
     const tools = createToolSet(t.context);

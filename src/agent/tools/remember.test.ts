@@ -1,16 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import { createToolSet } from './index.ts';
 import type { RememberResult } from './remember.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 describe('remember', () => {
-  let t: TestToolContext;
-  beforeEach(async () => {
-    t = await createTestToolContext();
-  });
-  afterEach(() => t.cleanup());
+  const t = useToolContext();
 
   it('appends rules and habits as Markdown bullets, once each', async () => {
     const tools = createToolSet(t.context);

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { createToolSet } from './index.ts';
 import type { ShellResult } from './shell.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 
 /** Alive means signalable and not a zombie waiting for a parent that will never reap it. */
 function isAlive(pid: number): boolean {
@@ -23,13 +23,9 @@ function isAlive(pid: number): boolean {
 }
 
 describe('shell', () => {
-  let t: TestToolContext;
-  beforeEach(async () => {
-    t = await createTestToolContext({ GREETING: 'hello from env' });
-  });
+  const t = useToolContext({ GREETING: 'hello from env' });
   afterEach(async () => {
     t.controller.abort();
-    await t.cleanup();
   });
 
   it('runs a command in the working directory with the context env and records evidence', async () => {

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { createToolSet } from './index.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 import type { WebFetchResult } from './web-fetch.ts';
 
 const PAGE = `<html><head><title>Test page</title><script>alert(1)</script></head>
@@ -12,7 +12,6 @@ const PAGE = `<html><head><title>Test page</title><script>alert(1)</script></hea
 describe('web_fetch', () => {
   let server: Server;
   let base: string;
-  let t: TestToolContext;
   let holdRequests: Array<() => void> = [];
 
   beforeAll(async () => {
@@ -64,13 +63,10 @@ describe('web_fetch', () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  beforeEach(async () => {
-    t = await createTestToolContext();
-  });
+  const t = useToolContext();
   afterEach(async () => {
     for (const release of holdRequests) release();
     holdRequests = [];
-    await t.cleanup();
   });
 
   it('converts HTML to readable text and records URL evidence', async () => {

@@ -1,8 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  callTool,
+  createTestToolContext,
+  type TestToolContext,
+} from '../../../test/support/in-process/tool-context.ts';
 import { createToolSet } from './index.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 import type { WebSearchResult } from './web-search.ts';
 
 const KEY = 'test-search-key-123';

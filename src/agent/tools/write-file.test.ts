@@ -1,18 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
 import { createToolSet } from './index.ts';
 import { sha256 } from './text-file.ts';
-import { callTool, createTestToolContext, type TestToolContext } from './tool-test-context.ts';
 import type { WriteFileResult } from './write-file.ts';
 
 describe('write_file', () => {
-  let t: TestToolContext;
-  beforeEach(async () => {
-    t = await createTestToolContext();
-  });
-  afterEach(() => t.cleanup());
+  const t = useToolContext();
 
   it('writes a file with parents and records file evidence', async () => {
     const tools = createToolSet(t.context);

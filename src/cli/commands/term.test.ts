@@ -1,9 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TerminalStack } from '../../../bench/terminal-stack.ts';
-import { TEST_OPERATOR_TOKEN } from '../../gateway/testing/test-gateway.ts';
-import { waitUntil } from '../../gateway/testing/wait-until.ts';
+import { TerminalStack } from '../../../test/support/in-process/terminal-stack.ts';
+import { TEST_OPERATOR_TOKEN } from '../../../test/support/in-process/test-gateway.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 const VIBER = join(import.meta.dirname, '..', '..', '..', 'bin', 'viber.js');
 
@@ -46,7 +46,9 @@ describe('viber term', () => {
     const created = await viber(stack, ['create', stack.viberId, 'cli']);
     expect(created).toMatchObject({ code: 0 });
     expect(created.stdout).toContain('created cli');
-    await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', '=cli:').length > 0, { what: 'a prompt' });
+    await waitFor(() => stack.tmux('capture-pane', '-p', '-t', '=cli:').length > 0, {
+      description: 'a prompt',
+    });
 
     const listed = await viber(stack, ['list', stack.viberId, '--json']);
     expect(JSON.parse(listed.stdout)[0]).toMatchObject({ name: 'cli' });
@@ -54,8 +56,8 @@ describe('viber term', () => {
     expect(
       (await viber(stack, ['send', stack.viberId, 'cli', 'echo', 'sent-$((2+3))', '--enter'])).code,
     ).toBe(0);
-    await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', '=cli:').includes('sent-5'), {
-      what: 'the sent command',
+    await waitFor(() => stack.tmux('capture-pane', '-p', '-t', '=cli:').includes('sent-5'), {
+      description: 'the sent command',
     });
 
     expect((await viber(stack, ['resize', stack.viberId, 'cli', '90', '30'])).code).toBe(0);
@@ -79,8 +81,8 @@ describe('viber term', () => {
 
   it('attach shows a keystroke the viber could not deliver and stays attached', async () => {
     expect((await viber(stack, ['create', stack.viberId, 'moving'])).code).toBe(0);
-    await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', '=moving:').length > 0, {
-      what: 'a prompt',
+    await waitFor(() => stack.tmux('capture-pane', '-p', '-t', '=moving:').length > 0, {
+      description: 'a prompt',
     });
     const child = spawn(
       process.execPath,
@@ -108,12 +110,12 @@ describe('viber term', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await waitUntil(() => stdout.length > 0, { what: 'the screen' });
+      await waitFor(() => stdout.length > 0, { description: 'the screen' });
       // The window is renumbered: the pane lives on (still watched), but `moving:0` names nothing,
       // so the keystrokes typed to it fail on the viber.
       stack.tmux('move-window', '-s', '=moving:0', '-t', '=moving:7');
       child.stdin.write('echo lost\r');
-      await waitUntil(() => /\[error: .*\(not_found\)\]/.test(stderr), { what: 'the error on stderr' });
+      await waitFor(() => /\[error: .*\(not_found\)\]/.test(stderr), { description: 'the error on stderr' });
     } finally {
       child.kill('SIGTERM');
     }

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
+import { createGatewayClient, type GatewayClient, GatewayClientError } from '../../client/index.ts';
 import { loadConfig, resolveModelSettings } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import type { RunningGateway } from '../../gateway/index.ts';
-import type { LoginCodeResponse } from '../../protocol/index.ts';
 import { readCredentials, writeCredentials } from '../daemon-credentials.ts';
 import { DaemonProcess } from '../daemon-process.ts';
 import { onShutdown } from '../shutdown.ts';
@@ -24,8 +24,14 @@ export function registerUpCommand(program: Command): void {
     const home = resolveHome();
     loadConfig(home); // fail fast, before anything starts, on a broken config file
     const gateway = await runGateway(flags);
-    const viberId = await ensureLocalViber(gateway, home);
-    const boardLink = await mintBoardLink(gateway);
+    // The typed client, answered by the app in this process: no socket, no port to wait for.
+    const client = createGatewayClient({
+      baseUrl: gateway.url,
+      token: gateway.operatorToken,
+      fetch: async (url, init) => gateway.app.request(url, init),
+    });
+    const viberId = await ensureLocalViber(gateway, client, home);
+    const boardLink = await mintBoardLink(gateway, client);
     let announced = false;
     const daemon = new DaemonProcess([], () => {
       if (announced) return;
@@ -42,32 +48,38 @@ export function registerUpCommand(program: Command): void {
 
 async function ensureLocalViber(
   gateway: RunningGateway,
+  client: GatewayClient,
   home: ReturnType<typeof resolveHome>,
 ): Promise<string> {
   const stored = readCredentials(home);
-  if (stored.viberId && stored.token) {
-    const response = await gateway.app.request(`/api/vibers/${encodeURIComponent(stored.viberId)}`, {
-      headers: { authorization: `Bearer ${gateway.operatorToken}` },
-    });
-    if (response.ok) {
-      writeCredentials(home, { server: gateway.wsUrl, viberId: stored.viberId, token: stored.token });
-      return stored.viberId;
-    }
+  if (stored.viberId && stored.token && (await isRegistered(client, stored.viberId))) {
+    writeCredentials(home, { server: gateway.wsUrl, viberId: stored.viberId, token: stored.token });
+    return stored.viberId;
   }
   const viber = await gateway.registerViber(hostname());
   writeCredentials(home, { server: gateway.wsUrl, viberId: viber.id, token: viber.token });
   return viber.id;
 }
 
+/** Whether the gateway still knows the stored viber; any refusal (revoked, a fresh store) is a no. */
+async function isRegistered(client: GatewayClient, viberId: string): Promise<boolean> {
+  try {
+    await client.call('vibers.get', { params: { id: viberId } });
+    return true;
+  } catch (error) {
+    if (GatewayClientError.isInstance(error)) return false;
+    throw error;
+  }
+}
+
 /** A one-time sign-in link for the Viber Board, or why there is none. */
-async function mintBoardLink(gateway: RunningGateway): Promise<string> {
-  const response = await gateway.app.request('/api/login-codes', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${gateway.operatorToken}` },
-  });
-  if (!response.ok)
-    return styleText('yellow', `no sign-in link (HTTP ${response.status}); run viber login-link`);
-  return loginLink(gateway.url, (await response.json()) as LoginCodeResponse);
+async function mintBoardLink(gateway: RunningGateway, client: GatewayClient): Promise<string> {
+  try {
+    return loginLink(gateway.url, await client.call('loginCodes.create'));
+  } catch (error) {
+    if (!GatewayClientError.isInstance(error)) throw error;
+    return styleText('yellow', `no sign-in link (${error.code}, HTTP ${error.status}); run viber login-link`);
+  }
 }
 
 function printBanner(gateway: RunningGateway, viberId: string, boardLink: string): void {

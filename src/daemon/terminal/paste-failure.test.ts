@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stopTmuxServer } from '../../../bench/terminal-stack.ts';
-import { waitUntil } from '../../gateway/testing/wait-until.ts';
+import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
+import { stopTmuxServer } from '../../../test/support/tmux.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import type { DaemonMessage } from '../../protocol/index.ts';
 import { commandLine } from './input-commands.ts';
 import { TerminalBridge } from './terminal-bridge.ts';
@@ -33,7 +32,7 @@ describe('a paste that fails half-way, with real tmux and bash', () => {
     execFileSync('tmux', ['-S', runner.socketPath, ...args], { encoding: 'utf8' }).trim();
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ov-paste-'));
+    dir = makeTempDir('paste');
     runner = new FailingRunner({
       socketPath: join(dir, 'tmux.sock'),
       env: { PATH: process.env.PATH, HOME: dir, SHELL: '/bin/bash', TERM: 'xterm-256color', LANG: 'C.UTF-8' },
@@ -49,15 +48,15 @@ describe('a paste that fails half-way, with real tmux and bash', () => {
   afterEach(async () => {
     bridge.detachAll();
     await stopTmuxServer(runner.socketPath);
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
 
   it('closes the paste, so the next Enter runs what was pasted', async () => {
     bridge.handle({ type: 'terminal:create', requestId: 'c', session: 'p', cols: 80, rows: 24 });
-    await waitUntil(() => sent.some((message) => message.type === 'terminal:created'), {
-      what: 'the session',
+    await waitFor(() => sent.some((message) => message.type === 'terminal:created'), {
+      description: 'the session',
     });
-    await waitUntil(() => tmux('capture-pane', '-p', '-t', '=p:').length > 0, { what: 'a prompt' });
+    await waitFor(() => tmux('capture-pane', '-p', '-t', '=p:').length > 0, { description: 'a prompt' });
 
     // The quote splits the input into several send-keys commands: the paste is opened and
     // `echo 'pasted'` typed before the command carrying FAIL is refused; its end never goes.
@@ -67,15 +66,17 @@ describe('a paste that fails half-way, with real tmux and bash', () => {
       target: 'p',
       keys: "\x1b[200~echo 'pasted' FAIL\x1b[201~",
     });
-    await waitUntil(() => sent.some((message) => message.type === 'terminal:error'), { what: 'the error' });
+    await waitFor(() => sent.some((message) => message.type === 'terminal:error'), {
+      description: 'the error',
+    });
     expect(sent.find((message) => message.type === 'terminal:error')).toMatchObject({
       requestId: 'paste',
       code: 'tmux_failed',
     });
     bridge.handle({ type: 'terminal:input', target: 'p', keys: '\r' });
     // Enter was a key, not pasted text: the shell ran what the paste had typed.
-    await waitUntil(() => tmux('capture-pane', '-p', '-t', '=p:').split('\n').includes('pasted'), {
-      what: '"pasted" on its own line',
+    await waitFor(() => tmux('capture-pane', '-p', '-t', '=p:').split('\n').includes('pasted'), {
+      description: '"pasted" on its own line',
     });
   });
 });

@@ -1,20 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stopTmuxServer } from '../../../bench/terminal-stack.ts';
+import { callTool, useToolContext } from '../../../test/support/in-process/tool-context.ts';
+import { stopTmuxServer } from '../../../test/support/tmux.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import { createToolSet } from '../../agent/tools/index.ts';
 import { taskSessionName } from '../../agent/tools/run-in-tmux.ts';
 import type { ShellResult } from '../../agent/tools/shell.ts';
-import {
-  callTool,
-  createTestToolContext,
-  type TestToolContext,
-} from '../../agent/tools/tool-test-context.ts';
-import { waitUntil } from '../../gateway/testing/wait-until.ts';
 
 /** The agent's shell tool on a daemon with tmux: commands run in the task's session, visibly. */
 describe('shell tool in the task tmux session', () => {
-  let t: TestToolContext;
+  const t = useToolContext({ GREETING: 'hello from env', SHELL: '/bin/bash' });
   let socketPath: string;
   const tmux = (...args: string[]) =>
     execFileSync('tmux', ['-S', socketPath, ...args], {
@@ -34,14 +30,12 @@ describe('shell tool in the task tmux session', () => {
     callTool<ShellResult>(createToolSet(t.context), 'shell', input);
 
   beforeEach(async () => {
-    t = await createTestToolContext({ GREETING: 'hello from env', SHELL: '/bin/bash' });
     socketPath = join(t.root, 'tmux.sock');
     t.context.terminalSocket = socketPath;
   });
   afterEach(async () => {
     t.controller.abort();
     await stopTmuxServer(socketPath);
-    await t.cleanup();
   });
 
   it('types the command in the session, shows its output there, and returns the exact code and output', async () => {
@@ -64,7 +58,7 @@ describe('shell tool in the task tmux session', () => {
   it('kills the command and everything it started on timeout, and the pane gets its prompt back', async () => {
     const result = await shell({ command: 'sleep 60 & sleep 60', timeoutSeconds: 1 });
     expect(result).toMatchObject({ timedOut: true, exitCode: null });
-    await waitUntil(
+    await waitFor(
       () => tmux('display-message', '-p', '-t', session(), '#{pane_current_command}').trim() === 'bash',
     );
     const after = await shell({ command: 'echo still-works' });
@@ -73,7 +67,7 @@ describe('shell tool in the task tmux session', () => {
 
   it('stops with the task', async () => {
     const running = shell({ command: 'sleep 60' });
-    await waitUntil(() => screen().includes('sleep 60'));
+    await waitFor(() => screen().includes('sleep 60'));
     t.controller.abort();
     expect(await running).toMatchObject({ aborted: true, exitCode: null });
   });
@@ -81,7 +75,7 @@ describe('shell tool in the task tmux session', () => {
   it('runs as a plain process when an operator is busy in the pane', async () => {
     await shell({ command: 'true' });
     tmux('send-keys', '-t', session(), 'sleep 30', 'Enter');
-    await waitUntil(
+    await waitFor(
       () => tmux('display-message', '-p', '-t', session(), '#{pane_current_command}').trim() === 'sleep',
     );
     const result = await shell({ command: 'echo plain; exit 4' });

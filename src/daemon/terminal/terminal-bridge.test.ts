@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stopTmuxServer } from '../../../bench/terminal-stack.ts';
-import { waitUntil } from '../../gateway/testing/wait-until.ts';
+import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
+import { stopTmuxServer } from '../../../test/support/tmux.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import { type DaemonMessage, DaemonMessageSchema, LIMITS } from '../../protocol/index.ts';
 import { decodeOctalEscapes } from './octal-escape.ts';
 import { TerminalBridge, type TerminalRequest } from './terminal-bridge.ts';
@@ -26,7 +25,7 @@ describe('TerminalBridge with real tmux', () => {
   let backlog = 0;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ov-tmux-'));
+    dir = makeTempDir('tmux');
     runner = new TmuxRunner({
       socketPath: join(dir, 'tmux.sock'),
       env: { ...process.env, SHELL: '/bin/bash' },
@@ -50,27 +49,22 @@ describe('TerminalBridge with real tmux', () => {
   afterEach(async () => {
     bridge.detachAll();
     await stopTmuxServer(runner.socketPath);
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
 
   const request = (message: TerminalRequest) => bridge.handle(message);
-  const waitFor = async <T extends DaemonMessage['type']>(
+  const waitForSent = <T extends DaemonMessage['type']>(
     type: T,
     match: (message: Extract<DaemonMessage, { type: T }>) => boolean = () => true,
-  ) => {
-    let found: Extract<DaemonMessage, { type: T }> | undefined;
-    await waitUntil(
-      () => {
-        found = sent.find(
+  ) =>
+    waitFor(
+      () =>
+        sent.find(
           (message): message is Extract<DaemonMessage, { type: T }> =>
             message.type === type && match(message as Extract<DaemonMessage, { type: T }>),
-        );
-        return found !== undefined;
-      },
-      { what: type },
+        ),
+      { description: type },
     );
-    return found!;
-  };
   const outputOf = (paneId: string) =>
     sent
       .filter((message) => message.type === 'terminal:output' && message.paneId === paneId)
@@ -81,21 +75,26 @@ describe('TerminalBridge with real tmux', () => {
 
   async function createSession(name: string): Promise<string> {
     request({ type: 'terminal:create', requestId: `create-${name}`, session: name, cols: 80, rows: 24 });
-    const created = await waitFor('terminal:created', (message) => message.requestId === `create-${name}`);
+    const created = await waitForSent(
+      'terminal:created',
+      (message) => message.requestId === `create-${name}`,
+    );
     // A shell discards what is typed before its prompt: wait for the prompt.
-    await waitUntil(() => tmux('capture-pane', '-p', '-t', created.target).length > 0, { what: 'a prompt' });
+    await waitFor(() => tmux('capture-pane', '-p', '-t', created.target).length > 0, {
+      description: 'a prompt',
+    });
     return created.target;
   }
 
   it('creates, lists, attaches with a screen, streams output, types and detaches', async () => {
     const paneId = await createSession('work');
     request({ type: 'terminal:list', requestId: 'l1' });
-    const listed = await waitFor('terminal:list-result');
+    const listed = await waitForSent('terminal:list-result');
     expect(listed.sessions.map((session) => session.name)).toEqual(['work']);
     expect(listed.sessions[0]!.windows[0]!.panes[0]!.id).toBe(paneId);
 
     request({ type: 'terminal:attach', target: 'work', appId: 'a' });
-    const screen = await waitFor('terminal:screen', (message) => message.appId === 'a');
+    const screen = await waitForSent('terminal:screen', (message) => message.appId === 'a');
     expect(screen).toMatchObject({ target: 'work', paneId, cols: 80, rows: 24 });
 
     request({
@@ -105,18 +104,18 @@ describe('TerminalBridge with real tmux', () => {
       keys: "echo 'it'\\''s' \"ok\" $((40+2))",
       specialKeys: ['Enter'],
     });
-    await waitFor('terminal:done', (message) => message.requestId === 'i1');
-    await waitUntil(() => outputOf(paneId).includes("it's ok 42"), { what: 'the echo' });
+    await waitForSent('terminal:done', (message) => message.requestId === 'i1');
+    await waitFor(() => outputOf(paneId).includes("it's ok 42"), { description: 'the echo' });
 
     request({ type: 'terminal:detach', target: 'work', appId: 'a' });
-    await waitFor('terminal:detached', (message) => message.appId === 'a');
-    await waitUntil(() => bridge.controlClients === 0, { what: 'the control client to go' });
+    await waitForSent('terminal:detached', (message) => message.appId === 'a');
+    await waitFor(() => bridge.controlClients === 0, { description: 'the control client to go' });
   });
 
   it('resizes the window, as tmux itself reports', async () => {
     await createSession('sized');
     request({ type: 'terminal:resize', requestId: 'r1', target: 'sized', cols: 101, rows: 33 });
-    await waitFor('terminal:done', (message) => message.requestId === 'r1');
+    await waitForSent('terminal:done', (message) => message.requestId === 'r1');
     expect(tmux('display', '-p', '-t', '=sized:', '#{pane_width} #{pane_height}')).toBe('101 33');
   });
 
@@ -124,22 +123,22 @@ describe('TerminalBridge with real tmux', () => {
     const paneId = await createSession('shared');
     request({ type: 'terminal:attach', target: 'shared', appId: 'a' });
     request({ type: 'terminal:attach', target: paneId, appId: 'b' });
-    await waitFor('terminal:screen', (message) => message.appId === 'b');
-    await waitFor('terminal:screen', (message) => message.appId === 'a');
+    await waitForSent('terminal:screen', (message) => message.appId === 'b');
+    await waitForSent('terminal:screen', (message) => message.appId === 'a');
     expect(bridge.controlClients).toBe(1);
     request({ type: 'terminal:detach', target: 'shared', appId: 'a' });
-    await waitFor('terminal:detached', (message) => message.appId === 'a');
+    await waitForSent('terminal:detached', (message) => message.appId === 'a');
     expect(bridge.controlClients).toBe(1);
     tmux('kill-session', '-t', '=shared');
-    const gone = await waitFor('terminal:detached', (message) => message.appId === undefined);
+    const gone = await waitForSent('terminal:detached', (message) => message.appId === undefined);
     expect(gone.paneId).toBe(paneId);
     expect(gone.reason).toMatch(/closed|tmux/);
-    await waitUntil(() => bridge.controlClients === 0, { what: 'cleanup' });
+    await waitFor(() => bridge.controlClients === 0, { description: 'cleanup' });
   });
 
   it('answers bad requests with terminal:error and keeps working', async () => {
     request({ type: 'terminal:attach', target: 'nope', appId: 'a' });
-    const unknown = await waitFor('terminal:error', (message) => message.target === 'nope');
+    const unknown = await waitForSent('terminal:error', (message) => message.target === 'nope');
     expect(unknown.code).toBe('not_found');
     await createSession('ok');
     request({
@@ -148,15 +147,15 @@ describe('TerminalBridge with real tmux', () => {
       target: 'ok',
       keys: 'x'.repeat(LIMITS.maxTerminalInputChars + 1),
     });
-    expect((await waitFor('terminal:error', (message) => message.requestId === 'big')).code).toBe(
+    expect((await waitForSent('terminal:error', (message) => message.requestId === 'big')).code).toBe(
       'input_too_large',
     );
     request({ type: 'terminal:create', requestId: 'dup', session: 'ok' });
-    expect((await waitFor('terminal:error', (message) => message.requestId === 'dup')).message).toMatch(
+    expect((await waitForSent('terminal:error', (message) => message.requestId === 'dup')).message).toMatch(
       /duplicate/,
     );
     request({ type: 'terminal:create', requestId: 'cwd', session: 'x', cwd: join(dir, 'missing') });
-    expect((await waitFor('terminal:error', (message) => message.requestId === 'cwd')).code).toBe(
+    expect((await waitForSent('terminal:error', (message) => message.requestId === 'cwd')).code).toBe(
       'bad_request',
     );
   });
@@ -169,30 +168,30 @@ describe('TerminalBridge with real tmux', () => {
       logger: pino({ level: 'silent' }),
     });
     missing.handle({ type: 'terminal:list', requestId: 'm' });
-    const error = await waitFor('terminal:error', (message) => message.requestId === 'm');
+    const error = await waitForSent('terminal:error', (message) => message.requestId === 'm');
     expect(error.code).toBe('tmux_missing');
   });
 
   it('detaches viewers with a reason when the tmux server dies', async () => {
     const paneId = await createSession('doomed');
     request({ type: 'terminal:attach', target: 'doomed', appId: 'a' });
-    await waitFor('terminal:screen');
+    await waitForSent('terminal:screen');
     tmux('kill-server');
-    const gone = await waitFor(
+    const gone = await waitForSent(
       'terminal:detached',
       (message) => message.paneId === paneId && message.appId === undefined,
     );
     expect(gone.reason.length).toBeGreaterThan(0);
     request({ type: 'terminal:list', requestId: 'after' });
     expect(
-      (await waitFor('terminal:list-result', (message) => message.requestId === 'after')).sessions,
+      (await waitForSent('terminal:list-result', (message) => message.requestId === 'after')).sessions,
     ).toEqual([]);
   });
 
   it('drops output while the link is behind and resyncs every viewer with a screen', async () => {
     const paneId = await createSession('flood');
     request({ type: 'terminal:attach', target: 'flood', appId: 'a' });
-    await waitFor('terminal:screen', (message) => message.appId === 'a');
+    await waitForSent('terminal:screen', (message) => message.appId === 'a');
     backlog = 10_000;
     request({
       type: 'terminal:input',
@@ -200,13 +199,12 @@ describe('TerminalBridge with real tmux', () => {
       keys: 'echo dropped-while-behind',
       specialKeys: ['Enter'],
     });
-    await waitUntil(
-      () => tmux('capture-pane', '-p', '-t', paneId).split('dropped-while-behind').length === 3,
-      { what: `the echo in ${JSON.stringify(tmux('capture-pane', '-p', '-t', paneId))}` },
-    );
+    await waitFor(() => tmux('capture-pane', '-p', '-t', paneId).split('dropped-while-behind').length === 3, {
+      description: `the echo in ${JSON.stringify(tmux('capture-pane', '-p', '-t', paneId))}`,
+    });
     expect(outputOf(paneId)).not.toContain('dropped-while-behind');
     backlog = 0;
-    const resync = await waitFor('terminal:screen', (message) => message.appId === undefined);
+    const resync = await waitForSent('terminal:screen', (message) => message.appId === undefined);
     expect(resync.data).toContain('dropped-while-behind');
   });
 });

@@ -1,15 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type BoardEvent, BoardEventSchema, type GatewayMessage } from '../../protocol/index.ts';
-import { SseClient } from '../testing/sse-client.ts';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TEST_OPERATOR_TOKEN, TestGateway } from '../testing/test-gateway.ts';
-import { waitUntil } from '../testing/wait-until.ts';
-
-type Submit = Extract<GatewayMessage, { type: 'task:submit' }>;
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TEST_OPERATOR_TOKEN, TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { SseRecorder } from '../../../test/support/sse-recorder.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+import { type BoardEvent, BoardEventSchema } from '../../protocol/index.ts';
 
 describe('board events (GET /api/events)', () => {
   let harness: TestGateway;
-  const clients: SseClient[] = [];
+  const clients: SseRecorder[] = [];
   beforeEach(async () => {
     harness = await TestGateway.start();
   });
@@ -18,17 +16,17 @@ describe('board events (GET /api/events)', () => {
     await harness.cleanup();
   });
 
-  function connect(): SseClient {
-    const client = new SseClient(`${harness.gateway.url}/api/events`, {
+  function connect(): SseRecorder {
+    const client = new SseRecorder(`${harness.gateway.url}/api/events`, {
       authorization: `Bearer ${TEST_OPERATOR_TOKEN}`,
     });
     clients.push(client);
     return client;
   }
-  const eventsOf = (client: SseClient): BoardEvent[] =>
+  const eventsOf = (client: SseRecorder): BoardEvent[] =>
     client.events.map((event) => BoardEventSchema.parse(JSON.parse(event.data)));
-  async function waitForEvent(client: SseClient, predicate: (event: BoardEvent) => boolean, what: string) {
-    await waitUntil(() => eventsOf(client).some(predicate), { timeoutMs: 10_000, what });
+  async function waitForEvent(client: SseRecorder, predicate: (event: BoardEvent) => boolean, what: string) {
+    await waitFor(() => eventsOf(client).some(predicate), { timeoutMs: 10_000, description: what });
     return eventsOf(client).find(predicate)!;
   }
 
@@ -40,7 +38,7 @@ describe('board events (GET /api/events)', () => {
     expect(client.headers?.get('content-type')).toBe('text/event-stream');
     expect(eventsOf(client)[0]).toEqual({ type: 'events.ready', activities: {}, heartbeatMs: 15_000 });
 
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     await waitForEvent(
       client,
       (event) => event.type === 'viber.updated' && event.viber.presence === 'online',
@@ -53,9 +51,7 @@ describe('board events (GET /api/events)', () => {
       (event) => event.type === 'task.created' && event.task.id === taskId,
       'created',
     );
-    const submit = await daemon.waitFor<Submit>((message) => message.type === 'task:submit');
-    daemon.send({ type: 'command:ack', commandId: submit.commandId });
-    daemon.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
+    await daemon.startTask(taskId);
     await waitForEvent(
       client,
       (event) => event.type === 'viber.updated' && event.viber.presence === 'busy',

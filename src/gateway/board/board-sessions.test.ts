@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_OPERATOR_TOKEN, TestGateway } from '../../../test/support/in-process/test-gateway.ts';
 import { BOARD_SESSION_COOKIE } from '../../protocol/index.ts';
 import { createTokenAuth } from '../auth/gateway-auth.ts';
 import { GATEWAY_DB_FILE, type GatewayStore, openSqliteStore } from '../store/index.ts';
-import { TEST_OPERATOR_TOKEN, TestGateway } from '../testing/test-gateway.ts';
 import { BoardSessions, LOGIN_CODE_TTL_MS, SESSION_TTL_MS } from './board-sessions.ts';
 
 /** The `name=value` part of a Set-Cookie header, as a browser sends it back. */

@@ -1,20 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TEST_OPERATOR_TOKEN, TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { SseRecorder } from '../../../test/support/sse-recorder.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import { type BoardEvent, BoardEventSchema } from '../../protocol/index.ts';
-import { SseClient } from '../testing/sse-client.ts';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TEST_OPERATOR_TOKEN, TestGateway } from '../testing/test-gateway.ts';
-import { waitUntil } from '../testing/wait-until.ts';
 
 const CANARY = 'canary-Ev3-secret-value-8812';
 type EnvironmentUpdated = Extract<BoardEvent, { type: 'environment.updated' }>;
 
 describe('environment board events (GET /api/events)', () => {
   let harness: TestGateway;
-  let client: SseClient;
+  let client: SseRecorder;
   const cleanups: Array<() => Promise<void> | void> = [];
   beforeEach(async () => {
     harness = await TestGateway.start();
-    client = new SseClient(`${harness.gateway.url}/api/events`, {
+    client = new SseRecorder(`${harness.gateway.url}/api/events`, {
       authorization: `Bearer ${TEST_OPERATOR_TOKEN}`,
     });
     await client.waitForEvents(1);
@@ -29,7 +29,7 @@ describe('environment board events (GET /api/events)', () => {
     client.events.map((event) => BoardEventSchema.parse(JSON.parse(event.data)));
   const environmentEvents = () => events().filter((event) => event.type.startsWith('environment.'));
   async function waitForEvent<T extends BoardEvent>(predicate: (event: BoardEvent) => boolean, what: string) {
-    await waitUntil(() => events().some(predicate), { timeoutMs: 10_000, what });
+    await waitFor(() => events().some(predicate), { timeoutMs: 10_000, description: what });
     return events().find(predicate) as T;
   }
   const bindingIs = (status: string) => (event: BoardEvent) =>
@@ -59,7 +59,7 @@ describe('environment board events (GET /api/events)', () => {
     const pending = await waitForEvent<EnvironmentUpdated>(bindingIs('pending'), 'mapped');
     expect(pending).toMatchObject({ environmentId: env.id, status: 'preparing', binding: { id: mapped.id } });
 
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     cleanups.push(() => daemon.close());
     await daemon.waitFor((message) => message.type === 'environment:prepare');
     const report = { bindingId: mapped.id, generation: 1 } as const;

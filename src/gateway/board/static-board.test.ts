@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
 import { createTokenAuth } from '../auth/gateway-auth.ts';
 import { type GatewayStore, openSqliteStore } from '../store/index.ts';
 import { boardRoutes, resolveBoardFile } from './static-board.ts';
@@ -13,7 +13,7 @@ describe('board static files', () => {
   let store: GatewayStore;
   let app: ReturnType<typeof boardRoutes>;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'openviber-board-'));
+    dir = makeTempDir('board');
     mkdirSync(join(dir, '_app/immutable'), { recursive: true });
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>board</title>');
     writeFileSync(join(dir, '_app/immutable/app.js'), 'console.log(1)');
@@ -23,7 +23,7 @@ describe('board static files', () => {
   });
   afterAll(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
   const signedIn = { authorization: `Bearer ${TOKEN}` };
 

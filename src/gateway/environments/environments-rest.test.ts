@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TestGateway } from '../testing/test-gateway.ts';
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
 import { masterKeyPath } from './master-key.ts';
 
 const CANARY = 'canary-Zq7-secret-value-4711';
@@ -21,8 +21,8 @@ async function startGateway(): Promise<TestGateway> {
 
 /** A bare repository with one commit on main, as a remote. */
 function bareRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'openviber-repo-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = makeTempDir('repo');
+  cleanups.push(() => removeTempDir(dir));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
   git('init', '--initial-branch=main', 'work');
   git('-C', 'work', '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--allow-empty', '-m', 'first');
@@ -140,7 +140,7 @@ describe('environments over REST', () => {
       if (existsSync(file)) expect(readFileSync(file).includes(CANARY)).toBe(false);
     }
 
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     cleanups.push(() => daemon.close());
     const prepare = await daemon.waitFor((message) => message.type === 'environment:prepare');
     expect(prepare).toMatchObject({ bindingId: mapped.json.id, environmentId: env.id, generation: 1 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestGateway } from '../testing/test-gateway.ts';
+import { TestGateway } from '../../../test/support/in-process/test-gateway.ts';
 
 // Hardening issue, item 10: with another master key than the one the stored secrets were written
 // with, writing a secret must be refused (409), as it is when the key is missing; otherwise the new

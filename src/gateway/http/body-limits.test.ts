@@ -2,9 +2,9 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_OPERATOR_TOKEN, TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import { LIMITS } from '../../protocol/index.ts';
-import { TEST_OPERATOR_TOKEN, TestGateway } from '../testing/test-gateway.ts';
-import { waitUntil } from '../testing/wait-until.ts';
 
 // Items 5 and 12 of the hardening issue: REST bodies have a nesting bound with a precise error,
 // and a client that hangs up mid-body is logged as what it is, not as a gateway fault.
@@ -65,7 +65,7 @@ describe('REST body limits', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     socket.destroy();
-    await waitUntil(() => lines.some((line) => line.path === '/api/tasks'), { what: 'the log line' });
+    await waitFor(() => lines.some((line) => line.path === '/api/tasks'), { description: 'the log line' });
     const logged = lines.filter((line) => line.path === '/api/tasks');
     expect(logged).toEqual([
       expect.objectContaining({

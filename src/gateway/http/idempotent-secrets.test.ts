@@ -2,9 +2,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TestGateway } from '../../../test/support/in-process/test-gateway.ts';
 import { GATEWAY_DB_FILE } from '../store/index.ts';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TestGateway } from '../testing/test-gateway.ts';
 
 // Hardening issue, item 2: POST /api/vibers with an Idempotency-Key used to keep the new viber's
 // plaintext token in the idempotency table for 24 hours. The stored copy is now sealed under the
@@ -61,7 +61,7 @@ describe('a registration retried with the same Idempotency-Key', () => {
     await harness.restart();
     const again = await register(harness, 'register-1');
     expect(again.json).toEqual(first.json);
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: id, token: again.json.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: id, token: again.json.token });
     await daemon.close();
   });
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import type { GatewayMessage } from '../../protocol/index.ts';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TestGateway } from '../testing/test-gateway.ts';
-import { waitUntil } from '../testing/wait-until.ts';
 import { RESTARTED_REASON } from './task-reconcile.ts';
 
 type Submit = Extract<GatewayMessage, { type: 'task:submit' }>;
@@ -10,9 +10,9 @@ type Submit = Extract<GatewayMessage, { type: 'task:submit' }>;
 describe('gateway command delivery and task events', () => {
   let harness: TestGateway;
   let viber: { id: string; token: string };
-  const daemons: TestDaemon[] = [];
+  const daemons: FakeDaemon[] = [];
   const connect = async (runningTasks: string[] = []) => {
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, {
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, {
       viberId: viber.id,
       token: viber.token,
       runningTasks,
@@ -22,7 +22,7 @@ describe('gateway command delivery and task events', () => {
   };
   const taskStatus = async (taskId: string) => (await harness.api('GET', `/api/tasks/${taskId}`)).json.task;
   const waitForStatus = (taskId: string, status: string) =>
-    waitUntil(async () => (await taskStatus(taskId)).status === status, { what: `task ${status}` });
+    waitFor(async () => (await taskStatus(taskId)).status === status, { description: `task ${status}` });
 
   beforeEach(async () => {
     harness = await TestGateway.start();
@@ -64,7 +64,7 @@ describe('gateway command delivery and task events', () => {
       seq: 2,
       chunk: { type: 'tool-approval-request', approvalId: 'appr_1', toolCallId: 'call_1' },
     });
-    await waitUntil(() => asking.ofType('task:ack').at(-1)?.seq === 2);
+    await waitFor(() => asking.ofType('task:ack').at(-1)?.seq === 2);
     await asking.close();
     await harness.api('POST', `/api/tasks/${taskId}/messages`, { message: 'more', injectionMode: 'steer' });
     const approval = await harness.api('POST', `/api/tasks/${taskId}/approvals/appr_1`, {
@@ -72,7 +72,7 @@ describe('gateway command delivery and task events', () => {
       reason: 'no',
     });
     expect(approval.status).toBe(202);
-    const commandsOf = (daemon: TestDaemon) =>
+    const commandsOf = (daemon: FakeDaemon) =>
       daemon.received.filter(
         (message): message is Extract<GatewayMessage, { commandId: string }> => 'commandId' in message,
       );
@@ -91,7 +91,7 @@ describe('gateway command delivery and task events', () => {
     const commands = commandsOf(second);
     expect(commands.map((message) => message.type)).toEqual(['task:submit', 'task:message', 'task:approval']);
     for (const command of commands) second.send({ type: 'command:ack', commandId: command.commandId });
-    await waitUntil(
+    await waitFor(
       async () => (await harness.api('GET', `/api/tasks/${taskId}`)).json.messages[0].deliveredAt !== null,
     );
     await second.close();
@@ -120,7 +120,7 @@ describe('gateway command delivery and task events', () => {
     daemon.send(chunk(4));
     daemon.send(chunk(3));
     daemon.send(chunk(4));
-    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 4);
+    await waitFor(() => daemon.ofType('task:ack').at(-1)?.seq === 4);
     // Events that arrive together are group-committed and answered with one ack per batch, so the
     // number of acks depends on how the frames were read; they only ever grow.
     const acks = daemon.ofType('task:ack').map((ack) => ack.seq);
@@ -142,7 +142,7 @@ describe('gateway command delivery and task events', () => {
     daemon.send({ type: 'task:progress', taskId, seq: 2, event: { kind: 'usage', usage } });
     daemon.send({ type: 'task:completed', taskId, seq: 3, result: { text: 'done', usage } });
     daemon.send({ type: 'task:error', taskId, seq: 4, error: 'late' });
-    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 4);
+    await waitFor(() => daemon.ofType('task:ack').at(-1)?.seq === 4);
     const task = await taskStatus(taskId);
     expect(task).toMatchObject({
       status: 'completed',
@@ -161,7 +161,7 @@ describe('gateway command delivery and task events', () => {
     const daemon = await connect();
     daemon.send({ type: 'task:started', taskId: 'task_missing', seq: 1, spaceId: 's' });
     daemon.send({ type: 'task:started', taskId: otherTask.json.id, seq: 1, spaceId: 's' });
-    await waitUntil(() => daemon.ofType('error').length === 2);
+    await waitFor(() => daemon.ofType('error').length === 2);
     expect(daemon.ofType('error').map((error) => error.code)).toEqual(['not_found', 'forbidden']);
     expect((await taskStatus(otherTask.json.id)).status).toBe('pending');
   });
@@ -169,9 +169,7 @@ describe('gateway command delivery and task events', () => {
   it('asks a connected daemon to stop a running task, which reports stopped', async () => {
     const daemon = await connect();
     const taskId = (await harness.api('POST', '/api/tasks', { goal: 'long' })).json.id as string;
-    const submit = await daemon.waitFor<Submit>((message) => message.type === 'task:submit');
-    daemon.send({ type: 'command:ack', commandId: submit.commandId });
-    daemon.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
+    await daemon.startTask(taskId);
     await waitForStatus(taskId, 'running');
     const stop = await harness.api('POST', `/api/tasks/${taskId}/stop`);
     expect(stop.json).toMatchObject({ status: 'running', stopRequested: true });
@@ -183,12 +181,10 @@ describe('gateway command delivery and task events', () => {
   it('stops a task of an offline viber at once and stops it again if the daemon returns with it', async () => {
     const daemon = await connect();
     const taskId = (await harness.api('POST', '/api/tasks', { goal: 'long' })).json.id as string;
-    const submit = await daemon.waitFor<Submit>((message) => message.type === 'task:submit');
-    daemon.send({ type: 'command:ack', commandId: submit.commandId });
-    daemon.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
+    await daemon.startTask(taskId);
     await waitForStatus(taskId, 'running');
     await daemon.close();
-    await waitUntil(
+    await waitFor(
       async () => (await harness.api('GET', `/api/vibers/${viber.id}`)).json.presence === 'offline',
     );
     const stop = await harness.api('POST', `/api/tasks/${taskId}/stop`);
@@ -200,9 +196,7 @@ describe('gateway command delivery and task events', () => {
   it('ends a running task the reconnecting daemon no longer has', async () => {
     const daemon = await connect();
     const taskId = (await harness.api('POST', '/api/tasks', { goal: 'lost' })).json.id as string;
-    const submit = await daemon.waitFor<Submit>((message) => message.type === 'task:submit');
-    daemon.send({ type: 'command:ack', commandId: submit.commandId });
-    daemon.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
+    await daemon.startTask(taskId);
     await waitForStatus(taskId, 'running');
     await daemon.close();
     await connect([]);
@@ -215,9 +209,7 @@ describe('gateway command delivery and task events', () => {
     const taskId = (await harness.api('POST', '/api/tasks', { goal: 'busy' })).json.id as string;
     daemon.send({ type: 'heartbeat', status: { state: 'busy', runningTasks: 1, uptimeSeconds: 5 } });
     daemon.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
-    await waitUntil(
-      async () => (await harness.api('GET', `/api/vibers/${viber.id}`)).json.presence === 'busy',
-    );
+    await waitFor(async () => (await harness.api('GET', `/api/vibers/${viber.id}`)).json.presence === 'busy');
     const view = (await harness.api('GET', `/api/vibers/${viber.id}`)).json;
     expect(view.status).toMatchObject({ state: 'busy', runningTasks: 1 });
     expect(view.lastHeartbeatAt).not.toBeNull();
@@ -228,16 +220,14 @@ describe('gateway command delivery and task events', () => {
   it('keeps tasks, events and the outbox across a gateway restart', async () => {
     const daemon = await connect();
     const runId = (await harness.api('POST', '/api/tasks', { goal: 'streamed' })).json.id as string;
-    const submit = await daemon.waitFor<Submit>((message) => message.type === 'task:submit');
-    daemon.send({ type: 'command:ack', commandId: submit.commandId });
-    daemon.send({ type: 'task:started', taskId: runId, seq: 1, spaceId: 's' });
+    await daemon.startTask(runId);
     daemon.send({
       type: 'task:stream-chunk',
       taskId: runId,
       seq: 2,
       chunk: { type: 'text-delta', id: 't', delta: 'hi' },
     });
-    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 2);
+    await waitFor(() => daemon.ofType('task:ack').at(-1)?.seq === 2);
     await daemon.close();
     const queuedId = (await harness.api('POST', '/api/tasks', { goal: 'queued' })).json.id as string;
     await harness.api('POST', `/api/tasks/${queuedId}/messages`, { message: 'and this' });
@@ -260,7 +250,7 @@ describe('gateway command delivery and task events', () => {
     });
     back.send({ type: 'task:completed', taskId: runId, seq: 3, result: { text: 'hi' } });
     await waitForStatus(runId, 'completed');
-    await waitUntil(() => back.ofType('task:ack').at(-1)?.seq === 3);
+    await waitFor(() => back.ofType('task:ack').at(-1)?.seq === 3);
     // The duplicate is answered too: [2, 3], or [3] when both frames were committed together.
     expect([[2, 3], [3]]).toContainEqual(back.ofType('task:ack').map((ack) => ack.seq));
   });

@@ -1,34 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
 import type { TaskEvent } from '../../protocol/index.ts';
-import { type GatewayStore, openSqliteStore, type TaskEventAppend, type TaskRecord } from '../store/index.ts';
+import { addViber, aTask } from '../store/contract/contract-harness.ts';
+import { type GatewayStore, openSqliteStore, type TaskEventAppend } from '../store/index.ts';
 import { outboxCommand } from './task-router.ts';
 import { eventPayload, transitionFor } from './task-transitions.ts';
 
 const at = () => new Date().toISOString();
-
-function pendingTask(id: string, viberId: string): TaskRecord {
-  const now = at();
-  return {
-    id,
-    viberId,
-    goal: 'g',
-    messages: null,
-    options: {},
-    status: 'pending',
-    error: null,
-    result: null,
-    usage: null,
-    stopRequested: false,
-    lastSeq: 0,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: null,
-    endedAt: null,
-  };
-}
 
 /** What the gateway builds for a daemon's event. */
 function append(event: TaskEvent): TaskEventAppend {
@@ -52,10 +31,10 @@ describe('the SQLite store: appendTaskEvents (group commit)', () => {
   let store: GatewayStore;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'openviber-append-'));
+    dir = makeTempDir('append');
     store = openSqliteStore(join(dir, 'test.db'));
     for (const viberId of ['viber_a', 'viber_b']) {
-      await store.insertViber({ id: viberId, name: viberId, tokenHash: viberId, createdAt: at() });
+      await addViber(store, viberId);
     }
     for (const [taskId, viberId] of [
       ['task_a', 'viber_a'],
@@ -63,14 +42,14 @@ describe('the SQLite store: appendTaskEvents (group commit)', () => {
       ['task_b', 'viber_b'],
     ] as const) {
       await store.insertTask(
-        pendingTask(taskId, viberId),
+        aTask(taskId, viberId),
         outboxCommand(viberId, { type: 'task:submit', taskId, goal: 'g' }),
       );
     }
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
 
   it('applies the per-event rules in order inside one batch', async () => {

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
 import type { TaskEvent } from '../../protocol/index.ts';
+import { addViber, aTask } from '../store/contract/contract-harness.ts';
 import { type GatewayStore, openSqliteStore } from '../store/index.ts';
 import { SCHEMA_VERSION } from '../store/sqlite/sqlite-migrations.ts';
 import { toAppend } from './task-event-intake.ts';
@@ -26,35 +26,18 @@ describe('stream chunk types in their own column', () => {
   let store: GatewayStore;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'openviber-chunk-type-'));
+    dir = makeTempDir('chunk-type');
     path = join(dir, 'test.db');
     store = openSqliteStore(path);
-    await store.insertViber({ id: 'viber_a', name: 'a', tokenHash: 'h', createdAt: at() });
-    const now = at();
+    await addViber(store, 'viber_a');
     await store.insertTask(
-      {
-        id: 'task_a',
-        viberId: 'viber_a',
-        goal: 'g',
-        messages: null,
-        options: {},
-        status: 'pending',
-        error: null,
-        result: null,
-        usage: null,
-        stopRequested: false,
-        lastSeq: 0,
-        createdAt: now,
-        updatedAt: now,
-        startedAt: null,
-        endedAt: null,
-      },
+      aTask('task_a', 'viber_a'),
       outboxCommand('viber_a', { type: 'task:submit', taskId: 'task_a', goal: 'g' }),
     );
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
 
   const events = (): TaskEvent[] => [

@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Evidence, GatewayMessage, TaskReport } from '../../protocol/index.ts';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TestGateway } from '../testing/test-gateway.ts';
-import { waitUntil } from '../testing/wait-until.ts';
-
-type Submit = Extract<GatewayMessage, { type: 'task:submit' }>;
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+import type { Evidence, TaskReport } from '../../protocol/index.ts';
 
 const testsPass: Evidence = {
   kind: 'tool-call',
@@ -37,17 +35,15 @@ const report = (taskId: string, summary: string): TaskReport => ({
 
 describe('GET /api/tasks/:id/report', () => {
   let harness: TestGateway;
-  let daemon: TestDaemon;
+  let daemon: FakeDaemon;
   let taskId: string;
 
   beforeEach(async () => {
     harness = await TestGateway.start();
     const viber = await harness.gateway.registerViber('v');
-    daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     taskId = (await harness.api('POST', '/api/tasks', { goal: 'prove it' })).json.id;
-    const submit = await daemon.waitFor<Submit>((message) => message.type === 'task:submit');
-    daemon.send({ type: 'command:ack', commandId: submit.commandId });
-    daemon.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
+    await daemon.startTask(taskId);
   });
   afterEach(async () => {
     await daemon.close();
@@ -78,7 +74,7 @@ describe('GET /api/tasks/:id/report', () => {
       chunk: { type: 'data-report', data: report(taskId, 'final') },
     });
     daemon.send({ type: 'task:completed', taskId, seq: 5, result: { text: 'done' } });
-    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 5);
+    await waitFor(() => daemon.ofType('task:ack').at(-1)?.seq === 5);
 
     const after = await harness.api('GET', `/api/tasks/${taskId}/report`);
     expect(after.status).toBe(200);

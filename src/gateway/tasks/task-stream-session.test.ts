@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
 import { publishChanges, taskTopic } from '../bus/gateway-topics.ts';
 import { InProcessTopicBus } from '../bus/topic-bus.ts';
-import type { TaskRecord } from '../store/index.ts';
+import { addViber, aTask } from '../store/contract/contract-harness.ts';
 import { type GatewayStore, openSqliteStore } from '../store/index.ts';
 import { toAppend } from './task-event-intake.ts';
 import { outboxCommand } from './task-router.ts';
@@ -42,32 +41,16 @@ describe('TaskStreamSession', () => {
   }
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'openviber-session-'));
+    dir = makeTempDir('session');
     bus = new InProcessTopicBus(pino({ level: 'silent' }));
     store = openSqliteStore(join(dir, 'test.db'), (changes) => publishChanges(bus, changes));
-    await store.insertViber({ id: 'viber_v', name: 'v', tokenHash: 'h', createdAt: at() });
-    const task: TaskRecord = {
-      id: taskId,
-      viberId: 'viber_v',
-      goal: 'g',
-      messages: null,
-      options: {},
-      status: 'running',
-      error: null,
-      result: null,
-      usage: null,
-      stopRequested: false,
-      lastSeq: 0,
-      createdAt: at(),
-      updatedAt: at(),
-      startedAt: at(),
-      endedAt: null,
-    };
+    await addViber(store, 'viber_v');
+    const task = aTask(taskId, 'viber_v', { status: 'running', startedAt: at() });
     await store.insertTask(task, outboxCommand('viber_v', { type: 'task:submit', taskId, goal: 'g' }));
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   });
 
   const open = (after = 0, onEnd = () => {}) =>

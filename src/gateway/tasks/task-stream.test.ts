@@ -6,24 +6,22 @@ import {
   uiMessageChunkSchema,
 } from 'ai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GatewayMessage } from '../../protocol/index.ts';
-import { SseClient } from '../testing/sse-client.ts';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TEST_OPERATOR_TOKEN, TestGateway } from '../testing/test-gateway.ts';
-import { waitUntil } from '../testing/wait-until.ts';
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TEST_OPERATOR_TOKEN, TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { SseRecorder } from '../../../test/support/sse-recorder.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 type ParseResult<T> = { success: true; value: T } | { success: false; error: unknown };
-type Submit = Extract<GatewayMessage, { type: 'task:submit' }>;
 const auth = { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` };
 const delta = (n: number) => ({ type: 'text-delta', id: 'text-1', delta: `part ${n} "quoted" ünï` });
 
 describe('gateway SSE task stream', () => {
   let harness: TestGateway;
-  let daemon: TestDaemon;
+  let daemon: FakeDaemon;
   let taskId: string;
-  const clients: SseClient[] = [];
+  const clients: SseRecorder[] = [];
   const open = (query = '', headers: Record<string, string> = {}) => {
-    const client = new SseClient(`${harness.gateway.url}/api/tasks/${taskId}/stream${query}`, {
+    const client = new SseRecorder(`${harness.gateway.url}/api/tasks/${taskId}/stream${query}`, {
       ...auth,
       ...headers,
     });
@@ -35,17 +33,15 @@ describe('gateway SSE task stream', () => {
     for (let n = from; n <= to; n++)
       daemon.send({ type: 'task:stream-chunk', taskId, seq: n + 1, chunk: delta(n) });
   };
-  const chunkIds = (client: SseClient) =>
+  const chunkIds = (client: SseRecorder) =>
     client.events.filter((event) => event.id).map((event) => Number(event.id));
 
   beforeEach(async () => {
     harness = await TestGateway.start();
     const viber = await harness.gateway.registerViber('v');
-    daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     taskId = (await harness.api('POST', '/api/tasks', { goal: 'stream' })).json.id;
-    const submit = await daemon.waitFor<Submit>((message) => message.type === 'task:submit');
-    daemon.send({ type: 'command:ack', commandId: submit.commandId });
-    daemon.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
+    await daemon.startTask(taskId);
   });
   afterEach(async () => {
     for (const client of clients.splice(0)) client.abort();
@@ -56,7 +52,7 @@ describe('gateway SSE task stream', () => {
   it('replays a finished task from the start with ids, the exact headers and [DONE]', async () => {
     streamChunks(1, 20);
     daemon.send({ type: 'task:completed', taskId, seq: 22, result: { text: 'done' } });
-    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 22);
+    await waitFor(() => daemon.ofType('task:ack').at(-1)?.seq === 22);
     const client = open();
     await client.waitForEnd();
     expect(client.status).toBe(200);
@@ -106,7 +102,7 @@ describe('gateway SSE task stream', () => {
   it('resumes after Last-Event-ID or ?after= without repeating anything', async () => {
     streamChunks(1, 10);
     daemon.send({ type: 'task:completed', taskId, seq: 12, result: { text: 'done' } });
-    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 12);
+    await waitFor(() => daemon.ofType('task:ack').at(-1)?.seq === 12);
     const byHeader = open('', { 'last-event-id': '6' });
     const byQuery = open('?after=9');
     await Promise.all([byHeader.waitForEnd(), byQuery.waitForEnd()]);
@@ -122,7 +118,7 @@ describe('gateway SSE task stream', () => {
     streamChunks(51, 300);
     const late = open('?after=100');
     streamChunks(301, 400);
-    await waitUntil(() => daemon.ofType('task:ack').at(-1)?.seq === 401);
+    await waitFor(() => daemon.ofType('task:ack').at(-1)?.seq === 401);
     daemon.send({ type: 'task:completed', taskId, seq: 402, result: { text: 'done' } });
     await Promise.all([early.waitForEnd(), late.waitForEnd()]);
     expect(chunkIds(early)).toEqual(Array.from({ length: 400 }, (_, i) => i + 2));
@@ -149,9 +145,9 @@ describe('gateway SSE task stream', () => {
       chunk: { type: 'error', errorText: 'boom' },
     });
     daemon.send({ type: 'task:error', taskId: second, seq: 3, error: 'boom' });
-    await waitUntil(() => daemon.ofType('task:ack').some((ack) => ack.taskId === second && ack.seq === 3));
+    await waitFor(() => daemon.ofType('task:ack').some((ack) => ack.taskId === second && ack.seq === 3));
     for (const query of ['', '?after=2']) {
-      const replay = new SseClient(`${harness.gateway.url}/api/tasks/${second}/stream${query}`, auth);
+      const replay = new SseRecorder(`${harness.gateway.url}/api/tasks/${second}/stream${query}`, auth);
       clients.push(replay);
       await replay.waitForEnd();
       expect(replay.events.filter((event) => event.data.includes('"error"'))).toHaveLength(query ? 0 : 1);
@@ -164,7 +160,7 @@ describe('gateway SSE task stream', () => {
     const client = open();
     await client.waitForEvents(3);
     await daemon.close();
-    await waitUntil(async () => (await harness.api('GET', '/health')).json.vibers === 0);
+    await waitFor(async () => (await harness.api('GET', '/health')).json.vibers === 0);
     await harness.api('POST', `/api/tasks/${taskId}/stop`);
     await client.waitForEnd();
     expect(client.events.at(-1)?.data).toBe('[DONE]');

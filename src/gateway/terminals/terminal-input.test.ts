@@ -1,19 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TerminalStack } from '../../../bench/terminal-stack.ts';
-import type { TerminalServerMessage } from '../../protocol/index.ts';
-import { waitUntil } from '../testing/wait-until.ts';
-import type { TerminalClient } from './terminal-client.ts';
+import { TerminalStack } from '../../../test/support/in-process/terminal-stack.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 // Hardening issue, item 8: input reaches a watched pane whole whatever it contains, and a failure
 // of input sent without a requestId (every keystroke from the board and `viber term attach`) still
 // reaches the viewer.
-
-type Output = Extract<TerminalServerMessage, { type: 'terminal:output' }>;
-const outputText = (client: TerminalClient, target: string) =>
-  client.received
-    .filter((message): message is Output => message.type === 'terminal:output' && message.target === target)
-    .map((message) => message.data)
-    .join('');
 
 describe('terminal input through the gateway, with real tmux', () => {
   let stack: TerminalStack;
@@ -33,7 +24,9 @@ describe('terminal input through the gateway, with real tmux', () => {
       cols: 80,
       rows: 24,
     });
-    await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', '=paste:').length > 0, { what: 'a prompt' });
+    await waitFor(() => stack.tmux('capture-pane', '-p', '-t', '=paste:').length > 0, {
+      description: 'a prompt',
+    });
     // Watched: input now goes through the session's control client, whose commands tmux parses.
     viewer.send({ type: 'terminal:attach', viberId: stack.viberId, target: 'paste' });
     await viewer.waitFor((message) => message.type === 'terminal:screen');
@@ -46,11 +39,11 @@ describe('terminal input through the gateway, with real tmux', () => {
     input('\r');
     // x and the echo each on a line of their own: in the pane (tmux's own capture) and at the viewer.
     const paneLines = () => stack.tmux('capture-pane', '-p', '-t', '=paste:').split('\n');
-    await waitUntil(() => paneLines().includes('x') && paneLines().includes('%Y-%%'), {
-      what: 'the output in the pane',
+    await waitFor(() => paneLines().includes('x') && paneLines().includes('%Y-%%'), {
+      description: 'the output in the pane',
     });
-    await waitUntil(() => /\rx\r\n%Y-%%\r\n/.test(outputText(viewer, 'paste')), {
-      what: 'the output at the viewer',
+    await waitFor(() => /\rx\r\n%Y-%%\r\n/.test(viewer.output('paste')), {
+      description: 'the output at the viewer',
     });
     expect(viewer.received.filter((message) => message.type === 'terminal:error')).toEqual([]);
   });
@@ -61,7 +54,7 @@ describe('terminal input through the gateway, with real tmux', () => {
     viewer.send({ type: 'terminal:resize', viberId: stack.viberId, target: 'nowhere', cols: 80, rows: 24 });
     const errors = () =>
       viewer.received.filter((message) => message.type === 'terminal:error' && message.target === 'nowhere');
-    await waitUntil(() => errors().length === 2, { what: 'an error for the keystrokes and the resize' });
+    await waitFor(() => errors().length === 2, { description: 'an error for the keystrokes and the resize' });
     for (const error of errors()) {
       expect(error).toMatchObject({ viberId: stack.viberId, code: 'not_found' });
       // The gateway's own requestId stays on the gateway.

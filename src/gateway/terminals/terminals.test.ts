@@ -1,15 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TerminalStack } from '../../../bench/terminal-stack.ts';
-import { LIMITS, type TerminalServerMessage } from '../../protocol/index.ts';
-import { waitUntil } from '../testing/wait-until.ts';
-import { TerminalClient } from './terminal-client.ts';
-
-type Output = Extract<TerminalServerMessage, { type: 'terminal:output' }>;
-const outputText = (client: TerminalClient, target: string) =>
-  client.received
-    .filter((message): message is Output => message.type === 'terminal:output' && message.target === target)
-    .map((message) => message.data)
-    .join('');
+import { TerminalStack } from '../../../test/support/in-process/terminal-stack.ts';
+import { TerminalViewer } from '../../../test/support/terminal-viewer.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+import { LIMITS } from '../../protocol/index.ts';
 
 describe('terminals through the gateway, with real tmux', () => {
   let stack: TerminalStack;
@@ -22,16 +15,16 @@ describe('terminals through the gateway, with real tmux', () => {
   });
 
   /** Creates a session through the gateway and waits for its shell's prompt (typing before it is lost). */
-  async function createSession(client: TerminalClient, session: string): Promise<string> {
-    const created = await client.request<Extract<TerminalServerMessage, { type: 'terminal:created' }>>({
+  async function createSession(client: TerminalViewer, session: string): Promise<string> {
+    const created = await client.request({
       type: 'terminal:create',
       viberId: stack.viberId,
       session,
       cols: 80,
       rows: 24,
     });
-    await waitUntil(() => stack.tmux('capture-pane', '-p', '-t', created.target).length > 0, {
-      what: 'a prompt',
+    await waitFor(() => stack.tmux('capture-pane', '-p', '-t', created.target).length > 0, {
+      description: 'a prompt',
     });
     return created.target;
   }
@@ -40,7 +33,7 @@ describe('terminals through the gateway, with real tmux', () => {
     const client = await stack.client();
     expect(client.access).toBe('write');
     const paneId = await createSession(client, 'work');
-    const listed = await client.request<Extract<TerminalServerMessage, { type: 'terminal:list-result' }>>({
+    const listed = await client.request({
       type: 'terminal:list',
       viberId: stack.viberId,
     });
@@ -57,7 +50,9 @@ describe('terminals through the gateway, with real tmux', () => {
       target: 'work',
       keys: 'echo $((6*7))-typed\r',
     });
-    await waitUntil(() => outputText(client, 'work').includes('42-typed'), { what: 'the command output' });
+    await waitFor(() => client.output('work').includes('42-typed'), {
+      description: 'the command output',
+    });
   });
 
   it('resizes the pane, as `tmux display -p #{pane_width}` shows', async () => {
@@ -88,30 +83,30 @@ describe('terminals through the gateway, with real tmux', () => {
       keys: 'echo both-see-this\r',
     });
     for (const viewer of [writer, slow])
-      await waitUntil(() => outputText(viewer, 'shared').includes('both-see-this\r\n'), {
-        what: 'output at both',
+      await waitFor(() => viewer.output('shared').includes('both-see-this\r\n'), {
+        description: 'output at both',
       });
 
     // The slow viewer stops reading: its socket's buffers fill, the gateway drops its backlog.
-    slow.socket.pause();
+    slow.pause();
     const flood = 'seq 1 1500000; echo flood-$((1+1))-done\r';
     writer.send({ type: 'terminal:input', viberId: stack.viberId, target: 'shared', keys: flood });
-    await waitUntil(() => outputText(writer, 'shared').includes('flood-2-done'), {
+    await waitFor(() => writer.output('shared').includes('flood-2-done'), {
       timeoutMs: 60_000,
-      what: 'the live viewer to see the end',
+      description: 'the live viewer to see the end',
     });
 
     // Once it reads again it is repainted from the current screen, which shows the end.
-    slow.socket.resume();
-    await waitUntil(
+    slow.resume();
+    await waitFor(
       () =>
         slow.received.some(
           (message) => message.type === 'terminal:screen' && message.data.includes('flood-2-done'),
         ),
-      { timeoutMs: 60_000, what: 'the slow viewer to be repainted' },
+      { timeoutMs: 60_000, description: 'the slow viewer to be repainted' },
     );
     // What it missed was dropped, not queued: it never received the whole flood.
-    expect(outputText(slow, 'shared')).not.toContain('\r\n1500000\r\n');
+    expect(slow.output('shared')).not.toContain('\r\n1500000\r\n');
   });
 
   it('refuses typing on a read-only connection', async () => {
@@ -145,11 +140,11 @@ describe('terminals through the gateway, with real tmux', () => {
     await expect(client.request({ type: 'terminal:list', viberId: 'viber_nobody' })).rejects.toMatchObject({
       code: 'viber_offline',
     });
-    client.socket.send('{"type":"terminal:attach","viberId":"x","target":"bad target!"}');
+    client.sendRaw('{"type":"terminal:attach","viberId":"x","target":"bad target!"}');
     await client.waitFor(
       (message) => message.type === 'terminal:error' && message.code === 'validation_failed',
     );
-    client.socket.send('not json');
+    client.sendRaw('not json');
     await client.waitFor((message) => message.type === 'terminal:error' && message.message.includes('JSON'));
 
     // A pane that closes while attached detaches its viewer with a reason.
@@ -177,7 +172,7 @@ describe('terminals through the gateway, with real tmux', () => {
         message.code !== 'input_too_large',
     );
     expect(gone).toMatchObject({ code: 'not_found' });
-    const after = await client.request<Extract<TerminalServerMessage, { type: 'terminal:list-result' }>>({
+    const after = await client.request({
       type: 'terminal:list',
       viberId: stack.viberId,
     });
@@ -187,7 +182,7 @@ describe('terminals through the gateway, with real tmux', () => {
 
   it('refuses a connection without the operator token', async () => {
     await expect(
-      TerminalClient.connect({ gatewayUrl: stack.gateway.gateway.url, token: 'wrong-token-0123456789' }),
+      TerminalViewer.connect(stack.gateway.gateway.url, 'wrong-token-0123456789'),
     ).rejects.toMatchObject({ code: 'unauthorized' });
   });
 });

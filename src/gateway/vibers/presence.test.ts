@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayMessage } from '../../protocol/index.ts';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TestGateway } from '../testing/test-gateway.ts';
-import { waitUntil } from '../testing/wait-until.ts';
-
-type Submit = Extract<GatewayMessage, { type: 'task:submit' }>;
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 /** Sends a heartbeat every `everyMs`; returns the function that stops it. */
-function heartbeat(daemon: TestDaemon, everyMs: number): () => void {
+function heartbeat(daemon: FakeDaemon, everyMs: number): () => void {
   const timer = setInterval(
     () => daemon.send({ type: 'heartbeat', status: { state: 'idle', runningTasks: 0, uptimeSeconds: 1 } }),
     everyMs,
@@ -22,12 +19,10 @@ describe('gateway presence', () => {
     harness = undefined;
   });
 
-  async function runningTask(gateway: TestGateway, daemon: TestDaemon): Promise<string> {
+  async function runningTask(gateway: TestGateway, daemon: FakeDaemon): Promise<string> {
     const taskId = (await gateway.api('POST', '/api/tasks', { goal: 'long' })).json.id as string;
-    const submit = await daemon.waitFor<Submit>((message) => message.type === 'task:submit');
-    daemon.send({ type: 'command:ack', commandId: submit.commandId });
-    daemon.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
-    await waitUntil(
+    await daemon.startTask(taskId);
+    await waitFor(
       async () => (await gateway.api('GET', `/api/tasks/${taskId}`)).json.task.status === 'running',
     );
     return taskId;
@@ -37,7 +32,7 @@ describe('gateway presence', () => {
   it('cuts off a silent viber and fails its running task after the grace period', async () => {
     harness = await TestGateway.start({ heartbeatIntervalMs: 100, taskGraceMs: 200 });
     const viber = await harness.gateway.registerViber('quiet one');
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     const stopBeating = heartbeat(daemon, 30);
     const taskId = await runningTask(harness, daemon);
     // The daemon stops talking but keeps its socket open: only the heartbeat timeout can notice.
@@ -45,7 +40,7 @@ describe('gateway presence', () => {
     daemon.socket.pause();
     await daemon.closed;
     expect((await harness.api('GET', `/api/vibers/${viber.id}`)).json.presence).toBe('offline');
-    await waitUntil(async () => (await task(taskId)).status === 'error', { what: 'the task to fail' });
+    await waitFor(async () => (await task(taskId)).status === 'error', { description: 'the task to fail' });
     expect((await task(taskId)).error).toBe(
       `viber quiet one (${viber.id}) went offline and did not come back within the grace period of 0.2 s`,
     );
@@ -54,15 +49,15 @@ describe('gateway presence', () => {
   it('keeps a viber that heartbeats online', async () => {
     harness = await TestGateway.start({ heartbeatIntervalMs: 200, taskGraceMs: 200 });
     const viber = await harness.gateway.registerViber('chatty');
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     const stopBeating = heartbeat(daemon, 50);
     try {
-      await waitUntil(
+      await waitFor(
         async () => (await harness!.api('GET', `/api/vibers/${viber.id}`)).json.lastHeartbeatAt !== null,
       );
       const firstBeat = (await harness.api('GET', `/api/vibers/${viber.id}`)).json.lastHeartbeatAt;
       // Wait until well past three intervals by the viber's own clock: its heartbeats must have moved on.
-      await waitUntil(async () => {
+      await waitFor(async () => {
         const view = (await harness!.api('GET', `/api/vibers/${viber.id}`)).json;
         return Date.parse(view.lastHeartbeatAt) - Date.parse(firstBeat) > 1_000;
       });
@@ -76,10 +71,10 @@ describe('gateway presence', () => {
   it('cancels the grace period when the viber reconnects with its task', async () => {
     harness = await TestGateway.start({ heartbeatIntervalMs: 1_000, taskGraceMs: 300 });
     const viber = await harness.gateway.registerViber('v');
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     const taskId = await runningTask(harness, daemon);
     await daemon.close();
-    const back = await TestDaemon.connect(harness.gateway.wsUrl, {
+    const back = await FakeDaemon.connect(harness.gateway.wsUrl, {
       viberId: viber.id,
       token: viber.token,
       runningTasks: [taskId],
@@ -89,7 +84,7 @@ describe('gateway presence', () => {
     await new Promise((resolve) => setTimeout(resolve, 900));
     expect((await task(taskId)).status).toBe('running');
     back.send({ type: 'task:completed', taskId, seq: 2, result: { text: 'ok' } });
-    await waitUntil(async () => (await task(taskId)).status === 'completed');
+    await waitFor(async () => (await task(taskId)).status === 'completed');
     stopBeating();
     await back.close();
   });
@@ -97,13 +92,13 @@ describe('gateway presence', () => {
   it('gives vibers with running tasks a grace period after a gateway restart', async () => {
     harness = await TestGateway.start({ heartbeatIntervalMs: 1_000, taskGraceMs: 200 });
     const viber = await harness.gateway.registerViber('v');
-    const daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     const taskId = await runningTask(harness, daemon);
     await harness.gateway.close();
     await daemon.closed;
     await harness.restart();
-    await waitUntil(async () => (await task(taskId)).status === 'error', {
-      what: 'the task to fail after restart',
+    await waitFor(async () => (await task(taskId)).status === 'error', {
+      description: 'the task to fail after restart',
     });
     expect((await task(taskId)).error).toMatch(/went offline/);
   });

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import { LIMITS, WS_CLOSE } from '../../protocol/index.ts';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TestGateway } from '../testing/test-gateway.ts';
-import { waitUntil } from '../testing/wait-until.ts';
 
 describe('gateway WebSocket frames', () => {
   let harness: TestGateway;
-  let bad: TestDaemon;
-  let good: TestDaemon;
+  let bad: FakeDaemon;
+  let good: FakeDaemon;
   let goodViberId: string;
 
   beforeEach(async () => {
@@ -15,8 +15,8 @@ describe('gateway WebSocket frames', () => {
     const a = await harness.gateway.registerViber('bad');
     const b = await harness.gateway.registerViber('good');
     goodViberId = b.id;
-    bad = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: a.id, token: a.token });
-    good = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: b.id, token: b.token });
+    bad = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: a.id, token: a.token });
+    good = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: b.id, token: b.token });
   });
   afterEach(async () => {
     await bad.close();
@@ -27,7 +27,7 @@ describe('gateway WebSocket frames', () => {
   const nextError = async (frame: string | Buffer) => {
     const before = bad.ofType('error').length;
     bad.socket.send(frame);
-    await waitUntil(() => bad.ofType('error').length > before);
+    await waitFor(() => bad.ofType('error').length > before);
     return bad.ofType('error')[before]!;
   };
 
@@ -63,7 +63,7 @@ describe('gateway WebSocket frames', () => {
     expect(bad.socket.readyState).toBe(bad.socket.OPEN);
     // Still a working connection.
     bad.send({ type: 'heartbeat', status: { state: 'idle', runningTasks: 0, uptimeSeconds: 1 } });
-    await waitUntil(
+    await waitFor(
       async () => (await harness.api('GET', `/api/vibers/${bad.viberId}`)).json.lastHeartbeatAt !== null,
     );
   });

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeDaemon } from '../../../test/support/fake-daemon.ts';
+import { TEST_OPERATOR_TOKEN, TestGateway } from '../../../test/support/in-process/test-gateway.ts';
+import { SseRecorder } from '../../../test/support/sse-recorder.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import { type GatewayMessage, LIMITS } from '../../protocol/index.ts';
-import { SseClient } from '../testing/sse-client.ts';
-import { TestDaemon } from '../testing/test-daemon.ts';
-import { TEST_OPERATOR_TOKEN, TestGateway } from '../testing/test-gateway.ts';
-import { waitUntil } from '../testing/wait-until.ts';
 
 // Items 4 and 5 of the hardening issue: a task event the gateway refuses for its size or shape is
 // dropped with an error event stored at its seq and acknowledged, so the daemon never resends it;
@@ -13,19 +13,19 @@ type Submit = Extract<GatewayMessage, { type: 'task:submit' }>;
 
 describe('task events the gateway refuses', () => {
   let harness: TestGateway;
-  let daemon: TestDaemon;
+  let daemon: FakeDaemon;
   let taskA: string;
   let taskB: string;
 
   const task = async (taskId: string) => (await harness.api('GET', `/api/tasks/${taskId}`)).json.task;
   const acked = (taskId: string, seq: number) =>
-    waitUntil(() => daemon.ofType('task:ack').some((ack) => ack.taskId === taskId && ack.seq === seq), {
-      what: `task:ack ${taskId} ${seq}`,
+    waitFor(() => daemon.ofType('task:ack').some((ack) => ack.taskId === taskId && ack.seq === seq), {
+      description: `task:ack ${taskId} ${seq}`,
     });
   const chunk = (taskId: string, seq: number, delta: string) =>
     daemon.send({ type: 'task:stream-chunk', taskId, seq, chunk: { type: 'text-delta', id: 't', delta } });
   const replay = async (taskId: string) => {
-    const client = new SseClient(`${harness.gateway.url}/api/tasks/${taskId}/stream`, {
+    const client = new SseRecorder(`${harness.gateway.url}/api/tasks/${taskId}/stream`, {
       authorization: `Bearer ${TEST_OPERATOR_TOKEN}`,
     });
     await client.waitForEnd();
@@ -35,10 +35,10 @@ describe('task events the gateway refuses', () => {
   beforeEach(async () => {
     harness = await TestGateway.start();
     const viber = await harness.gateway.registerViber('v');
-    daemon = await TestDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
+    daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     taskA = (await harness.api('POST', '/api/tasks', { goal: 'a' })).json.id;
     taskB = (await harness.api('POST', '/api/tasks', { goal: 'b' })).json.id;
-    await waitUntil(() => daemon.ofType('task:submit').length === 2);
+    await waitFor(() => daemon.ofType('task:submit').length === 2);
     for (const submit of daemon.ofType('task:submit') as Submit[]) {
       daemon.send({ type: 'command:ack', commandId: submit.commandId });
       daemon.send({ type: 'task:started', taskId: submit.taskId, seq: 1, spaceId: 's' });
@@ -77,7 +77,7 @@ describe('task events the gateway refuses', () => {
 
     // Resent as it is (a reconnect replay): a duplicate now, acknowledged and stored nowhere.
     daemon.send({ type: 'task:completed', taskId: taskA, seq: 2, result: { text } });
-    await waitUntil(
+    await waitFor(
       () => daemon.ofType('task:ack').filter((ack) => ack.taskId === taskA && ack.seq === 2).length === 2,
     );
     expect((await task(taskA)).lastSeq).toBe(2);
@@ -123,7 +123,7 @@ describe('task events the gateway refuses', () => {
   it('answers a refused frame that names no task event as before, storing nothing', async () => {
     daemon.send({ type: 'task:stream-chunk', taskId: taskA, seq: 0, chunk: { type: 'x' } });
     daemon.send({ type: 'heartbeat', status: { state: 'idle' }, pad: [[[[]]]] } as never);
-    await waitUntil(() => daemon.ofType('error').length === 2);
+    await waitFor(() => daemon.ofType('error').length === 2);
     expect(daemon.ofType('error').map((error) => error.taskId)).toEqual([undefined, undefined]);
     expect((await task(taskA)).lastSeq).toBe(1);
   });

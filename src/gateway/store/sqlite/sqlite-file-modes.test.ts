@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestGateway } from '../../testing/test-gateway.ts';
+import { TestGateway } from '../../../../test/support/in-process/test-gateway.ts';
 import { GATEWAY_DB_FILE } from './sqlite-store.ts';
 
 // Hardening issue, item 2: the gateway's database files were 0644 (readable by every local user).

@@ -5,8 +5,8 @@ import type {
   AgentTaskCallbacks,
   AgentTaskOutcome,
   AgentTaskRequest,
-} from '../../agent/agent-task.ts';
-import type { StartAgentTask } from '../task-runtime.ts';
+  StartAgentTask,
+} from '../../../src/agent/agent-task.ts';
 
 /** An agent task the test drives by hand: it emits what the test says and ends when told. */
 export class TestTask implements AgentTask {

@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ToolSet } from 'ai';
 import pino from 'pino';
-import type { DataPart, Evidence, ToolContext } from './tool-context.ts';
+import { afterEach, beforeEach } from 'vitest';
+import type { DataPart, Evidence, ToolContext } from '../../../src/agent/tools/tool-context.ts';
+import { makeTempDir, removeTempDir } from '../temp-dirs.ts';
 
 /** A real ToolContext over a fresh temporary folder, with what tools recorded and streamed. */
 export interface TestToolContext {
@@ -19,9 +20,9 @@ export interface TestToolContext {
   cleanup(): Promise<void>;
 }
 
-/** For tests (this and other folders): not part of the tool layer's runtime surface. */
+/** The context the tool tests (and the daemon's task shell test) run a tool in. */
 export async function createTestToolContext(env: NodeJS.ProcessEnv = {}): Promise<TestToolContext> {
-  const root = await realpath(await mkdtemp(join(tmpdir(), 'openviber-tools-')));
+  const root = makeTempDir('tools');
   const workspace = join(root, 'workspace');
   const outside = join(root, 'outside');
   await mkdir(workspace, { recursive: true });
@@ -52,8 +53,34 @@ export async function createTestToolContext(env: NodeJS.ProcessEnv = {}): Promis
     evidence,
     data,
     controller,
-    cleanup: () => rm(root, { recursive: true, force: true }),
+    cleanup: async () => removeTempDir(root),
   };
+}
+
+/**
+ * The setup of a tool test: a fresh context before each test of the calling `describe`, removed
+ * after it. The handle outlives any one test, so each field reads the current test's context.
+ */
+export function useToolContext(env: NodeJS.ProcessEnv = {}): Omit<TestToolContext, 'cleanup'> {
+  let current: TestToolContext | undefined;
+  beforeEach(async () => {
+    current = await createTestToolContext(env);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  const handle = {} as Omit<TestToolContext, 'cleanup'>;
+  for (const key of ['context', 'root', 'workspace', 'outside', 'evidence', 'data', 'controller'] as const) {
+    Object.defineProperty(handle, key, {
+      enumerable: true,
+      get: () => {
+        if (!current) throw new Error('the tool context exists only while a test runs');
+        return current[key];
+      },
+    });
+  }
+  return handle;
 }
 
 let callCount = 0;

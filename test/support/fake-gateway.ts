@@ -8,22 +8,8 @@ import {
   GatewayMessageSchema,
   LIMITS,
   PROTOCOL_VERSION,
-} from '../../protocol/index.ts';
-
-/** Polls `condition` until it returns a truthy value or the deadline passes. */
-export async function waitUntil<T>(
-  condition: () => T | undefined | false,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+} from '../../src/protocol/index.ts';
+import { waitFor } from './wait.ts';
 
 /** One daemon connection as the gateway sees it. Every frame is checked against the protocol. */
 export class GatewayConnection {
@@ -97,11 +83,14 @@ export class GatewayConnection {
     type: K,
     predicate: (message: Extract<DaemonMessage, { type: K }>) => boolean = () => true,
   ): Promise<Extract<DaemonMessage, { type: K }>> {
-    return waitUntil(() => this.ofType(type).find(predicate), `${type} from the daemon`);
+    return waitFor(() => this.ofType(type).find(predicate), { description: `${type} from the daemon` });
   }
 }
 
-/** A small gateway played by the test: a real WebSocket server on 127.0.0.1, port 0. */
+/**
+ * The gateway played by a daemon test: a real WebSocket server on 127.0.0.1, port 0, that checks
+ * every frame the daemon sends against the protocol and answers only as the test tells it.
+ */
 export class FakeGateway {
   readonly connections: GatewayConnection[] = [];
   /** Decides each upgrade: answer with an HTTP status to refuse it. */
@@ -140,7 +129,7 @@ export class FakeGateway {
 
   /** The n-th connection (1-based), once the daemon has made it. */
   connection(n: number): Promise<GatewayConnection> {
-    return waitUntil(() => this.connections[n - 1], `connection ${n}`);
+    return waitFor(() => this.connections[n - 1], { description: `connection ${n}` });
   }
 
   async close(): Promise<void> {

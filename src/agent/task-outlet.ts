@@ -10,7 +10,7 @@ type StatusDetail = Extract<TaskProgressEvent, { kind: 'status' }>['detail'];
  * The task's outlet to the daemon: callbacks that throw are logged, never break the run; nothing
  * goes out after the task ended; a status is sent only when it changes.
  */
-export class TaskEvents {
+export class TaskOutlet {
   private readonly callbacks: AgentTaskCallbacks;
   private readonly logger: Logger;
   private lastStatus: StatusDetail | undefined;

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
-import { type OpenViberHome, resolveHome } from '../../core/home.ts';
-import { type DaemonOptions, type RunningDaemon, startDaemon } from '../daemon.ts';
-import { FakeGateway } from './fake-gateway.ts';
-import { TestAgent } from './test-agent.ts';
+import type { OpenViberHome } from '../../../src/core/home.ts';
+import { type DaemonOptions, type RunningDaemon, startDaemon } from '../../../src/daemon/daemon.ts';
+import { FakeGateway } from '../fake-gateway.ts';
+import { removeTempDir } from '../temp-dirs.ts';
+import { TestAgent } from './hand-driven-agent.ts';
+import { tempHome } from './temp-home.ts';
 
 export const TEST_VIBER_ID = 'viber_test-0001';
 export const TEST_TOKEN = 'ovv_test-token-do-not-log';
@@ -25,8 +24,7 @@ export async function startFixture(
 ): Promise<DaemonFixture> {
   const gateway = await FakeGateway.start();
   prepareGateway(gateway);
-  const root = mkdtempSync(join(tmpdir(), 'ov-daemon-'));
-  const home = resolveHome({ OPENVIBER_HOME: root });
+  const home = tempHome('daemon');
   const agent = new TestAgent();
   let daemon: RunningDaemon;
   try {
@@ -46,7 +44,7 @@ export async function startFixture(
     });
   } catch (error) {
     await gateway.close();
-    rmSync(root, { recursive: true, force: true });
+    removeTempDir(home.root);
     throw error;
   }
   return {
@@ -64,7 +62,7 @@ export async function startFixture(
       if (invalid.length > 0)
         throw new Error(`daemon sent frames outside the protocol: ${invalid.join('\n')}`);
       await gateway.close();
-      rmSync(root, { recursive: true, force: true });
+      removeTempDir(home.root);
     },
   };
 }

@@ -1,14 +1,13 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import type { LoginCodeResponse } from '../../../src/protocol/index.ts';
-import { startModelServer } from '../../support/e2e-cleanup.ts';
-import type { OpenAITestServer, Script } from '../../support/openai-test-server.ts';
+import { startModelServer } from '../e2e-cleanup.ts';
+import type { OpenAITestServer, Script } from '../openai-test-server.ts';
 import {
   type DaemonHandle,
   type GatewayHandle,
   spawnDaemon,
   spawnGateway,
   spawnViberFor,
-} from '../../support/viber-stack.ts';
+} from '../viber-stack.ts';
 import { UI_TIMEOUT_MS } from './browser.ts';
 
 /** A real gateway and daemon as processes, with the scripted OpenAI-compatible model. */
@@ -57,10 +56,8 @@ export async function startBoardStack(
 
 /** A one-time sign-in link, minted with the operator token as `viber login-link` does. */
 export async function mintLoginLink(gateway: GatewayHandle): Promise<string> {
-  const response = await gateway.rest.request<LoginCodeResponse>('POST', '/api/login-codes');
-  if (response.status !== 201)
-    throw new Error(`POST /api/login-codes answered ${response.status}: ${response.text}`);
-  return `${gateway.url}${response.body.path}`;
+  const minted = await gateway.rest.client.call('loginCodes.create');
+  return `${gateway.url}${minted.path}`;
 }
 
 /** Signs the context in through a one-time link and lands on `path`. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ensureBoardBuilt } from '../../../web/scripts/ensure-build.ts';
-import { REPO_ROOT } from '../../support/processes.ts';
+import { REPO_ROOT } from '../processes.ts';
 
 /** Debian's Chromium, driven by playwright-core (no browser download). */
 export const CHROMIUM = process.env.OPENVIBER_CHROMIUM ?? '/usr/bin/chromium';

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
+import { createGatewayClient, type GatewayClient } from '../../src/client/index.ts';
 
 /**
  * A tiny HTTP server on 127.0.0.1 and a free port that answers as a test scripts it: the gateway's
- * impostor, for answers a real gateway never gives (a wrong shape, a broken stream). Node only;
- * not part of the client.
+ * impostor, for the client's tests of answers a real gateway never gives (a wrong shape, a broken
+ * stream).
  */
 
 export interface RecordedRequest {
@@ -53,6 +55,40 @@ export async function startLocalHttpServer(handler: Handler): Promise<LocalHttpS
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** Starts servers for the tests of the calling file and closes each after its test. */
+export function useLocalHttpServers(): (handler: Handler) => Promise<LocalHttpServer> {
+  const servers: LocalHttpServer[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) await server.close();
+  });
+  return async (handler) => {
+    const server = await startLocalHttpServer(handler);
+    servers.push(server);
+    return server;
+  };
+}
+
+/** How the scripted gateway answers one request. */
+export type Script = (response: ServerResponse, request: RecordedRequest) => void;
+
+/**
+ * For each call, a gateway impostor that answers its n-th request with the n-th script (and cuts
+ * any request beyond them off), and a typed client of it; closed after the test.
+ */
+export function useScriptedGateway(
+  options: { token?: string } = {},
+): (...scripts: Script[]) => Promise<{ server: LocalHttpServer; client: GatewayClient }> {
+  const start = useLocalHttpServers();
+  return async (...scripts) => {
+    const server = await start((request, response) => {
+      const next = scripts.shift();
+      if (next) next(response, request);
+      else response.destroy();
+    });
+    return { server, client: createGatewayClient({ baseUrl: server.url, ...options }) };
   };
 }
 

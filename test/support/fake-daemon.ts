@@ -1,0 +1,155 @@
+import WebSocket from 'ws';
+import {
+  type DaemonMessage,
+  type GatewayMessage,
+  GatewayMessageSchema,
+  PROTOCOL_VERSION,
+  type ViberInfo,
+} from '../../src/protocol/index.ts';
+import { waitFor } from './wait.ts';
+
+export interface FakeDaemonOptions {
+  viberId: string;
+  token: string;
+  /** Sent as X-Viber-Id; defaults to viberId (tests spoof it). */
+  claimedId?: string;
+  /** Upgrade headers sent instead of the right ones (a missing Authorization). */
+  headers?: Record<string, string>;
+  /** The name in its `connected` message. */
+  name?: string;
+  /** Largest frame it accepts (the gateway may echo a big frame in its error). */
+  maxPayload?: number;
+}
+
+/**
+ * The daemon played by a test, a benchmark or a bad-input scenario: a real `ws` client that speaks
+ * the protocol by hand, so it can also send what no daemon would (any bytes, another viber's id).
+ * Every gateway frame is checked against the protocol schema: a frame that fails lands in
+ * `invalid`, which a test expects to stay empty.
+ */
+export class FakeDaemon {
+  readonly socket: WebSocket;
+  readonly viberId: string;
+  readonly name: string;
+  readonly received: GatewayMessage[] = [];
+  /** Frames from the gateway that did not match GatewayMessageSchema (or were not JSON). */
+  readonly invalid: string[] = [];
+  /** Settles with the close code and reason, however the socket closed. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** True once open; false when the upgrade was refused or the socket closed first. */
+  readonly opened: Promise<boolean>;
+  #refused: { status: number; body: string } | undefined;
+
+  constructor(wsUrl: string, options: FakeDaemonOptions) {
+    this.viberId = options.viberId;
+    this.name = options.name ?? 'test viber';
+    this.socket = new WebSocket(wsUrl, {
+      headers: options.headers ?? {
+        authorization: `Bearer ${options.token}`,
+        'x-viber-id': options.claimedId ?? options.viberId,
+        'x-viber-version': String(PROTOCOL_VERSION),
+      },
+      maxPayload: options.maxPayload ?? 16 * 1024 * 1024,
+    });
+    this.socket.on('message', (data) => this.#receive(data.toString()));
+    this.socket.on('error', () => undefined);
+    // A refused upgrade keeps its status and body; the socket closes once they are read.
+    this.socket.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (part: string) => {
+        body += part;
+      });
+      response.on('end', () => {
+        this.#refused = { status: response.statusCode ?? 0, body };
+        this.socket.terminate();
+      });
+    });
+    this.opened = new Promise((resolve) => {
+      this.socket.once('open', () => resolve(true));
+      this.socket.once('close', () => resolve(false));
+    });
+    this.closed = new Promise((resolve) => {
+      this.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+  }
+
+  /** Connects, says `connected` and waits (`timeoutMs`) for the gateway's `welcome`. */
+  static async connect(
+    wsUrl: string,
+    options: FakeDaemonOptions & { runningTasks?: string[]; timeoutMs?: number },
+  ): Promise<FakeDaemon> {
+    const daemon = new FakeDaemon(wsUrl, options);
+    if (!(await daemon.opened)) throw new Error(`daemon ${options.viberId} could not connect`);
+    daemon.send({ type: 'connected', viber: daemon.info(options.runningTasks ?? []) });
+    await daemon.waitFor((message) => message.type === 'welcome', { timeoutMs: options.timeoutMs });
+    return daemon;
+  }
+
+  /** The HTTP status and body of a refused upgrade, once read. */
+  get refused(): { status: number; body: string } | undefined {
+    return this.#refused;
+  }
+
+  info(runningTasks: string[] = []): ViberInfo {
+    return {
+      id: this.viberId,
+      name: this.name,
+      version: 'test',
+      platform: process.platform,
+      capabilities: [],
+      runningTasks,
+    };
+  }
+
+  /** A protocol message, or any text or bytes as they are (bad-input tests). */
+  send(message: DaemonMessage | string | Buffer): void {
+    this.socket.send(
+      typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message),
+    );
+  }
+
+  /** The first message (from index `from`) matching `predicate`, waiting for it if needed. */
+  waitFor<T extends GatewayMessage = GatewayMessage>(
+    predicate: (message: GatewayMessage) => boolean,
+    options: { from?: number; timeoutMs?: number } = {},
+  ): Promise<T> {
+    return waitFor(() => this.received.slice(options.from ?? 0).find(predicate) as T | undefined, {
+      timeoutMs: options.timeoutMs ?? 15_000,
+      description: `a gateway message matching ${predicate.toString().slice(0, 120)}`,
+    });
+  }
+
+  /** Takes a task on as a daemon does: acknowledges its `task:submit`, then reports it started (seq 1). */
+  async startTask(taskId: string): Promise<Extract<GatewayMessage, { type: 'task:submit' }>> {
+    const submit = await this.waitFor<Extract<GatewayMessage, { type: 'task:submit' }>>(
+      (message) => message.type === 'task:submit' && message.taskId === taskId,
+    );
+    this.send({ type: 'command:ack', commandId: submit.commandId });
+    this.send({ type: 'task:started', taskId, seq: 1, spaceId: 's' });
+    return submit;
+  }
+
+  ofType<K extends GatewayMessage['type']>(type: K): Extract<GatewayMessage, { type: K }>[] {
+    return this.received.filter((message) => message.type === type) as Extract<GatewayMessage, { type: K }>[];
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    this.socket.close(1000, 'done');
+    await this.closed;
+  }
+
+  #receive(text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.invalid.push(text);
+      return;
+    }
+    const parsed = GatewayMessageSchema.safeParse(value);
+    if (parsed.success) this.received.push(parsed.data);
+    else this.invalid.push(text);
+  }
+}

@@ -1,0 +1,41 @@
+// Test support: the one home of what tests share, for the unit tests beside the code in src/ as well
+// as the multi-process suites in test/ and the benchmarks in bench/. One folder, so there is one
+// waitFor, one fake daemon, one SSE recorder, one temp-folder helper, and a reader finds them all
+// here. It sits outside src/ because none of it ships: src/ holds only the product.
+//
+// Two parts, told apart by path (test/architecture.test.ts checks both):
+// - this folder reaches the product from outside, as any client would: over HTTP and WebSockets,
+//   through src/protocol and the typed client in src/client, or as real `viber` processes;
+// - in-process/ runs product code inside the test's own process (a gateway, a daemon, the agent's
+//   loop), for the unit tests beside that code; the multi-process suites may not use it.
+//
+// There is no barrel: a test imports the file it needs, so a unit test loads only its own helpers
+// (an agent test never loads the gateway). The files:
+//
+// wait.ts                waitFor (the one poll helper), sleep, createGate, withTimeout
+// temp-dirs.ts           makeTempDir, removeTempDir(s), useTempDirs: every temporary folder
+// fake-daemon.ts         FakeDaemon: the daemon played by a test, protocol-checked, able to misbehave
+// fake-gateway.ts        FakeGateway: the gateway played by a daemon test
+// sse-recorder.ts        SseRecorder: every event of one SSE response, parsed by the client's readSse
+// task-stream-reader.ts  TaskStreamReader: a task's stream as the AI SDK reads it, reconnects by hand
+// rest-client.ts         RestClient: typed calls through the client, and unchecked raw requests
+// terminal-viewer.ts     TerminalViewer: the client's connectTerminal, recording, able to stop reading
+// tmux.ts                stopTmuxServer: a test's own tmux server, ended for certain
+// local-http-server.ts   a scripted impostor of the gateway, for the client's tests
+// scripted-model.ts      the AI SDK's mock model, fed scripted turns
+// openai-script.ts       scripted turns for the OpenAI-compatible test server
+// openai-test-server.ts  an OpenAI-compatible HTTP server that answers from a script
+// processes.ts           real `viber` and `node` processes: lines awaited, killed after each test
+// viber-stack.ts         a gateway and daemons as separate `viber` processes
+// e2e-cleanup.ts         after each multi-process test: kill processes, close servers, remove temp dirs
+// e2e-fixtures.ts        the e2e scenarios' conversations, fixtures and assertions
+// browser/               Playwright: a browser, a board stack, the conversation as a person reads it
+// in-process/test-gateway.ts       TestGateway: a gateway in this process on a temp home
+// in-process/temp-home.ts          tempHome, useTempHome: an OpenViber home for in-process code
+// in-process/daemon-fixture.ts     a daemon in this process against a FakeGateway
+// in-process/hand-driven-agent.ts  TestAgent: agent tasks the daemon tests drive by hand
+// in-process/agent-test.ts         useAgentTest: a home per test and the agent's loop on a scripted model
+// in-process/tool-context.ts       a real ToolContext over a temp folder, and callTool
+// in-process/terminal-stack.ts     a gateway and a daemon with its own tmux, for the terminal tests
+
+export {};
