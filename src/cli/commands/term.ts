@@ -180,10 +180,26 @@ function attach(
     // Only the tail is kept: enough to find --until across chunk boundaries.
     let seen = '';
     let live = false;
+    // What arrives on stdin before the pane is shown waits for it: the pane exists then, and an
+    // error about typing can no longer be mistaken for one about attaching.
+    const typedEarly: string[] = [];
+    const typeKeys = (text: string) => {
+      for (let start = 0; writable && start < text.length; start += LIMITS.maxTerminalInputChars) {
+        send({
+          type: 'terminal:input',
+          viberId,
+          target,
+          keys: text.slice(start, start + LIMITS.maxTerminalInputChars),
+        });
+      }
+    };
     cleanups.push(
       connection.onMessage((message) => {
         if (!('target' in message) || message.target !== target || message.viberId !== viberId) return;
-        if (message.type === 'terminal:screen') live = true;
+        if (message.type === 'terminal:screen' && !live) {
+          live = true;
+          for (const keys of typedEarly.splice(0)) typeKeys(keys);
+        }
         if (message.type === 'terminal:screen' || message.type === 'terminal:output') {
           process.stdout.write(message.data);
           if (flags.until) {
@@ -223,14 +239,8 @@ function attach(
       let text = chunk.toString('utf8');
       const detachAt = tty ? text.indexOf(DETACH_KEY) : -1;
       if (detachAt !== -1) text = text.slice(0, detachAt);
-      for (let start = 0; writable && start < text.length; start += LIMITS.maxTerminalInputChars) {
-        send({
-          type: 'terminal:input',
-          viberId,
-          target,
-          keys: text.slice(start, start + LIMITS.maxTerminalInputChars),
-        });
-      }
+      if (live) typeKeys(text);
+      else typedEarly.push(text);
       if (detachAt !== -1) finish('detached by you (Ctrl-])');
     };
     process.stdin.on('data', onInput);
