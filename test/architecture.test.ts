@@ -13,7 +13,7 @@ const LAYERS: Record<string, string[]> = {
   core: ['protocol'],
   client: ['protocol'],
   agent: ['core', 'protocol'],
-  daemon: ['agent', 'core', 'protocol'],
+  daemon: ['client', 'agent', 'core', 'protocol'], // client: the one backoff of every reconnect
   gateway: ['core', 'protocol'],
   cli: ['client', 'gateway', 'daemon', 'agent', 'core', 'protocol'],
 };

@@ -1,5 +1,5 @@
 // The viber daemon: started by `viber start` and `viber up`.
-export { Backoff, type BackoffOptions } from './backoff.ts';
+export { Backoff, type BackoffOptions } from '../client/backoff.ts';
 export {
   type ConfigCheckResult,
   checkConfig,

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { Backoff, type BackoffOptions } from '../client/backoff.ts';
 import { OpenViberError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import {
@@ -14,7 +15,6 @@ import {
   type ViberStatus,
   WS_CLOSE,
 } from '../protocol/index.ts';
-import { Backoff, type BackoffOptions } from './backoff.ts';
 
 /** Gateway frames larger than this are refused (a task:submit carries at most a long goal and history). */
 export const MAX_INBOUND_FRAME_BYTES = 64 * 1024 * 1024;
