@@ -84,10 +84,11 @@ async function probeContainerRuntime(): Promise<SandboxCapabilities['containerRu
 }
 
 let cached: Promise<SandboxCapabilities> | undefined;
+let cachedFileIsolation: Promise<SandboxCapabilities['fileIsolation']> | undefined;
 
 /** Probed once per process (a container runtime or bwrap installed later needs a restart). */
 export function sandboxCapabilities(): Promise<SandboxCapabilities> {
-  cached ??= Promise.all([probeFileIsolation(), probeNetworkIsolation(), probeContainerRuntime()]).then(
+  cached ??= Promise.all([fileIsolationCapability(), probeNetworkIsolation(), probeContainerRuntime()]).then(
     ([fileIsolation, networkIsolation, containerRuntime]) => ({
       fileIsolation,
       networkIsolation,
@@ -95,6 +96,12 @@ export function sandboxCapabilities(): Promise<SandboxCapabilities> {
     }),
   );
   return cached;
+}
+
+/** The one probe `viber status` needs: it never waits on a container runtime's answer. */
+export function fileIsolationCapability(): Promise<SandboxCapabilities['fileIsolation']> {
+  cachedFileIsolation ??= probeFileIsolation();
+  return cachedFileIsolation;
 }
 
 /** What a command must not see, and how it may reach the world. */
@@ -184,8 +191,11 @@ function parentOf(pid: number): number {
 }
 
 /** What a viber tells config:push and `viber status` about hiding its credentials. */
-export function describeFileIsolation(capabilities: SandboxCapabilities): { ok: boolean; message: string } {
-  if (capabilities.fileIsolation.available)
+export function describeFileIsolation(isolation: SandboxCapabilities['fileIsolation']): {
+  ok: boolean;
+  message: string;
+} {
+  if (isolation.available)
     return {
       ok: true,
       message:
@@ -193,7 +203,7 @@ export function describeFileIsolation(capabilities: SandboxCapabilities): { ok: 
     };
   return {
     ok: false,
-    message: `commands the agent runs CAN read OpenViber's credential files (gateway database and keys, daemon token): ${capabilities.fileIsolation.reason}; install bubblewrap (apt-get install bubblewrap) to hide them`,
+    message: `commands the agent runs CAN read OpenViber's credential files (gateway database and keys, daemon token): ${isolation.reason}; install bubblewrap (apt-get install bubblewrap) to hide them`,
   };
 }
 

@@ -182,27 +182,33 @@ function firstSentence(text: string): string {
   return (end === -1 ? text : text.slice(0, end)).slice(0, 200);
 }
 
+type Execute = NonNullable<Tool['execute']>;
+
+/** Each tool with its `execute` wrapped (a tool without one is left as it is). */
+function wrapExecute(tools: ToolSet, wrap: (execute: Execute) => Execute): ToolSet {
+  return Object.fromEntries(
+    Object.entries(tools).map(([name, original]) => {
+      const execute = original.execute;
+      return [name, execute ? ({ ...original, execute: wrap(execute) } as Tool) : original];
+    }),
+  );
+}
+
+/** Streamed (async iterable) outputs pass through the wrappers untouched. */
+const isStreamed = (output: unknown): boolean =>
+  output !== null && typeof output === 'object' && Symbol.asyncIterator in output;
+
 /**
  * Adds `evidenceId` (the tool call id) to every object a tool returns: the model cites it in its
  * report, whatever the provider shows of tool call ids.
  */
 function withEvidenceIds(tools: ToolSet): ToolSet {
-  return Object.fromEntries(
-    Object.entries(tools).map(([name, original]) => {
-      const execute = original.execute;
-      if (!execute) return [name, original];
-      const wrapped: Tool = {
-        ...original,
-        execute: async (input: unknown, options) => {
-          const output: unknown = await execute(input, options);
-          if (output === null || typeof output !== 'object' || Array.isArray(output)) return output;
-          if (Symbol.asyncIterator in output) return output;
-          return { evidenceId: options.toolCallId, ...output };
-        },
-      } as Tool;
-      return [name, wrapped];
-    }),
-  );
+  return wrapExecute(tools, (execute) => async (input, options) => {
+    const output: unknown = await execute(input, options);
+    if (output === null || typeof output !== 'object' || Array.isArray(output) || isStreamed(output))
+      return output;
+    return { evidenceId: options.toolCallId, ...output };
+  });
 }
 
 /** Tools that reach the network from the agent's own process: left out when network access is off. */
@@ -230,26 +236,14 @@ function toolOutputRedactor(environment: AgentEnvironment, settings: ModelSettin
 
 function redacted(tools: ToolSet, redactor: Redactor): ToolSet {
   if (!redactor.active) return tools;
-  return Object.fromEntries(
-    Object.entries(tools).map(([name, original]) => {
-      const execute = original.execute;
-      if (!execute) return [name, original];
-      const wrapped: Tool = {
-        ...original,
-        execute: async (input: unknown, options) => {
-          try {
-            const output: unknown = await execute(input, options);
-            if (output !== null && typeof output === 'object' && Symbol.asyncIterator in output)
-              return output;
-            return redactor.redactDeep(output);
-          } catch (error) {
-            throw new Error(redactor.redact(error instanceof Error ? error.message : String(error)));
-          }
-        },
-      } as Tool;
-      return [name, wrapped];
-    }),
-  );
+  return wrapExecute(tools, (execute) => async (input, options) => {
+    try {
+      const output: unknown = await execute(input, options);
+      return isStreamed(output) ? output : redactor.redactDeep(output);
+    } catch (error) {
+      throw new Error(redactor.redact(error instanceof Error ? error.message : String(error)));
+    }
+  });
 }
 
 /**

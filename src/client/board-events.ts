@@ -3,7 +3,7 @@ import { linkedController } from './abort-link.ts';
 import { Backoff, type BackoffOptions, sleep } from './backoff.ts';
 import type { GatewayAccess } from './gateway-access.ts';
 import { GatewayClientError } from './gateway-client-error.ts';
-import { readSse } from './sse-events.ts';
+import { parseEventData, readSse } from './sse-events.ts';
 
 const ROUTE = 'events.stream';
 /** Silence allowed before the first event says what the server's heartbeat is. */
@@ -46,7 +46,7 @@ export async function* followBoardEvents(
     try {
       const response = await client.open(ROUTE, { signal: connection.signal });
       for await (const message of readSse(response, { route: ROUTE, idleMs: () => idleMs })) {
-        const event = parseEvent(message.data);
+        const event = parseEventData(message.data, BoardEventSchema, ROUTE, 'a board event');
         if (event.type === 'events.ready') {
           backoff.reset();
           // Two heartbeats missed, plus one more (at most 5 s) of slack for a busy event loop.
@@ -70,21 +70,4 @@ export async function* followBoardEvents(
     yield { kind: 'disconnected', error: failure, attempt: backoff.attempts, retryInMs };
     await sleep(retryInMs, signal);
   }
-}
-
-function parseEvent(data: string): BoardEvent {
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    value = undefined;
-  }
-  const parsed = BoardEventSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new GatewayClientError('bad_response', `${ROUTE}: not a board event: ${data.slice(0, 200)}`, {
-      route: ROUTE,
-      retryable: false,
-    });
-  }
-  return parsed.data;
 }

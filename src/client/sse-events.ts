@@ -1,4 +1,5 @@
 import { createParser } from 'eventsource-parser';
+import type { z } from 'zod';
 import { GatewayClientError, unreachable } from './gateway-client-error.ts';
 
 /** One server-sent event: its `id:` (absent when the server sent none) and its data. */
@@ -67,4 +68,30 @@ async function readWithin(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * An event's data as `schema` says it must be; anything else is a `bad_response` that no retry
+ * mends (the stream holds it at the same place after a reconnect).
+ */
+export function parseEventData<T extends z.ZodType>(
+  data: string,
+  schema: T,
+  route: string,
+  what: string,
+): z.output<T> {
+  const bad = (problem: string) =>
+    new GatewayClientError('bad_response', `${route}: an event is ${problem}: ${data.slice(0, 200)}`, {
+      route,
+      retryable: false,
+    });
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    throw bad('not JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw bad(`not ${what}`);
+  return parsed.data;
 }

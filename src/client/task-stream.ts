@@ -3,7 +3,7 @@ import { linkedController } from './abort-link.ts';
 import { Backoff, type BackoffOptions, sleep } from './backoff.ts';
 import type { GatewayAccess } from './gateway-access.ts';
 import { GatewayClientError } from './gateway-client-error.ts';
-import { readSse } from './sse-events.ts';
+import { parseEventData, readSse } from './sse-events.ts';
 
 const ROUTE = 'tasks.stream';
 /** Three of the gateway's 15 s keepalives missed: the connection is gone. */
@@ -70,7 +70,7 @@ export async function* followTaskStream(
       let replayed = 0;
       for await (const message of readSse(response, { route: ROUTE, idleMs: () => idleMs })) {
         if (message.data === '[DONE]') return;
-        const chunk = parseChunk(message.data);
+        const chunk = parseEventData(message.data, UIChunkSchema, ROUTE, 'a UI chunk');
         backoff.reset();
         if (message.id === undefined || message.id === '') {
           if (unsequenced[replayed] === message.data) {
@@ -103,30 +103,6 @@ export async function* followTaskStream(
     options.onReconnect?.({ attempt: backoff.attempts, delayMs, error: failure, lastSeq });
     await sleep(delayMs, signal);
   }
-}
-
-function parseChunk(data: string): UIChunk {
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    throw new GatewayClientError('bad_response', `${ROUTE}: an event is not JSON: ${data.slice(0, 200)}`, {
-      route: ROUTE,
-      retryable: false,
-    });
-  }
-  const parsed = UIChunkSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new GatewayClientError(
-      'bad_response',
-      `${ROUTE}: an event is not a UI chunk: ${data.slice(0, 200)}`,
-      {
-        route: ROUTE,
-        retryable: false,
-      },
-    );
-  }
-  return parsed.data;
 }
 
 function parseSeq(id: string): number {

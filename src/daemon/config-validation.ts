@@ -61,7 +61,7 @@ export async function checkConfig(input: ConfigCheckInput): Promise<ConfigCheckR
 
 /** Whether the agent's commands can read OpenViber's credentials, said plainly either way. */
 function sandboxCheck(sandbox: SandboxCapabilities): Omit<ConfigValidation, 'checkedAt'> {
-  const isolation = describeFileIsolation(sandbox);
+  const isolation = describeFileIsolation(sandbox.fileIsolation);
   return { category: 'sandbox', status: isolation.ok ? 'verified' : 'failed', message: isolation.message };
 }
 

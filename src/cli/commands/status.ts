@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
-import { describeFileIsolation, sandboxCapabilities } from '../../agent/command-sandbox.ts';
+import { describeFileIsolation, fileIsolationCapability } from '../../agent/command-sandbox.ts';
 import { DailyUsageStore, dailyUsagePath, utcDay } from '../../agent/index.ts';
 import { createGatewayClient } from '../../client/index.ts';
 import { type ConfigFile, configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
@@ -41,7 +41,7 @@ export function registerStatusCommand(program: Command): void {
         lines.push(`${styleText('bold', 'config')}    ${styleText('red', (error as Error).message)}`);
       }
 
-      const isolation = describeFileIsolation(await sandboxCapabilities());
+      const isolation = describeFileIsolation(await fileIsolationCapability());
       report.credentialIsolation = isolation;
       lines.push(
         `${styleText('bold', 'sandbox')}   ${isolation.ok ? isolation.message : styleText('yellow', isolation.message)}`,

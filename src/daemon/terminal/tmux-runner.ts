@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
+import { withoutCredentials } from '../../agent/credentials.ts';
 import { TerminalError, tmuxFailure } from './terminal-error.ts';
-
-/** Variables the tmux server (and so every pane an operator opens) must not inherit. */
-const PRIVATE_VARIABLES = /(_API_KEY$|^OPENVIBER_.*TOKEN|^OPENVIBER_MASTER_KEY$)/;
 
 const COMMAND_TIMEOUT_MS = 10_000;
 
@@ -73,13 +71,11 @@ export function missingTmux(): TerminalError {
   );
 }
 
-/** The daemon's environment minus model keys and viber tokens: panes are shells an operator types in. */
+/** The daemon's environment without credential-like variables and without tmux's own (a pane is
+ * a shell an operator types in, inside the daemon's tmux server, not the user's). */
 export function serverEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const result: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (!PRIVATE_VARIABLES.test(key) && key !== 'TMUX' && key !== 'TMUX_PANE') result[key] = value;
-  }
-  return result;
+  const { TMUX: _tmux, TMUX_PANE: _pane, ...rest } = withoutCredentials(env);
+  return rest;
 }
 
 /**

@@ -41,4 +41,5 @@ export type {
   TasksStore,
   TaskUpdate,
 } from './tasks-store.ts';
+export { newTaskRecord } from './tasks-store.ts';
 export type { ViberRecord, VibersStore } from './vibers-store.ts';

@@ -26,6 +26,28 @@ export interface TaskRecord {
   endedAt: string | null;
 }
 
+/** A task as it is created: pending, nothing run, no event stored yet. */
+export function newTaskRecord(
+  fields: Pick<TaskRecord, 'id' | 'viberId' | 'goal'> & Partial<Pick<TaskRecord, 'messages' | 'options'>>,
+  at: string,
+): TaskRecord {
+  return {
+    messages: null,
+    options: {},
+    ...fields,
+    status: 'pending',
+    error: null,
+    result: null,
+    usage: null,
+    stopRequested: false,
+    lastSeq: 0,
+    createdAt: at,
+    updatedAt: at,
+    startedAt: null,
+    endedAt: null,
+  };
+}
+
 /** The fields of a task a state transition may change. */
 export type TaskPatch = Partial<
   Pick<TaskRecord, 'status' | 'error' | 'result' | 'usage' | 'stopRequested' | 'startedAt' | 'endedAt'>

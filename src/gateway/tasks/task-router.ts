@@ -9,13 +9,14 @@ import {
   type TaskMessageBody,
 } from '../../protocol/index.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
-import type {
-  GatewayStore,
-  NewCommand,
-  TaskMessageRecord,
-  TaskOutboxView,
-  TaskRecord,
-  TaskUpdate,
+import {
+  type GatewayStore,
+  type NewCommand,
+  newTaskRecord,
+  type TaskMessageRecord,
+  type TaskOutboxView,
+  type TaskRecord,
+  type TaskUpdate,
 } from '../store/index.ts';
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
 import type { ViberConnection } from '../vibers/viber-connection.ts';
@@ -69,24 +70,16 @@ export class TaskRouter {
 
   async createTask(body: CreateTaskBody): Promise<TaskRecord> {
     const viberId = await this.#chooseViber(body.viberId);
-    const now = new Date().toISOString();
-    const task: TaskRecord = {
-      id: newId('task'),
-      viberId,
-      goal: body.goal,
-      messages: body.messages ?? null,
-      options: body.options ?? {},
-      status: 'pending',
-      error: null,
-      result: null,
-      usage: null,
-      stopRequested: false,
-      lastSeq: 0,
-      createdAt: now,
-      updatedAt: now,
-      startedAt: null,
-      endedAt: null,
-    };
+    const task = newTaskRecord(
+      {
+        id: newId('task'),
+        viberId,
+        goal: body.goal,
+        messages: body.messages ?? null,
+        options: body.options ?? {},
+      },
+      new Date().toISOString(),
+    );
     const submit = outboxCommand(viberId, {
       type: 'task:submit',
       taskId: task.id,

@@ -3,7 +3,7 @@ import type { BindingRecord, EnvironmentRecord, FullEnvironment } from '../envir
 import type { GatewayStore } from '../gateway-store.ts';
 import type { NewCommand } from '../outbox-store.ts';
 import type { ChangeSink, StoreChange } from '../store-changes.ts';
-import type { TaskEventAppend, TaskRecord } from '../tasks-store.ts';
+import { newTaskRecord, type TaskEventAppend, type TaskRecord } from '../tasks-store.ts';
 
 export interface OpenedStore {
   store: GatewayStore;
@@ -61,25 +61,7 @@ export async function addViber(store: GatewayStore, id: string, tokenHash = `has
 }
 
 export function aTask(id: string, viberId: string, fields: Partial<TaskRecord> = {}): TaskRecord {
-  const now = tick();
-  return {
-    id,
-    viberId,
-    goal: `goal of ${id}`,
-    messages: null,
-    options: {},
-    status: 'pending',
-    error: null,
-    result: null,
-    usage: null,
-    stopRequested: false,
-    lastSeq: 0,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: null,
-    endedAt: null,
-    ...fields,
-  };
+  return { ...newTaskRecord({ id, viberId, goal: `goal of ${id}` }, tick()), ...fields };
 }
 
 let commands = 0;
