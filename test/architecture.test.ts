@@ -34,7 +34,7 @@ const GATEWAY_FLOORS: string[][] = [
   ['bus'], // the topic bus, and the topics the change feed is published on
   ['auth'], // who a caller is
   ['http'], // middleware, errors, route context, SSE writing
-  ['vibers'], // connections, registry, presence, the viber service and routes
+  ['vibers', 'devices'], // connections, registry, presence, the viber service; the Devices routes
   ['environments', 'tasks', 'terminals'], // concepts on top of vibers, independent of each other
   ['board'], // sign-in, the board's files, its push events
   ['ws'], // the daemon socket and the one dispatch of daemon messages; the terminal socket

@@ -1,20 +1,36 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import { ensureDir, type OpenViberHome } from '../core/home.ts';
+import type { OpenViberHome } from '../core/home.ts';
+import { daemonCredentialsPath, daemonKeyPath, saveDaemonCredentials } from '../daemon/device-credentials.ts';
 import { describeZodError } from '../protocol/index.ts';
 import { CliError } from './cli-error.ts';
 
-/** How a daemon reaches its gateway; kept in daemon/credentials.json (mode 0600) under the home. */
+/**
+ * How a daemon reaches its gateway; kept in daemon/credentials.json (mode 0600) under the home,
+ * beside its device key (daemon/device.json). `viber login` writes all three fields; the viber id
+ * and token may also come from flags or the environment (a viber token from `viber vibers add`).
+ */
 export const DaemonCredentialsSchema = z.strictObject({
   server: z.string().regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL'),
-  viberId: z.string().min(1),
-  token: z.string().min(1),
+  viberId: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
 });
 export type DaemonCredentials = z.infer<typeof DaemonCredentialsSchema>;
 
+/** What `viber start` runs with: a token always; the viber id unless the gateway is to say it. */
+export interface ResolvedCredentials {
+  server: string;
+  viberId?: string;
+  token: string;
+}
+
 export function credentialsPath(home: OpenViberHome): string {
-  return join(home.daemon, 'credentials.json');
+  return daemonCredentialsPath(home);
+}
+
+/** The daemon's device key file (made on first use). */
+export function deviceKeyPath(home: OpenViberHome): string {
+  return daemonKeyPath(home);
 }
 
 export function readCredentials(home: OpenViberHome): Partial<DaemonCredentials> {
@@ -31,17 +47,21 @@ export function readCredentials(home: OpenViberHome): Partial<DaemonCredentials>
   return parsed.data;
 }
 
+/** Writes credentials.json (0600), replacing it whole. */
 export function writeCredentials(home: OpenViberHome, credentials: DaemonCredentials): void {
-  ensureDir(home.daemon);
-  writeFileSync(credentialsPath(home), `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  saveDaemonCredentials(home, credentials);
 }
 
-/** Flags, then environment, then the credentials file; every missing piece named in one message. */
+/**
+ * Flags, then environment, then the credentials file; every missing piece named in one message.
+ * A token is needed (from `viber login`, or a viber token); the viber id may be left out when
+ * there is a token, and the gateway says which viber it belongs to.
+ */
 export function resolveCredentials(
   home: OpenViberHome,
   flags: { server?: string; id?: string; token?: string },
   env: NodeJS.ProcessEnv = process.env,
-): DaemonCredentials {
+): ResolvedCredentials {
   const stored = readCredentials(home);
   const candidate = {
     server: flags.server ?? env.OPENVIBER_SERVER ?? stored.server,
@@ -50,18 +70,18 @@ export function resolveCredentials(
   };
   const missing = [
     candidate.server ? '' : '--server (or OPENVIBER_SERVER)',
-    candidate.viberId ? '' : '--id (or OPENVIBER_VIBER_ID)',
+    candidate.viberId || candidate.token ? '' : '--id (or OPENVIBER_VIBER_ID)',
     candidate.token ? '' : '--token-file or --token (or OPENVIBER_VIBER_TOKEN)',
   ].filter(Boolean);
   if (missing.length > 0) {
     throw new CliError(
-      `missing ${missing.join(', ')}. Register a viber on the gateway (viber vibers add NAME) to get an id and token.`,
+      `missing ${missing.join(', ')}. Pair this machine with the gateway (viber login --server URL), or register a viber on it (viber vibers add NAME) to get an id and token.`,
       2,
     );
   }
   const parsed = DaemonCredentialsSchema.safeParse(candidate);
   if (!parsed.success) throw new CliError(describeZodError(parsed.error), 2);
-  return parsed.data;
+  return { ...parsed.data, token: parsed.data.token! };
 }
 
 /** Where `--token` may come from besides its literal value. */

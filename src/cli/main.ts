@@ -3,8 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { GatewayClientError } from '../client/index.ts';
 import { OpenViberError } from '../core/errors.ts';
 import { CliError, cliErrorOf } from './cli-error.ts';
+import { registerDeviceCommands } from './commands/devices.ts';
 import { registerEnvCommands } from './commands/env.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
+import { registerLoginCommand } from './commands/login.ts';
 import { registerLoginLinkCommand } from './commands/login-link.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -13,6 +15,7 @@ import { registerTaskCommands } from './commands/task.ts';
 import { registerTermCommands } from './commands/term.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { registerViberCommands } from './commands/vibers.ts';
+import { trustCaFor } from './trust-ca.ts';
 
 // Everything OpenViber writes is private to the user running it (files 0600, folders 0700): the
 // gateway's database with its -wal and -shm, tokens and keys, session logs, usage, workspaces,
@@ -29,10 +32,14 @@ const program = new Command('viber')
   .description('OpenViber: turn this machine into a viber that runs AI agent tasks with real tools')
   .version(version)
   .showHelpAfterError('(run viber --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // A private CA for https:// and wss:// gateways, before any command connects: the command's own
+  // `--ca FILE` where it has one, else OPENVIBER_CA_FILE (src/cli/trust-ca.ts).
+  .hook('preAction', (_program, command) => trustCaFor(command.opts()));
 
 registerUpCommand(program);
 registerGatewayCommand(program);
+registerLoginCommand(program);
 registerLoginLinkCommand(program);
 registerStartCommand(program);
 registerRunCommand(program);
@@ -40,6 +47,7 @@ registerStatusCommand(program);
 registerTaskCommands(program);
 registerTermCommands(program);
 registerViberCommands(program);
+registerDeviceCommands(program);
 registerEnvCommands(program);
 
 try {

@@ -7,6 +7,21 @@ export {
   followBoardEvents,
   type ReadyEvent,
 } from './board-events.ts';
+export {
+  type HandshakeOptions,
+  HandshakeRefusedError,
+  type HandshakeSocket,
+  isHandshakeFrame,
+  performHandshake,
+} from './connect-handshake.ts';
+export {
+  answerChallenge,
+  type ConnectAsk,
+  type DeviceIdentity,
+  generateDeviceKeys,
+  identityFromKeyPair,
+  proveDevice,
+} from './device-identity.ts';
 export type { GatewayAccess } from './gateway-access.ts';
 export { createGatewayClient, GatewayClient, type GatewayClientOptions } from './gateway-client.ts';
 export {
@@ -15,6 +30,15 @@ export {
   type GatewayClientErrorCode,
   type GatewayClientErrorOptions,
 } from './gateway-client-error.ts';
+export {
+  type ConnectOperatorSocketOptions,
+  connectOperatorSocket,
+  type EventGap,
+  type OpenOperatorSocket,
+  OperatorConnection,
+  type OperatorEventListener,
+  type OperatorSocketLike,
+} from './operator-socket.ts';
 export type { CallOptions, CallResult, ResponseOf, RouteArgs, RouteInput } from './route-input.ts';
 export { type ReadSseOptions, readSse, type SseMessage } from './sse-events.ts';
 export {

@@ -10,7 +10,9 @@ import {
   type TaskReport,
 } from '../protocol/index.ts';
 import type { BoardFeedItem } from './board-events.ts';
+import { generateDeviceKeys, identityFromKeyPair } from './device-identity.ts';
 import { createGatewayClient, type GatewayClient } from './gateway-client.ts';
+import { connectOperatorSocket } from './operator-socket.ts';
 import type { TaskStreamChunk } from './task-stream.ts';
 
 // Every route of the table called through the client against a real gateway (in process) with a
@@ -199,7 +201,14 @@ describe('every route through the client, against a real gateway', () => {
     expect(signedIn.data).toMatchObject({ via: 'session' });
     const cookie = signedIn.headers.get('set-cookie')?.split(';')[0] ?? '';
     expect(await board.call('session.get', { headers: { cookie } })).toMatchObject({ via: 'session' });
-    expect(await client.call('session.get')).toEqual({ via: 'bearer', expiresAt: null });
+    expect(await client.call('session.get')).toEqual({
+      via: 'bearer',
+      expiresAt: null,
+      deviceId: 'operator-token',
+      role: 'operator',
+      scopes: expect.arrayContaining(['tasks.read', 'devices.admin']),
+    });
+    expect((await board.call('session.challenge')).nonce).toMatch(/^[A-Za-z0-9_-]{16,}$/);
     expect(await board.call('session.logout', { headers: { cookie } })).toEqual({ signedOut: true });
     await expect(board.call('session.get', { headers: { cookie } })).rejects.toMatchObject({ status: 401 });
   });
@@ -220,6 +229,61 @@ describe('every route through the client, against a real gateway', () => {
     expect(reader.access).toBe('read');
     await reader.close();
     called.add('terminals.socket');
+  });
+
+  it('devices: pairing codes, pairing over the operator socket, approve, reject, rotate, revoke', async () => {
+    const newDevice = async () => identityFromKeyPair(await generateDeviceKeys(true));
+    const minted = await client.call('pairingCodes.create', {
+      body: { role: 'operator', scopes: ['tasks.read'] },
+    });
+    const coded = await newDevice();
+    const socket = await connectOperatorSocket(harness.gateway.url, {
+      identity: coded,
+      pairingCode: minted.code,
+    });
+    called.add('operator.socket');
+    expect(socket.ok).toMatchObject({ deviceId: coded.id, scopes: ['tasks.read'] });
+    expect((await socket.call('tasks.list')).tasks).toBeDefined();
+    await socket.close();
+
+    const asking = async () => {
+      const identity = await newDevice();
+      const pairing = new Promise<void>((resolve) => {
+        const connecting = connectOperatorSocket(harness.gateway.url, {
+          identity,
+          onPairing: () => resolve(),
+        });
+        connected.set(identity.id, connecting);
+        connecting.catch(() => {});
+      });
+      await pairing;
+      return identity;
+    };
+    const connected = new Map<string, ReturnType<typeof connectOperatorSocket>>();
+    const approvedOne = await asking();
+    expect((await client.call('devices.list')).devices[0]).toMatchObject({
+      id: approvedOne.id,
+      status: 'pending',
+    });
+    expect(
+      await client.call('devices.approve', { params: { deviceId: approvedOne.id }, body: {} }),
+    ).toMatchObject({
+      status: 'paired',
+    });
+    const approvedSocket = await connected.get(approvedOne.id)!;
+    expect(approvedSocket.ok.deviceToken).toMatch(/^ovd_/);
+    const rejectedOne = await asking();
+    expect(await client.call('devices.reject', { params: { deviceId: rejectedOne.id } })).toEqual({
+      id: rejectedOne.id,
+      rejected: true,
+    });
+    await expect(connected.get(rejectedOne.id)!).rejects.toMatchObject({ code: 'pairing_rejected' });
+    const rotated = await client.call('devices.rotate', { params: { deviceId: approvedOne.id } });
+    expect(rotated.token).toBeUndefined();
+    expect(await client.call('devices.revoke', { params: { deviceId: approvedOne.id } })).toMatchObject({
+      status: 'revoked',
+    });
+    await approvedSocket.closed;
   });
 
   it('revokes the viber, and has called every route of the table', async () => {

@@ -1,4 +1,5 @@
 import {
+  ConnectServerFrameSchema,
   describeZodError,
   TERMINAL_ERROR_CODES,
   type TerminalAccess,
@@ -8,6 +9,13 @@ import {
   TerminalServerMessageSchema,
   WS_CLOSE,
 } from '../protocol/index.ts';
+import { isHandshakeFrame } from './connect-handshake.ts';
+import {
+  answerChallenge,
+  type DeviceIdentity,
+  generateDeviceKeys,
+  identityFromKeyPair,
+} from './device-identity.ts';
 import type { GatewayAccess } from './gateway-access.ts';
 import { GatewayClientError } from './gateway-client-error.ts';
 
@@ -38,8 +46,15 @@ export interface ConnectTerminalOptions {
   access?: TerminalAccess;
   /** The route table's path by default; OPENVIBER_TERMINAL_WS_PATH moves it on the gateway. */
   path?: string;
-  /** How long to wait for `terminal:ready` (default 15 s). */
+  /** How long to wait for `terminal:ready`, the connect handshake included (default 15 s). */
   timeoutMs?: number;
+  /**
+   * The device key that signs the connect handshake: the CLI's own key when it uses its own
+   * device token (`viber login --operator`), the board's key when it has one. Without it a fresh
+   * key is made for this connection, which is enough for a keyless device's token (the operator
+   * token) or a board session without a device key.
+   */
+  identity?: DeviceIdentity;
   /** Frames that do not match the protocol: dropped, never delivered, reported here. */
   onInvalid?: (error: GatewayClientError) => void;
   /**
@@ -57,7 +72,9 @@ export type TerminalListener = (message: TerminalServerMessage) => void;
 /**
  * The viewer side of the gateway's terminal WebSocket, on the runtime's own WebSocket (browsers,
  * Node 24). In Node the client's token goes in the upgrade's Authorization header (undici's
- * WebSocket takes headers; a browser's cannot, and signs in with its session cookie instead).
+ * WebSocket takes headers; a browser's cannot, and signs in with its session cookie instead) and
+ * in the connect handshake the gateway opens the socket with (device.ts); the handshake's frames
+ * are connectTerminal's, never delivered as terminal messages.
  */
 export class TerminalConnection {
   readonly socket: WebSocket;
@@ -151,6 +168,7 @@ export class TerminalConnection {
     } catch {
       value = undefined;
     }
+    if (isHandshakeFrame(value)) return;
     const parsed = TerminalServerMessageSchema.safeParse(value);
     if (!parsed.success) {
       const text = typeof data === 'string' ? data.slice(0, 200) : 'a binary frame';
@@ -167,9 +185,15 @@ export class TerminalConnection {
   }
 }
 
+/** Refusal codes of the handshake that mean: this device may not do this (not: who are you?). */
+const FORBIDDEN_REFUSALS = new Set(['scope_denied']);
+
 /**
- * Opens the terminal socket and resolves once the gateway said `terminal:ready`; rejects with
- * `unauthorized` or `forbidden` when the gateway refused the upgrade (4401, 4403).
+ * Opens the terminal socket, answers the gateway's `connect.challenge` with the signed `connect`
+ * (role operator, the client's token), and resolves once the gateway said `terminal:ready`.
+ * Rejects with `unauthorized` or `forbidden` when the gateway refused the upgrade or the
+ * handshake (4401, 4403, `connect.refused`), and with `unauthorized` when the device would first
+ * have to be paired. A gateway that sends no challenge is answered as before (no handshake).
  */
 export function connectTerminal(
   client: GatewayAccess,
@@ -181,23 +205,102 @@ export function connectTerminal(
   const socket = (options.openSocket ?? openRuntimeSocket)(url, headers);
   const connection = new TerminalConnection(socket, options.onInvalid);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.close();
-      reject(
-        new GatewayClientError(
-          'unreachable',
-          `no terminal:ready from ${url} in ${options.timeoutMs ?? 15_000} ms`,
+    let settled = false;
+    const fail = (error: GatewayClientError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.removeEventListener('message', onHandshake);
+      if (socket.readyState !== WebSocket.CLOSED) socket.close();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () =>
+        fail(
+          new GatewayClientError(
+            'unreachable',
+            `no terminal:ready from ${url} in ${options.timeoutMs ?? 15_000} ms`,
+          ),
         ),
-      );
-    }, options.timeoutMs ?? 15_000);
+      options.timeoutMs ?? 15_000,
+    );
+    const onHandshake = (event: MessageEvent) => {
+      let value: unknown;
+      try {
+        value = typeof event.data === 'string' ? JSON.parse(event.data) : undefined;
+      } catch {
+        return;
+      }
+      if (!isHandshakeFrame(value)) return;
+      const parsed = ConnectServerFrameSchema.safeParse(value);
+      if (!parsed.success) {
+        fail(
+          new GatewayClientError('bad_response', `${ROUTE}: a malformed handshake frame`, { route: ROUTE }),
+        );
+        return;
+      }
+      const frame = parsed.data;
+      switch (frame.type) {
+        case 'connect.challenge':
+          (options.identity ? Promise.resolve(options.identity) : ephemeralIdentity())
+            .then((identity) =>
+              answerChallenge(identity, frame, {
+                role: 'operator',
+                ...(client.token ? { token: client.token } : {}),
+                client: { name: 'openviber-terminal' },
+              }),
+            )
+            .then((answer) => {
+              if (!settled && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(answer));
+            })
+            .catch((error: unknown) =>
+              fail(
+                new GatewayClientError(
+                  'internal',
+                  `could not sign the terminal handshake: ${String(error)}`,
+                  {
+                    route: ROUTE,
+                  },
+                ),
+              ),
+            );
+          return;
+        case 'connect.pairing':
+          fail(
+            new GatewayClientError(
+              'unauthorized',
+              `this device (${frame.deviceId.slice(0, 12)}) is not paired with the gateway: an operator must approve it first (code ${frame.code})`,
+              { route: ROUTE, retryable: false },
+            ),
+          );
+          return;
+        case 'connect.refused':
+          fail(
+            new GatewayClientError(
+              FORBIDDEN_REFUSALS.has(frame.code)
+                ? 'forbidden'
+                : frame.code === 'rate_limited'
+                  ? 'rate_limited'
+                  : 'unauthorized',
+              `the gateway refused the terminal socket: ${frame.message} (${frame.code})`,
+              { route: ROUTE },
+            ),
+          );
+          return;
+        case 'connect.ok':
+          return;
+      }
+    };
+    socket.addEventListener('message', onHandshake);
     const unsubscribe = connection.onMessage((message) => {
-      if (message.type !== 'terminal:ready') return;
+      if (message.type !== 'terminal:ready' || settled) return;
+      settled = true;
       clearTimeout(timer);
       unsubscribe();
+      socket.removeEventListener('message', onHandshake);
       resolve(connection);
     });
     connection.closed.then(({ code, reason }) => {
-      clearTimeout(timer);
       const refused =
         code === WS_CLOSE.unauthorized
           ? 'unauthorized'
@@ -205,9 +308,14 @@ export function connectTerminal(
             ? 'forbidden'
             : undefined;
       const message = `the terminal socket closed (${code}) ${reason}`.trim();
-      reject(new GatewayClientError(refused ?? 'unreachable', message, { route: ROUTE }));
+      fail(new GatewayClientError(refused ?? 'unreachable', message, { route: ROUTE }));
     });
   });
+}
+
+/** A key for this one connection, for a token or session that is not bound to a device key. */
+async function ephemeralIdentity(): Promise<DeviceIdentity> {
+  return identityFromKeyPair(await generateDeviceKeys(true));
 }
 
 function openRuntimeSocket(url: string, headers: Record<string, string>): WebSocket {

@@ -9,7 +9,11 @@ export function newId(kind: IdKind): string {
   return `${ID_PREFIXES[kind]}_${time}-${random}`;
 }
 
-/** A secret token: 32 random bytes, base64url, with a recognisable prefix for secret scanners. */
-export function newToken(prefix: 'ovo' | 'ovv'): string {
+/**
+ * A secret token: 32 random bytes, base64url, with a recognisable prefix for secret scanners:
+ * `ovo` the operator token, `ovv` a viber token of the token era, `ovd` a device token, `ovc` a
+ * one-time code.
+ */
+export function newToken(prefix: 'ovo' | 'ovv' | 'ovd' | 'ovc'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }

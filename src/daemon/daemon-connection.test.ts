@@ -16,13 +16,23 @@ afterEach(async () => {
 });
 
 describe('daemon connection', () => {
-  it('dials out with its credentials and announces itself', async () => {
+  it('dials out, proves its device key with its token in the handshake, and announces itself', async () => {
     fixture = await startFixture();
     await fixture.daemon.connected();
     const connection = await fixture.gateway.connection(1);
-    expect(connection.headers.authorization).toBe(`Bearer ${TEST_TOKEN}`);
-    expect(connection.headers['x-viber-id']).toBe(TEST_VIBER_ID);
+    // No credentials on the upgrade: they travel in the signed connect frame.
+    expect(connection.headers.authorization).toBeUndefined();
+    expect(connection.headers['x-viber-id']).toBeUndefined();
     expect(connection.headers['x-viber-version']).toBe(DAEMON_VERSION);
+    expect(connection.connect).toMatchObject({
+      role: 'node',
+      scopes: [],
+      token: TEST_TOKEN,
+      viberId: TEST_VIBER_ID,
+      extensions: ['seq', 'command-ack'],
+      client: { name: 'openviber-daemon', version: DAEMON_VERSION },
+    });
+    expect(connection.signatureValid).toBe(true);
     const connected = await connection.waitFor('connected');
     expect(connection.messages[0]).toBe(connected);
     expect(connected.viber).toEqual({

@@ -3,7 +3,9 @@ import { hostname } from 'node:os';
 import type { StartAgentTask } from '../agent/agent-task.ts';
 import { type SandboxCapabilities, sandboxCapabilities } from '../agent/command-sandbox.ts';
 import type { BackoffOptions } from '../client/backoff.ts';
+import type { DeviceIdentity } from '../client/device-identity.ts';
 import { type ConfigFile, configPath, loadConfig } from '../core/config.ts';
+import { loadOrCreateDeviceKey } from '../core/device-key.ts';
 import { OpenViberError } from '../core/errors.ts';
 import { ensureDir, type OpenViberHome, sessionsDir } from '../core/home.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
@@ -11,6 +13,7 @@ import type { ConfigValidation, ViberInfo } from '../protocol/index.ts';
 import { RecentIds } from './command-dedupe.ts';
 import { createCommandRouter } from './command-router.ts';
 import { type ConfigCheckResult, checkConfig } from './config-validation.ts';
+import { daemonKeyPath, saveDaemonCredentials } from './device-credentials.ts';
 import { EnvironmentManager, pullViberConfig } from './environment/index.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
 import { SessionLog } from './session-log.ts';
@@ -24,7 +27,19 @@ export interface DaemonOptions {
   /** The gateway's daemon endpoint, `ws://host:port/ws`. */
   serverUrl: string;
   viberId: string;
-  token: string;
+  /**
+   * The device token for the connect handshake: a viber token (`viber vibers add`) or the one
+   * this machine collected when it was paired (`viber login`). Absent: the daemon asks to be
+   * paired and waits for an operator (the controller emits 'pairing').
+   */
+  token?: string;
+  /** The device key that signs the handshake; default `<home>/daemon/device.json`, made if missing. */
+  identity?: DeviceIdentity;
+  /**
+   * Keeps a token the gateway issued (first connect after approval, or after a rotation); by
+   * default written with the server and viber id to `<home>/daemon/credentials.json` (0600).
+   */
+  saveToken?: (token: string) => void;
   /** Shown on the board; defaults to the host name. */
   name?: string;
   /** Defaults to config.json of the home; config:push re-reads config.json when it exists. */
@@ -69,6 +84,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   assertGatewayUrl(options.serverUrl);
   const name = (options.name ?? hostname()).trim().slice(0, 200) || 'viber';
   let config = options.config ?? loadConfig(home);
+  const identity = options.identity ?? loadDaemonKey(home);
   ensureDir(home.workspace);
   const sessions = new SessionLog(ensureDir(sessionsDir(home)), logger);
   const outbox = new Outbox(options.outbox);
@@ -85,10 +101,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ...options.terminals,
   });
 
+  // The token redacted from what the agent sees: a new one joins it when the gateway issues it.
+  const knownSecrets: Record<string, string> = options.token ? { 'viber token': options.token } : {};
+  const saveToken =
+    options.saveToken ??
+    ((token: string) => saveDaemonCredentials(home, { server: options.serverUrl, viberId, token }));
   const controller: ViberController = new ViberController({
     serverUrl: options.serverUrl,
     viberId,
-    token: options.token,
+    ...(options.token ? { token: options.token } : {}),
+    identity,
+    name,
+    onDeviceToken: (token) => {
+      knownSecrets['device token'] = token;
+      saveToken(token);
+    },
     version: DAEMON_VERSION,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? config.daemon?.heartbeatIntervalMs,
     ...(options.reconnect ? { reconnect: options.reconnect } : {}),
@@ -103,7 +130,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     env,
     capabilities: async () => sandbox,
     passNames: () => config.agent?.env ?? [],
-    pull: () => pullViberConfig({ serverUrl: options.serverUrl, viberId, token: options.token }),
+    pull: () => pullViberConfig({ serverUrl: options.serverUrl, viberId, token: controller.token ?? '' }),
     send: (message) => controller.send(message),
     logger: logger.child({ component: 'environments' }),
   });
@@ -113,7 +140,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     env: terminals.taskEnv,
     getConfig: () => config,
     sandbox,
-    knownSecrets: { 'viber token': options.token },
+    knownSecrets,
     startAgentTask: options.startAgentTask,
     outbox,
     sessions,
@@ -189,6 +216,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       return closing;
     },
   };
+}
+
+/** The daemon's device key; an unreadable key file is the one-line error it explains itself. */
+function loadDaemonKey(home: OpenViberHome): DeviceIdentity {
+  try {
+    return loadOrCreateDeviceKey(daemonKeyPath(home));
+  } catch (error) {
+    throw new OpenViberError('bad_request', (error as Error).message);
+  }
 }
 
 /** A URL that can never work is the caller's mistake: say so before any connection attempt. */

@@ -2,12 +2,23 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { Backoff, type BackoffOptions } from '../client/backoff.ts';
+import {
+  HandshakeRefusedError,
+  type HandshakeSocket,
+  isHandshakeFrame,
+  performHandshake,
+} from '../client/connect-handshake.ts';
+import type { DeviceIdentity } from '../client/device-identity.ts';
 import { OpenViberError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import {
+  type ConnectOk,
+  type ConnectPairing,
+  type ConnectRefusalCode,
   type DaemonMessage,
   DEFAULT_TIMINGS,
   decodeFrame,
+  errorBodyMessage,
   type GatewayMessage,
   GatewayMessageSchema,
   LIMITS,
@@ -21,12 +32,46 @@ export const MAX_INBOUND_FRAME_BYTES = 64 * 1024 * 1024;
 /** A connection with no inbound traffic (frames or WebSocket pongs) for this long is dead. */
 const MIN_DEAD_CONNECTION_MS = 10_000;
 const HANDSHAKE_TIMEOUT_MS = 15_000;
+/** The protocol extensions this daemon speaks beyond the protocol document (device.ts). */
+const EXTENSIONS = ['seq', 'command-ack'];
+
+/**
+ * Refusals of the connect handshake that no retry can cure: the credentials, the key or the
+ * operator's decision must change first. The others (a lapsed pairing request, a lost socket,
+ * a nonce or clock hiccup) are retried with the backoff; rate_limited waits as long as it says.
+ */
+const FATAL_REFUSALS: ReadonlySet<string> = new Set<ConnectRefusalCode>([
+  'unauthorized',
+  'revoked',
+  'pairing_rejected',
+  'scope_denied',
+  'bad_signature',
+  'unknown_device',
+  'protocol_mismatch',
+  'pairing_code_invalid',
+  'bad_handshake',
+  'payload_too_large',
+]);
 
 export interface ViberControllerOptions {
   serverUrl: string;
   viberId: string;
-  token: string;
+  /**
+   * The device token sent in the connect frame: a viber token from `viber vibers add`, or the
+   * token this device collected when it was paired (`viber login`). Absent: ask to be paired.
+   */
+  token?: string;
+  /** The device key that signs the connect handshake (`<home>/daemon/device.json`). */
+  identity: DeviceIdentity;
+  /** Shown to the operator while this device waits to be paired. */
+  name?: string;
   version: string;
+  /**
+   * The gateway issued this device a new token (its first connect after approval, or after a
+   * rotation). Called before anything else happens on the connection: persist it now, it is the
+   * only copy. The controller uses it from then on.
+   */
+  onDeviceToken?: (token: string) => void;
   heartbeatIntervalMs?: number;
   reconnect?: BackoffOptions;
   logger: Logger;
@@ -35,7 +80,29 @@ export interface ViberControllerOptions {
   getStatus(): ViberStatus;
 }
 
-export type ControllerState = 'idle' | 'connecting' | 'open' | 'waiting' | 'fatal' | 'closed';
+export type ControllerState =
+  | 'idle'
+  | 'connecting'
+  /** The socket is open; the connect handshake runs (or waits for an operator to pair this device). */
+  | 'handshaking'
+  | 'open'
+  | 'waiting'
+  | 'fatal'
+  | 'closed';
+
+/** A fatal refusal; `refusal` is the handshake's code when the handshake refused. */
+export class GatewayRefusedError extends OpenViberError {
+  readonly refusal: ConnectRefusalCode | undefined;
+  constructor(
+    code: ConstructorParameters<typeof OpenViberError>[0],
+    message: string,
+    status: number,
+    refusal?: ConnectRefusalCode,
+  ) {
+    super(code, message, status);
+    this.refusal = refusal;
+  }
+}
 
 export interface DisconnectInfo {
   code: number;
@@ -50,14 +117,19 @@ export interface ViberControllerEvents {
   /** The gateway refused this viber (bad token, wrong viber id): no more reconnects. The reason is
    * the server's, ready for a CLI message; the error carries a stable code. */
   fatal: [reason: string, error: OpenViberError];
+  /** This device is new to the gateway: an operator must approve it (`code` tells it apart). */
+  pairing: [pairing: ConnectPairing];
+  /** The gateway issued a new device token (already handed to `onDeviceToken`). */
+  token: [token: string];
   /** Every valid gateway message the controller does not handle itself (welcome, ping, error). */
   message: [GatewayMessage];
 }
 
 /**
- * The daemon's connection to the gateway (daemon document, ViberController): dials out with the
- * viber's credentials, announces itself, keeps the heartbeat, answers pings, and reconnects with
- * jittered exponential backoff until it is closed or the gateway refuses the credentials.
+ * The daemon's connection to the gateway (daemon document, ViberController): dials out, proves
+ * its device key in the connect handshake (device.ts) with its token, announces itself, keeps
+ * the heartbeat, answers pings, and reconnects with jittered exponential backoff until it is
+ * closed or the gateway refuses the credentials.
  */
 export class ViberController extends EventEmitter<ViberControllerEvents> {
   readonly #options: ViberControllerOptions;
@@ -72,12 +144,22 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
   #lastInboundAt = 0;
   /** HTTP status and body when the gateway refused the upgrade itself. */
   #refusal: DisconnectInfo | undefined;
+  /** The last error of the current socket (a certificate not trusted, ECONNREFUSED, ...). */
+  #socketError: (Error & { code?: unknown }) | undefined;
+  /** The token of the next handshake: the configured one until the gateway issues a new one. */
+  #token: string | undefined;
+  /**
+   * Frames that came right behind connect.ok, before its handling (a promise) ran: handled in
+   * order once the connection is open.
+   */
+  #early: Array<{ data: Buffer; isBinary: boolean }> = [];
 
   constructor(options: ViberControllerOptions) {
     super();
     this.#options = options;
     this.#logger = options.logger;
     this.#backoff = new Backoff(options.reconnect);
+    this.#token = options.token;
     // The protocol's floor (100 ms): a zero interval would be a busy loop.
     this.#heartbeatIntervalMs = Math.max(
       100,
@@ -105,6 +187,11 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
 
   get heartbeatIntervalMs(): number {
     return this.#heartbeatIntervalMs;
+  }
+
+  /** The device token in use (a newly issued one replaces the configured one). */
+  get token(): string | undefined {
+    return this.#token;
   }
 
   start(): void {
@@ -144,11 +231,14 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
   #connect(): void {
     this.#state = 'connecting';
     this.#refusal = undefined;
-    const { serverUrl, token, viberId, version } = this.#options;
+    this.#socketError = undefined;
+    this.#early = [];
+    const { serverUrl, version } = this.#options;
     let socket: WebSocket;
     try {
+      // No credentials on the upgrade: the device key and token go in the connect handshake.
       socket = new WebSocket(serverUrl, {
-        headers: { Authorization: `Bearer ${token}`, 'X-Viber-Id': viberId, 'X-Viber-Version': version },
+        headers: { 'X-Viber-Version': version },
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         maxPayload: MAX_INBOUND_FRAME_BYTES * 2,
       });
@@ -164,19 +254,128 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
     socket.on('pong', () => {
       this.#lastInboundAt = Date.now();
     });
+    // The gateway pings a socket that waits for an operator: proof the link is alive meanwhile.
+    socket.on('ping', () => {
+      this.#lastInboundAt = Date.now();
+    });
     socket.on('unexpected-response', (_request, response) => this.#onRefused(socket, response));
-    socket.on('error', (error) => this.#logger.debug({ err: error }, 'gateway socket error'));
+    socket.on('error', (error) => {
+      if (socket === this.#socket) this.#socketError = error;
+      this.#logger.debug({ err: error }, 'gateway socket error');
+    });
     socket.on('close', (code, reason) => this.#onClose(socket, code, reason.toString('utf8')));
   }
 
+  /** The socket is open: the gateway speaks first (connect.challenge); answer it with the key. */
   #onOpen(socket: WebSocket): void {
     if (socket !== this.#socket) return;
+    this.#state = 'handshaking';
+    this.#lastInboundAt = Date.now();
+    // While an operator decides there is no heartbeat; a link that went silent (the gateway pings
+    // a waiting socket every 30 s) is given up, and the handshake retried.
+    clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer = setInterval(() => {
+      if (socket !== this.#socket || this.#state !== 'handshaking') return;
+      if (Date.now() - this.#lastInboundAt > PAIRING_SILENCE_MS) socket.terminate();
+    }, PAIRING_SILENCE_MS / 4);
+    const { identity, viberId, version, name } = this.#options;
+    const token = this.#token;
+    // `ws` has the runtime WebSocket's addEventListener/removeEventListener the handshake uses.
+    performHandshake(socket as unknown as HandshakeSocket, {
+      identity,
+      ask: {
+        role: 'node',
+        ...(token ? { token } : {}),
+        viberId,
+        ...(name ? { name } : {}),
+        extensions: EXTENSIONS,
+        client: { name: 'openviber-daemon', version },
+      },
+      timeoutMs: HANDSHAKE_TIMEOUT_MS,
+      onPairing: (pairing) => {
+        if (socket !== this.#socket) return;
+        this.#logger.warn(
+          { deviceId: pairing.deviceId, code: pairing.code, expiresAt: pairing.expiresAt },
+          `waiting for an operator to approve this machine: code ${pairing.code}`,
+        );
+        this.#notify('pairing', pairing);
+      },
+    }).then(
+      (ok) => this.#onConnectOk(socket, ok),
+      (error: unknown) => this.#onHandshakeFailed(socket, error),
+    );
+  }
+
+  /** The handshake succeeded: keep a new token, then announce this viber and start the heartbeat. */
+  #onConnectOk(socket: WebSocket, ok: ConnectOk): void {
+    if (socket !== this.#socket || this.#state !== 'handshaking') return;
+    if (ok.deviceToken) {
+      this.#token = ok.deviceToken;
+      try {
+        this.#options.onDeviceToken?.(ok.deviceToken);
+      } catch (error) {
+        this.#logger.error(
+          { err: error },
+          'could not save the new device token: this daemon will need pairing again after a restart',
+        );
+      }
+      this.#logger.info({ deviceId: ok.deviceId }, 'the gateway issued this device a new token; saved');
+      this.#notify('token', ok.deviceToken);
+    }
+    if (ok.viberId !== undefined && ok.viberId !== this.#options.viberId) {
+      const why = `this device runs viber ${ok.viberId} on the gateway, not ${this.#options.viberId}`;
+      socket.close(WS_CLOSE.normal, 'wrong viber id');
+      this.#fail(why, new GatewayRefusedError('forbidden', `gateway refused the connection: ${why}`, 403));
+      return;
+    }
     this.#state = 'open';
     this.#lastInboundAt = Date.now();
     this.send({ type: 'connected', viber: this.#options.getInfo() });
     this.#startHeartbeat();
-    this.#logger.info({ serverUrl: this.#options.serverUrl }, 'connected to gateway');
+    this.#logger.info(
+      { serverUrl: this.#options.serverUrl, deviceId: ok.deviceId, extensions: ok.extensions },
+      'connected to gateway',
+    );
     this.#notify('connected');
+    for (const frame of this.#early.splice(0)) {
+      if (socket !== this.#socket || this.#state !== 'open') break;
+      this.#onMessage(frame.data, frame.isBinary);
+    }
+  }
+
+  /** The handshake failed: fatal for a refusal no retry cures, else retried (see FATAL_REFUSALS). */
+  #onHandshakeFailed(socket: WebSocket, error: unknown): void {
+    if (socket !== this.#socket || this.#state !== 'handshaking') return;
+    this.#socket = undefined;
+    clearInterval(this.#heartbeatTimer);
+    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
+      socket.terminate();
+    }
+    const refused = error instanceof HandshakeRefusedError ? error : undefined;
+    const code = refused?.code ?? 'closed';
+    const message = refused?.message ?? (error as Error).message;
+    if (refused && FATAL_REFUSALS.has(refused.code)) {
+      const reason = `${message} (${refused.code})`;
+      const forbidden = refused.code === 'scope_denied';
+      this.#fail(
+        reason,
+        new GatewayRefusedError(
+          forbidden ? 'forbidden' : 'unauthorized',
+          `gateway refused the connection: ${reason}`,
+          forbidden ? 403 : 401,
+          refused.code as ConnectRefusalCode,
+        ),
+      );
+      return;
+    }
+    const delay =
+      code === 'rate_limited' && refused?.retryAfterMs ? refused.retryAfterMs : this.#backoff.next();
+    this.#logger.warn(
+      { code, reason: message, retryInMs: delay, ...describeSocketError(this.#socketError) },
+      'the gateway did not accept the handshake; retrying',
+    );
+    this.#state = 'waiting';
+    this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
   }
 
   /** The gateway answered the upgrade with a plain HTTP response (401, 403, 404, ...). */
@@ -188,7 +387,7 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
       if (body.length < 2000) body += text;
     });
     const finish = () => {
-      this.#refusal = { code: status, reason: describeRefusal(body) || response.statusMessage || '' };
+      this.#refusal = { code: status, reason: errorBodyMessage(body, 500) || response.statusMessage || '' };
       socket.terminate();
     };
     response.once('end', finish);
@@ -197,6 +396,14 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     this.#lastInboundAt = Date.now();
+    if (this.#state === 'handshaking') {
+      // The handshake's frames are performHandshake's. Anything else follows connect.ok, maybe
+      // in the same read, before the handshake's promise settled: kept for when it has.
+      if (!isBinary && isHandshakeFrame(parseQuietly(data))) return;
+      if (this.#early.length < MAX_EARLY_FRAMES) this.#early.push({ data, isBinary });
+      else this.#logger.warn('too many frames before the handshake finished; dropping one');
+      return;
+    }
     if (isBinary) {
       this.send({ type: 'error', code: 'bad_request', message: 'binary frames are not supported' });
       return;
@@ -268,6 +475,8 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
 
   #onClose(socket: WebSocket, code: number, reason: string): void {
     if (socket !== this.#socket) return;
+    // A socket that closes mid-handshake fails the handshake, which decides what follows.
+    if (this.#state === 'handshaking') return;
     this.#socket = undefined;
     clearInterval(this.#heartbeatTimer);
     if (this.#state === 'closed' || this.#state === 'fatal') return;
@@ -278,6 +487,18 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
       // current socket means another process holds this viber's identity; dueling would loop.
       const why = `${reason || 'replaced by a newer connection'} (close code ${code}): another daemon is connected as this viber`;
       this.#fail(why, new OpenViberError('conflict', `gateway closed the connection: ${why}`, 409));
+      return;
+    }
+    if (code === WS_CLOSE.unauthorized && /\brotated\b/.test(reason)) {
+      // The operator rotated this device's token: the next handshake collects the new one (a
+      // keyless viber token cannot be collected, and that handshake then says so).
+      this.#logger.warn(
+        { code, reason },
+        'the device token was rotated; reconnecting to collect the new one',
+      );
+      this.#notify('disconnected', reason, { code, reason });
+      this.#state = 'waiting';
+      this.#reconnectTimer = setTimeout(() => this.#connect(), 0);
       return;
     }
     if (code === WS_CLOSE.unauthorized || code === WS_CLOSE.forbidden) {
@@ -302,7 +523,7 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
       this.#notify('disconnected', info.reason || `connection lost (${info.code})`, info);
     } else {
       this.#logger.warn(
-        { code: info.code, reason: info.reason, retryInMs: delay },
+        { code: info.code, reason: info.reason, retryInMs: delay, ...describeSocketError(this.#socketError) },
         'could not connect to gateway',
       );
     }
@@ -324,10 +545,11 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
       ? 'the viber token was refused'
       : 'this token may not speak for this viber id';
     const reason = `${serverReason || fallback} (${how})`;
-    const error = new OpenViberError(
+    const error = new GatewayRefusedError(
       unauthorized ? 'unauthorized' : 'forbidden',
       `gateway refused the connection: ${reason}`,
       unauthorized ? 401 : 403,
+      /\brevoked\b/.test(serverReason) ? 'revoked' : undefined,
     );
     this.#fail(reason, error);
   }
@@ -349,13 +571,42 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
   }
 }
 
-/** The message of a `{error:{code,message}}` body, else the body text itself. */
-function describeRefusal(body: string): string {
+/** A socket waiting for an operator that hears nothing (not even a ping) for this long is dead. */
+const PAIRING_SILENCE_MS = 100_000;
+
+/** Frames kept while connect.ok is being handled (a gateway sends only what it queued for us). */
+const MAX_EARLY_FRAMES = 10_000;
+
+/** The JSON value of a frame, or undefined. */
+function parseQuietly(data: Buffer): unknown {
   try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
-    if (typeof parsed.error?.message === 'string') return parsed.error.message.slice(0, 500);
+    return JSON.parse(data.toString('utf8'));
   } catch {
-    // Not JSON: use the text.
+    return undefined;
   }
-  return body.trim().slice(0, 500);
+}
+
+/** OpenSSL's verification failures (as Node names them) that mean: the issuing CA is not trusted. */
+const UNTRUSTED_ISSUER = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+/** Why a connection attempt failed, for the log: a TLS refusal says how to trust the gateway. */
+function describeSocketError(error: (Error & { code?: unknown }) | undefined): Record<string, string> {
+  if (!error) return {};
+  const code = typeof error.code === 'string' ? error.code : undefined;
+  return {
+    error: error.message,
+    ...(code ? { errorCode: code } : {}),
+    ...(code && UNTRUSTED_ISSUER.has(code)
+      ? {
+          hint: "the gateway's TLS certificate is signed by a CA this daemon does not trust: give that CA with --ca FILE or OPENVIBER_CA_FILE",
+        }
+      : {}),
+  };
 }

@@ -2,17 +2,19 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { Logger } from '../core/logger.ts';
 import { LIMITS } from '../protocol/index.ts';
+import type { DeviceService } from './auth/devices.ts';
 import type { GatewayAuth } from './auth/gateway-auth.ts';
 import { type BoardEventStreams, boardEventRoutes } from './board/board-event-routes.ts';
 import type { BoardSessions } from './board/board-sessions.ts';
 import { publicSessionRoutes, sessionRoutes } from './board/session-routes.ts';
 import { boardRoutes } from './board/static-board.ts';
+import { deviceRoutes } from './devices/device-routes.ts';
 import type { Environments } from './environments/index.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { errorHandler, errorResponse, notFoundHandler } from './http/http-errors.ts';
 import { idempotency } from './http/idempotency.ts';
-import { operatorAuth } from './http/operator-auth.ts';
 import { ClientDisconnectedError, isClientDisconnect, readBody } from './http/read-body.ts';
+import { authenticateRequests } from './http/request-auth.ts';
 import type { GatewayEnv } from './http/route-context.ts';
 import type { GatewayStore } from './store/index.ts';
 import type { TaskRouter } from './tasks/task-router.ts';
@@ -26,6 +28,7 @@ import type { ViberService } from './vibers/viber-service.ts';
 export interface GatewayAppParts {
   store: GatewayStore;
   auth: GatewayAuth;
+  devices: DeviceService;
   connections: ConnectionRegistry;
   log: Logger;
   vibers: ViberService;
@@ -76,13 +79,12 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   // Each concept's routes sit at the full paths of the route table (src/protocol/rest-routes.ts),
   // registered by http/route-registrar.ts; the order here is what decides which middleware they pass.
   app.route('/', healthRoutes(parts));
-  // Sign-in needs no session; everything else under /api does.
+  // Who is calling; each route then checks its own scope from the table (public ones need nobody).
+  app.use('/api/*', authenticateRequests(auth));
   app.route('/', publicSessionRoutes(board.sessions));
-  // The viber config pull authenticates the viber's own token, not the operator's.
   app.route('/', environments.configRoute);
-  app.use('/api/*', operatorAuth(auth));
   // Before the body reader and idempotency: these never store a response (a login code is a secret).
-  app.route('/', sessionRoutes(board.sessions, auth));
+  app.route('/', sessionRoutes(board.sessions));
   app.route('/', boardEventRoutes(board.eventStreams));
   app.use('/api/*', readBody(LIMITS.maxBodyBytes));
   // Responses holding a secret (a new viber's token) are stored sealed under the master key.
@@ -90,6 +92,7 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   app.route('/', viberRoutes(parts.vibers));
   app.route('/', taskRoutes({ ...parts, placement: environments.placement }));
   app.route('/', environments.routes);
+  app.route('/', deviceRoutes(parts.devices));
   // Last: the board's pages and assets answer whatever GET the API did not.
   app.route('/', boardRoutes({ dir: board.dir, auth }));
   return app;

@@ -26,19 +26,19 @@ describe('gateway auth', () => {
     const none = await fetch(`${harness.gateway.url}/api/tasks`);
     expect(none.status).toBe(401);
     expect(await none.json()).toEqual({
-      error: { code: 'unauthorized', message: 'missing Authorization: Bearer <operator token>' },
+      error: { code: 'unauthorized', message: 'missing Authorization: Bearer <device or operator token>' },
     });
     const wrong = await fetch(`${harness.gateway.url}/api/vibers`, {
       headers: { authorization: 'Bearer nope' },
     });
     expect(wrong.status).toBe(401);
-    expect((await wrong.json()).error).toEqual({ code: 'unauthorized', message: 'invalid operator token' });
+    expect((await wrong.json()).error).toEqual({ code: 'unauthorized', message: 'invalid token' });
     // A viber token is not an operator token.
     const viber = await harness.gateway.registerViber('a');
     const asViber = await fetch(`${harness.gateway.url}/api/tasks`, {
       headers: { authorization: `Bearer ${viber.token}` },
     });
-    expect(asViber.status).toBe(401);
+    expect(asViber.status).toBe(403);
   });
 
   it('closes a daemon socket with 4401 for a missing or wrong token', async () => {
@@ -49,7 +49,7 @@ describe('gateway auth', () => {
       reason: 'missing Authorization: Bearer <viber token>',
     });
     const wrong = new FakeDaemon(harness.gateway.wsUrl, { viberId: viber.id, token: 'ovv_wrong' });
-    expect(await wrong.closed).toEqual({ code: WS_CLOSE.unauthorized, reason: 'invalid viber token' });
+    expect(await wrong.closed).toEqual({ code: WS_CLOSE.unauthorized, reason: 'invalid token' });
   });
 
   it("closes with 4403 when a token is used for another viber's id", async () => {

@@ -16,15 +16,36 @@ export interface GatewayOptions {
   heartbeatIntervalMs?: number;
   /** How long an offline viber has to come back before its running tasks end in error. */
   taskGraceMs?: number;
+  /**
+   * Pair a node (daemon) that connects directly over loopback without an operator's approval;
+   * default true. A connection through a proxy never counts as loopback.
+   */
+  autoApproveLoopbackNodes?: boolean;
+  /**
+   * How long a socket has to answer the connect challenge before it is refused with
+   * `handshake_timeout`; default CONNECT_TIMEOUT_MS (10 s). Tests shorten it.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Failed sign-ins allowed per key (an address guessing tokens, or one device's stale token)
+   * within the window before `rate_limited`; default 20 per 60 s. Tests lower it.
+   */
+  authFailureLimit?: { max?: number; windowMs?: number };
   /** Origins allowed to call the API from a browser; none by default. */
   corsOrigins?: string[];
+  /**
+   * Serve https and wss (instead of http and ws) on the same port with this certificate and its
+   * private key, as PEM text (`cert` may carry the chain after the certificate). An unusable pair
+   * makes startGateway throw: check it first (the CLI does, in `readTlsFlags`).
+   */
+  tls?: { cert: string; key: string };
   logger?: Logger;
 }
 
 export interface RunningGateway {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`) */
   url: string;
-  /** `ws://127.0.0.1:PORT/ws`: where daemons connect. */
+  /** `ws://127.0.0.1:PORT/ws` (`wss://` with `tls`): where daemons connect. */
   wsUrl: string;
   port: number;
   operatorToken: string;

@@ -34,7 +34,7 @@ describe('gateway REST', () => {
     expect(created.json).toEqual({
       id: expect.stringMatching(/^viber_/),
       name: 'laptop',
-      token: expect.stringMatching(/^ovv_/),
+      token: expect.stringMatching(/^ovd_/),
     });
     const list = await harness.api('GET', '/api/vibers');
     expect(list.json.vibers).toHaveLength(1);

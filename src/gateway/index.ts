@@ -1,12 +1,7 @@
 // The OpenViber gateway: REST API, SSE task streams and the daemon WebSocket.
-export type {
-  AuthResult,
-  Credentials,
-  GatewayAuth,
-  OperatorPrincipal,
-  ViberPrincipal,
-} from './auth/gateway-auth.ts';
+export type { AuthResult, Credentials, GatewayAuth } from './auth/gateway-auth.ts';
 export { operatorTokenPath } from './auth/operator-token.ts';
+export type { Principal } from './auth/principal.ts';
 export type { GatewayChange } from './bus/gateway-topics.ts';
 export type { Topic, TopicBus } from './bus/topic-bus.ts';
 export type { GatewayOptions, RunningGateway } from './gateway-options.ts';

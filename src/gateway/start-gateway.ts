@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
@@ -6,7 +7,11 @@ import { ensureDir } from '../core/home.ts';
 import { createLogger } from '../core/logger.ts';
 import { DEFAULT_TIMINGS } from '../protocol/index.ts';
 import { createGatewayApp } from './app.ts';
-import { createTokenAuth } from './auth/gateway-auth.ts';
+import { DeviceSockets } from './auth/device-sockets.ts';
+import { DeviceService } from './auth/devices.ts';
+import { FailureLimiter } from './auth/failure-limiter.ts';
+import { createGatewayAuth } from './auth/gateway-auth.ts';
+import { NonceBook } from './auth/nonce-book.ts';
 import { resolveOperatorToken } from './auth/operator-token.ts';
 import { BoardEventStreams } from './board/board-event-routes.ts';
 import { BoardEvents } from './board/board-events.ts';
@@ -26,6 +31,7 @@ import { ConnectionRegistry } from './vibers/connection-registry.ts';
 import { Presence } from './vibers/presence.ts';
 import { ViberService } from './vibers/viber-service.ts';
 import { DaemonDispatch } from './ws/daemon-dispatch.ts';
+import { OperatorSocketServer } from './ws/operator-socket-server.ts';
 import { TerminalSocketServer } from './ws/terminal-socket-server.ts';
 import { DAEMON_SOCKET_PATH, ViberSocketServer } from './ws/viber-socket-server.ts';
 
@@ -36,8 +42,8 @@ function urlHost(host: string): string {
 }
 
 /**
- * Starts the gateway: the store under `home.gateway`, the REST API and SSE streams, and the daemon
- * WebSocket at /ws, on one port.
+ * Starts the gateway: the store under `home.gateway`, the REST API and SSE streams, the operator
+ * WebSocket at /api/ws, the terminal socket, and the daemon WebSocket at /ws, on one port.
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const host = options.host ?? '127.0.0.1';
@@ -55,23 +61,36 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   await store.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString());
   await store.purgeBoardSecrets(new Date().toISOString());
-  const auth = createTokenAuth(store, operator.token);
+  const deviceSockets = new DeviceSockets();
+  const devices = new DeviceService({
+    store,
+    sockets: deviceSockets,
+    limiter: new FailureLimiter(options.authFailureLimit),
+    nonces: new NonceBook(),
+    log: log.child({ component: 'devices' }),
+    autoApproveLoopbackNodes: options.autoApproveLoopbackNodes ?? true,
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+  });
+  await devices.adoptOperatorToken(operator.token);
+  const auth = createGatewayAuth(store, devices);
   const connections = new ConnectionRegistry();
-  const vibers = new ViberService({ store, auth, connections, log });
+  const vibers = new ViberService({ store, devices, connections, log });
   const router = new TaskRouter({ store, bus, connections, log });
   const presence = new Presence({ store, bus, connections, tasks: router, timings, log });
-  const environments = await openEnvironments({ store, connections, auth, log }, options.home);
+  const environments = await openEnvironments({ store, connections, log }, options.home);
   const streams = new StreamSessions({ store, bus, log });
   const boardEvents = new BoardEvents({ store, bus, vibers, log: log.child({ component: 'board-events' }) });
   const eventStreams = new BoardEventStreams({ bus, boardEvents, log });
   const app = createGatewayApp({
-    ...{ store, auth, connections, log, vibers, router, streams, environments },
-    board: { sessions: new BoardSessions(store, auth), eventStreams, dir: DEFAULT_BOARD_DIR },
+    ...{ store, auth, devices, connections, log, vibers, router, streams, environments },
+    board: { sessions: new BoardSessions(store, auth, devices), eventStreams, dir: DEFAULT_BOARD_DIR },
     corsOrigins: options.corsOrigins ?? [],
   });
   const relay = new TerminalRelay(connections, log.child({ component: 'terminals' }));
   const terminals = new TerminalSocketServer({
     auth,
+    devices,
+    deviceSockets,
     relay,
     log: log.child({ component: 'terminals' }),
     path: terminalSocketPath(),
@@ -80,13 +99,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...{ store, router, presence, environments, terminals: relay },
     heartbeatIntervalMs: timings.heartbeatIntervalMs,
   });
-  const sockets = new ViberSocketServer({ auth, connections, dispatch, log });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host, overrideGlobalObjects: false });
-  server.on('upgrade', (request, socket, head) =>
-    terminals.matches(request)
-      ? terminals.handleUpgrade(request, socket, head)
-      : sockets.handleUpgrade(request, socket, head),
-  );
+  const sockets = new ViberSocketServer({ auth, devices, deviceSockets, connections, dispatch, log });
+  const operatorSockets = new OperatorSocketServer({
+    ...{ app, auth, devices, deviceSockets, bus, boardEvents },
+    log: log.child({ component: 'operator-socket' }),
+  });
+  // With a certificate: https and wss on the same port (the upgrades below arrive over TLS too).
+  const server = options.tls
+    ? createAdaptorServer({
+        fetch: app.fetch,
+        hostname: host,
+        overrideGlobalObjects: false,
+        createServer: createHttpsServer,
+        serverOptions: { cert: options.tls.cert, key: options.tls.key },
+      })
+    : createAdaptorServer({ fetch: app.fetch, hostname: host, overrideGlobalObjects: false });
+  // By path: the terminal socket (its path is configurable), the operator socket, else the daemon's /ws.
+  server.on('upgrade', (request, socket, head) => {
+    if (terminals.matches(request)) terminals.handleUpgrade(request, socket, head);
+    else if (operatorSockets.matches(request)) operatorSockets.handleUpgrade(request, socket, head);
+    else sockets.handleUpgrade(request, socket, head);
+  });
 
   boardEvents.start();
   await presence.start();
@@ -102,6 +135,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     presence.stop();
     boardEvents.stop();
     await terminals.close();
+    await operatorSockets.close();
     await store.close();
     throw new OpenViberError(
       'internal',
@@ -110,7 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     );
   }
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${urlHost(host)}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${port}`;
   log.info({ url, ...timings }, 'gateway listening');
 
   let closing: Promise<void> | undefined;
@@ -122,6 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       eventStreams.closeAll();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await terminals.close();
+      await operatorSockets.close();
       await sockets.close();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await stopped;
@@ -133,7 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   return {
     url,
-    wsUrl: `ws://${urlHost(host)}:${port}${DAEMON_SOCKET_PATH}`,
+    wsUrl: `${options.tls ? 'wss' : 'ws'}://${urlHost(host)}:${port}${DAEMON_SOCKET_PATH}`,
     port,
     operatorToken: operator.token,
     operatorTokenGenerated: operator.generated,

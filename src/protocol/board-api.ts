@@ -3,6 +3,7 @@ import {
   BoardEventSchema,
   CreateSessionBodySchema,
   LoginCodeResponseSchema,
+  SessionChallengeSchema,
   SessionViewSchema,
 } from './board-events.ts';
 import { HealthResponseSchema } from './rest.ts';
@@ -29,9 +30,18 @@ export const BOARD_ROUTES = {
     path: '/api/session',
     scope: 'public',
     summary:
-      'Exchanges a one-time login code (or the operator token) for the board session cookie; same origin only.',
+      'Exchanges a one-time login code (or the operator token) for the board session cookie, pairing the browser as an operator device; same origin only.',
     body: CreateSessionBodySchema,
     responses: { 201: SessionViewSchema },
+    idempotencyKey: false,
+  },
+  'session.challenge': {
+    kind: 'json',
+    method: 'POST',
+    path: '/api/session/challenge',
+    scope: 'public',
+    summary: "A one-time nonce the board's device key signs for the sign-in; same origin only.",
+    responses: { 201: SessionChallengeSchema },
     idempotencyKey: false,
   },
   'session.get': {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { DeviceProofSchema, DeviceRoleSchema, NonceSchema } from './device.ts';
 import { BindingLogLineSchema, BindingViewSchema, EnvironmentPillSchema } from './environment-rest.ts';
+import { OperatorScopeSchema } from './operator-scopes.ts';
 import { TaskViewSchema, ViberViewSchema } from './rest.ts';
 
 /**
@@ -48,6 +50,8 @@ export const BoardEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('environment.removed'), environmentId: z.string() }),
   /** One preparation log line as stored: redacted by the daemon, and again by the gateway. */
   z.object({ type: z.literal('environment.log'), bindingId: z.string(), line: BindingLogLineSchema }),
+  /** A device asked to pair, was approved, rejected, revoked or rotated: refetch the devices. */
+  z.object({ type: z.literal('devices.changed'), deviceId: z.string() }),
 ]);
 export type BoardEvent = z.infer<typeof BoardEventSchema>;
 export type BoardEventType = BoardEvent['type'];
@@ -55,12 +59,23 @@ export type BoardEventType = BoardEvent['type'];
 /** The cookie that carries a board session (HttpOnly, SameSite=Strict). */
 export const BOARD_SESSION_COOKIE = 'openviber_session';
 
-/** `POST /api/session`: a one-time login code, or the operator token typed by hand. */
+/**
+ * `POST /api/session`: a one-time login code, or the operator token typed by hand, exchanged for
+ * the session cookie. A board with a device key (WebCrypto Ed25519, kept non-extractable in
+ * IndexedDB) signs the nonce of `POST /api/session/challenge` as in the connect handshake (role
+ * `operator`, no scopes requested): the browser becomes that paired device, and signing in again
+ * from it is the same device. Without a key the sign-in pairs a keyless browser device.
+ */
+const SignInDeviceSchema = z.object({ device: DeviceProofSchema, nonce: NonceSchema }).partial();
 export const CreateSessionBodySchema = z.union([
-  z.strictObject({ code: z.string().trim().min(1).max(200) }),
-  z.strictObject({ token: z.string().trim().min(1).max(500) }),
+  z.strictObject({ code: z.string().trim().min(1).max(200), ...SignInDeviceSchema.shape }),
+  z.strictObject({ token: z.string().trim().min(1).max(500), ...SignInDeviceSchema.shape }),
 ]);
 export type CreateSessionBody = z.infer<typeof CreateSessionBodySchema>;
+
+/** `POST /api/session/challenge`: a nonce to sign for the sign-in, good once for two minutes. */
+export const SessionChallengeSchema = z.object({ nonce: NonceSchema, ts: z.number().int() });
+export type SessionChallenge = z.infer<typeof SessionChallengeSchema>;
 
 /** `GET /api/session` and the answer to `POST /api/session`. */
 export const SessionViewSchema = z.object({
@@ -68,6 +83,11 @@ export const SessionViewSchema = z.object({
   via: z.enum(['session', 'bearer']),
   /** When the session cookie stops working (null for a bearer token). */
   expiresAt: z.string().nullable(),
+  /** The paired device this caller is. */
+  deviceId: z.string(),
+  role: DeviceRoleSchema,
+  /** What it may do: the board hides what it may not. */
+  scopes: z.array(OperatorScopeSchema),
 });
 export type SessionView = z.infer<typeof SessionViewSchema>;
 

@@ -30,6 +30,17 @@ export const ErrorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
+/** The message of an `{error:{code,message}}` body, else the body's text itself; at most `max` characters. */
+export function errorBodyMessage(body: string, max = 300): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === 'string') return parsed.error.message.slice(0, max);
+  } catch {
+    // Not JSON: use the text.
+  }
+  return body.trim().slice(0, max);
+}
+
 /** WebSocket close codes the gateway uses, with the reason text carried beside them. */
 export const WS_CLOSE = {
   normal: 1000,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SeqSchema } from './daemon-messages.ts';
+import { ignoringUnknownKeys, SeqSchema } from './daemon-messages.ts';
 import { environmentToViberSchemas } from './environment.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { LIMITS } from './limits.ts';
@@ -14,16 +14,17 @@ const taskId = z.string().min(1).max(200);
  */
 const commandId = z.string().min(1).max(200);
 
+/** Gateway -> daemon. Unknown keys are ignored (a newer gateway may add fields). */
 export const GatewayMessageSchema = z.discriminatedUnion('type', [
   /** First message after `connected`: the agreed version and the limits and timings in force. */
-  z.strictObject({
+  z.object({
     type: z.literal('welcome'),
     protocolVersion: z.number().int(),
     viberId: z.string(),
     heartbeatIntervalMs: z.number().int().min(100),
     maxFrameBytes: z.number().int().min(1024),
   }),
-  z.strictObject({
+  z.object({
     type: z.literal('task:submit'),
     commandId,
     taskId,
@@ -31,8 +32,8 @@ export const GatewayMessageSchema = z.discriminatedUnion('type', [
     messages: z.array(ChatMessageSchema).max(1000).optional(),
     options: TaskOptionsSchema.optional(),
   }),
-  z.strictObject({ type: z.literal('task:stop'), commandId, taskId }),
-  z.strictObject({
+  z.object({ type: z.literal('task:stop'), commandId, taskId }),
+  z.object({
     type: z.literal('task:message'),
     commandId,
     taskId,
@@ -41,7 +42,7 @@ export const GatewayMessageSchema = z.discriminatedUnion('type', [
     injectionMode: InjectionModeSchema,
   }),
   /** The operator's answer to a tool approval request streamed by the task. */
-  z.strictObject({
+  z.object({
     type: z.literal('task:approval'),
     commandId,
     taskId,
@@ -50,22 +51,45 @@ export const GatewayMessageSchema = z.discriminatedUnion('type', [
     reason: z.string().max(2000).optional(),
   }),
   /** Every task event with seq <= this one is stored durably: the daemon may forget them. */
-  z.strictObject({ type: z.literal('task:ack'), taskId, seq: SeqSchema }),
-  z.strictObject({ type: z.literal('ping') }),
+  z.object({ type: z.literal('task:ack'), taskId, seq: SeqSchema }),
+  z.object({ type: z.literal('ping') }),
   /** Deprecated by the protocol document in favour of config:push; kept for old daemons. */
-  z.strictObject({ type: z.literal('config:update'), config: z.record(z.string(), z.unknown()) }),
-  z.strictObject({ type: z.literal('config:push') }),
+  z.object({ type: z.literal('config:update'), config: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal('config:push') }),
   /** A frame or event the gateway refused; `taskId` names the task when there is one. */
-  z.strictObject({
+  z.object({
     type: z.literal('error'),
     code: ErrorCodeSchema,
     message: z.string(),
     taskId: z.string().max(200).optional(),
   }),
-  ...terminalToViberSchemas,
-  ...environmentToViberSchemas,
+  ...ignoringUnknownKeys(terminalToViberSchemas),
+  ...ignoringUnknownKeys(environmentToViberSchemas),
 ]);
 export type GatewayMessage = z.infer<typeof GatewayMessageSchema>;
 export type GatewayMessageType = GatewayMessage['type'];
 /** Gateway messages that travel through the durable command outbox. */
 export type GatewayCommand = Extract<GatewayMessage, { commandId: string }>;
+
+/**
+ * The commands in the protocol document's own shapes (section 3), for a daemon that negotiated no
+ * `command-ack`: no `commandId`, no `messageId`. The gateway sends each at most once.
+ * `task:approval` and the environment commands have no such shape and are never sent to it.
+ */
+export const DocumentCommandSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('task:submit'),
+    taskId,
+    goal: z.string().min(1).max(LIMITS.maxMessageChars),
+    messages: z.array(ChatMessageSchema).max(1000).optional(),
+    options: TaskOptionsSchema.optional(),
+  }),
+  z.object({ type: z.literal('task:stop'), taskId }),
+  z.object({
+    type: z.literal('task:message'),
+    taskId,
+    message: z.string().min(1).max(LIMITS.maxMessageChars),
+    injectionMode: InjectionModeSchema.optional(),
+  }),
+]);
+export type DocumentCommand = z.infer<typeof DocumentCommandSchema>;

@@ -2,6 +2,8 @@
 export * from './board-api.ts';
 export * from './board-events.ts';
 export * from './daemon-messages.ts';
+export * from './device.ts';
+export * from './device-api.ts';
 export * from './environment.ts';
 export * from './environment-api.ts';
 export * from './environment-rest.ts';
@@ -11,6 +13,7 @@ export * from './gateway-messages.ts';
 export * from './ids.ts';
 export * from './limits.ts';
 export * from './operator-scopes.ts';
+export * from './operator-socket.ts';
 export * from './rest.ts';
 export * from './rest-route.ts';
 export * from './rest-routes.ts';

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   CreateTaskBodySchema,
   DaemonMessageSchema,
+  DocumentCommandSchema,
+  DocumentDaemonMessageSchema,
   decodeFrame,
   GatewayMessageSchema,
   LIMITS,
@@ -55,16 +57,56 @@ describe('decodeFrame', () => {
       code: 'validation_failed',
       message: expect.stringContaining('seq: Too small'),
     });
-    expect(decodeDaemon({ type: 'pong', extra: true })).toMatchObject({
-      ok: false,
-      code: 'validation_failed',
-    });
     expect(
       decodeFrame(DaemonMessageSchema, JSON.stringify({ type: 'pong', pad: 'x'.repeat(2000) }), 1000),
     ).toMatchObject({
       ok: false,
       code: 'payload_too_large',
     });
+  });
+
+  it("ignores fields a newer peer adds, both ways, and knows the protocol document's frames", () => {
+    expect(decodeDaemon({ type: 'pong', extra: true })).toEqual({ ok: true, value: { type: 'pong' } });
+    expect(
+      decodeDaemon({ type: 'task:stream-chunk', taskId: 't', seq: 1, chunk: { type: 'x' }, traceId: 'z' }),
+    ).toEqual({ ok: true, value: { type: 'task:stream-chunk', taskId: 't', seq: 1, chunk: { type: 'x' } } });
+    expect(decodeDaemon({ type: 'terminal:done', requestId: 'r', extra: 1 })).toEqual({
+      ok: true,
+      value: { type: 'terminal:done', requestId: 'r' },
+    });
+    const decodeGateway = (value: unknown) =>
+      decodeFrame(GatewayMessageSchema, JSON.stringify(value), LIMITS.maxFrameBytes);
+    expect(decodeGateway({ type: 'task:stop', commandId: 'c', taskId: 't', priority: 'high' })).toEqual({
+      ok: true,
+      value: { type: 'task:stop', commandId: 'c', taskId: 't' },
+    });
+    // Without the seq extension: the document's frames, a raw SSE text chunk and no seq.
+    const chunk = 'data: {"type":"text-delta","id":"t","delta":"hi"}\n\n';
+    expect(
+      decodeFrame(
+        DocumentDaemonMessageSchema,
+        JSON.stringify({ type: 'task:stream-chunk', taskId: 't', chunk, extra: 1 }),
+        LIMITS.maxFrameBytes,
+      ),
+    ).toEqual({ ok: true, value: { type: 'task:stream-chunk', taskId: 't', chunk } });
+    expect(
+      decodeFrame(
+        DocumentDaemonMessageSchema,
+        JSON.stringify({ type: 'task:stream-chunk', taskId: 't', chunk: { type: 'text-delta' } }),
+        1000,
+      ),
+    ).toMatchObject({ ok: false, code: 'validation_failed' });
+    // A command in the document's shape drops what the document has not.
+    expect(
+      DocumentCommandSchema.parse({
+        type: 'task:message',
+        commandId: 'c',
+        taskId: 't',
+        messageId: 'm',
+        message: 'go on',
+        injectionMode: 'steer',
+      }),
+    ).toEqual({ type: 'task:message', taskId: 't', message: 'go on', injectionMode: 'steer' });
   });
 
   it('validates gateway commands, including task options', () => {

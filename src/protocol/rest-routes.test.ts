@@ -51,7 +51,12 @@ describe('the route table', () => {
       if (route.kind === 'json' && route.idempotencyKey) expect(route.method, name).toBe('POST');
     }
     const publicRoutes = ROUTE_NAMES.filter((name) => routeOf(name).scope === 'public');
-    expect(publicRoutes.sort()).toEqual(['health.get', 'session.create', 'session.logout']);
+    expect(publicRoutes.sort()).toEqual([
+      'health.get',
+      'session.challenge',
+      'session.create',
+      'session.logout',
+    ]);
   });
 
   it('asks for the further scopes a request needs', () => {

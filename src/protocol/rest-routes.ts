@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { BOARD_ROUTES } from './board-api.ts';
+import { DEVICE_ROUTES } from './device-api.ts';
 import { ENVIRONMENT_ROUTES } from './environment-api.ts';
 import { matchPath, type RestRoute } from './rest-route.ts';
 import { SOCKET_ROUTES } from './socket-api.ts';
@@ -17,6 +18,7 @@ export const REST_ROUTES = {
   ...VIBER_ROUTES,
   ...TASK_ROUTES,
   ...ENVIRONMENT_ROUTES,
+  ...DEVICE_ROUTES,
   ...SOCKET_ROUTES,
 } as const satisfies Record<string, RestRoute>;
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DaemonMessageSchema } from './daemon-messages.ts';
+import { ConnectRequestSchema, ConnectServerFrameSchema } from './device.ts';
 import { GatewayMessageSchema } from './gateway-messages.ts';
+import { OperatorRequestSchema, OperatorServerMessageSchema } from './operator-socket.ts';
 import type { RestRoute } from './rest-route.ts';
 import {
   TerminalAccessSchema,
@@ -11,8 +13,24 @@ import {
 /** `?access=read` asks for a read-only viewer; without it a viewer may also type and resize. */
 export const TerminalSocketQuerySchema = z.object({ access: TerminalAccessSchema.optional() });
 
-/** The two WebSockets on the gateway's port: terminal viewers, and daemons. */
+/**
+ * The WebSockets on the gateway's port. Each opens with the connect handshake (device.ts): the
+ * gateway's `connect.challenge`, the client's signed `connect`, then `connect.ok`; the scope is
+ * checked against what the handshake granted. A daemon that speaks only the protocol document's
+ * frames may instead authenticate its upgrade with headers (docs/architecture.md, "Wire
+ * compatibility").
+ */
 export const SOCKET_ROUTES = {
+  'operator.socket': {
+    kind: 'websocket',
+    method: 'GET',
+    path: '/api/ws',
+    scope: 'operator',
+    summary:
+      'The operator control socket: requests to any JSON route under its scope, answers, and push-only board events with a per-connection seq.',
+    clientMessage: z.union([ConnectRequestSchema, OperatorRequestSchema]),
+    serverMessage: z.union([ConnectServerFrameSchema, OperatorServerMessageSchema]),
+  },
   'terminals.socket': {
     kind: 'websocket',
     method: 'GET',
@@ -28,16 +46,16 @@ export const SOCKET_ROUTES = {
     ],
     summary: "Watch and drive a viber's tmux panes: `terminal:ready` first, then requests and output.",
     query: TerminalSocketQuerySchema,
-    clientMessage: TerminalClientMessageSchema,
-    serverMessage: TerminalServerMessageSchema,
+    clientMessage: z.union([ConnectRequestSchema, TerminalClientMessageSchema]),
+    serverMessage: z.union([ConnectServerFrameSchema, TerminalServerMessageSchema]),
   },
   'daemon.socket': {
     kind: 'websocket',
     method: 'GET',
     path: '/ws',
     scope: 'node',
-    summary: "A daemon's link to its gateway (viber token and X-Viber-Id): task events up, commands down.",
-    clientMessage: DaemonMessageSchema,
-    serverMessage: GatewayMessageSchema,
+    summary: "A daemon's link to its gateway (a node device): task events up, commands down.",
+    clientMessage: z.union([ConnectRequestSchema, DaemonMessageSchema]),
+    serverMessage: z.union([ConnectServerFrameSchema, GatewayMessageSchema]),
   },
 } as const satisfies Record<string, RestRoute>;

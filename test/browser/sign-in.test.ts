@@ -64,7 +64,7 @@ describe('board sign-in', { timeout: UI_TIMEOUT_MS * 4 }, () => {
     await page.goto(`${stack.gateway.url}/login`);
     await page.getByLabel('Operator token').fill('ovo_not-the-token-0123456789');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('that is not the operator token').waitFor();
+    await page.getByText(/that is not (the|an) operator token/).waitFor();
     await page.getByLabel('Operator token').fill(stack.gateway.operatorToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${stack.gateway.url}/`);

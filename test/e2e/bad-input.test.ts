@@ -110,17 +110,23 @@ describe('bad input over real processes', () => {
     await expectRefused(spoofed, 403, 4403);
     const wrongToken = new FakeDaemon(gateway.wsUrl, { viberId: victim.id, token: 'ovv_wrong' });
     await expectRefused(wrongToken, 401, 4401);
+    // No credentials on the upgrade: the gateway asks for the connect handshake, and a daemon that
+    // answers with `connected` instead is refused at once (bad_handshake), before it is anyone.
     const noAuth = new FakeDaemon(gateway.wsUrl, {
       viberId: victim.id,
       token: '',
       headers: { 'x-viber-id': victim.id },
     });
+    await noAuth.opened;
+    noAuth.send({ type: 'connected', viber: noAuth.info() });
     await expectRefused(noAuth, 401, 4401);
+    expect((await noAuth.closed).reason).toMatch(/^bad_handshake: /);
     const operatorAsViber = new FakeDaemon(gateway.wsUrl, {
       viberId: victim.id,
       token: gateway.operatorToken,
     });
-    await expectRefused(operatorAsViber, 401, 4401);
+    // A good credential in the wrong role: forbidden, not unknown.
+    await expectRefused(operatorAsViber, 403, 4403);
     // A connected message that claims another id on a valid connection.
     const liar = await gateway.rest.registerViber('liar');
     const liarWs = new FakeDaemon(gateway.wsUrl, { viberId: liar.id, token: liar.token, name: 'liar' });

@@ -1,5 +1,14 @@
 import WebSocket from 'ws';
 import {
+  type DeviceIdentity,
+  generateDeviceKeys,
+  type HandshakeSocket,
+  identityFromKeyPair,
+  isHandshakeFrame,
+  performHandshake,
+} from '../../src/client/index.ts';
+import {
+  type ConnectOk,
   type DaemonMessage,
   type GatewayMessage,
   GatewayMessageSchema,
@@ -11,6 +20,17 @@ import { waitFor } from './wait.ts';
 export interface FakeDaemonOptions {
   viberId: string;
   token: string;
+  /**
+   * How it authenticates: `handshake` runs the connect handshake (as the viber's token, with a key
+   * of its own, asking for `extensions`), as OpenViber's daemon does; `headers` sends the protocol
+   * document's `Authorization` and `X-Viber-Id` on the upgrade (no extensions). `connect` defaults
+   * to the handshake; the constructor, which the refused-connection tests use, to headers.
+   */
+  auth?: 'handshake' | 'headers';
+  /** The key the handshake signs with; `connect` makes a fresh one. */
+  identity?: DeviceIdentity;
+  /** Offered in the handshake; default both, so the gateway numbers nothing and redelivers commands. */
+  extensions?: string[];
   /** Sent as X-Viber-Id; defaults to viberId (tests spoof it). */
   claimedId?: string;
   /** Upgrade headers sent instead of the right ones (a missing Authorization). */
@@ -24,6 +44,8 @@ export interface FakeDaemonOptions {
 /**
  * The daemon played by a test, a benchmark or a bad-input scenario: a real `ws` client that speaks
  * the protocol by hand, so it can also send what no daemon would (any bytes, another viber's id).
+ * Connected with `connect`, it runs the connect handshake and negotiates `seq` and `command-ack`,
+ * as OpenViber's daemon does: it numbers its task events and acknowledges commands by hand.
  * Every gateway frame is checked against the protocol schema: a frame that fails lands in
  * `invalid`, which a test expects to stay empty.
  */
@@ -36,19 +58,31 @@ export class FakeDaemon {
   readonly invalid: string[] = [];
   /** Settles with the close code and reason, however the socket closed. */
   readonly closed: Promise<{ code: number; reason: string }>;
-  /** True once open; false when the upgrade was refused or the socket closed first. */
+  /**
+   * True once open (and, with the handshake, once the gateway said `connect.ok`); false when the
+   * upgrade or the handshake was refused, or the socket closed first.
+   */
   readonly opened: Promise<boolean>;
+  /** The gateway's `connect.ok`, after a handshake. */
+  connectOk: ConnectOk | undefined;
+  /** Why the handshake failed, when it did. */
+  handshakeError: Error | undefined;
   #refused: { status: number; body: string } | undefined;
 
   constructor(wsUrl: string, options: FakeDaemonOptions) {
     this.viberId = options.viberId;
     this.name = options.name ?? 'test viber';
+    const handshake = options.auth === 'handshake';
+    if (handshake && !options.identity)
+      throw new Error('the handshake needs an identity: use FakeDaemon.connect');
     this.socket = new WebSocket(wsUrl, {
-      headers: options.headers ?? {
-        authorization: `Bearer ${options.token}`,
-        'x-viber-id': options.claimedId ?? options.viberId,
-        'x-viber-version': String(PROTOCOL_VERSION),
-      },
+      headers: handshake
+        ? { 'x-viber-version': String(PROTOCOL_VERSION) }
+        : (options.headers ?? {
+            authorization: `Bearer ${options.token}`,
+            'x-viber-id': options.claimedId ?? options.viberId,
+            'x-viber-version': String(PROTOCOL_VERSION),
+          }),
       maxPayload: options.maxPayload ?? 16 * 1024 * 1024,
     });
     this.socket.on('message', (data) => this.#receive(data.toString()));
@@ -66,7 +100,28 @@ export class FakeDaemon {
       });
     });
     this.opened = new Promise((resolve) => {
-      this.socket.once('open', () => resolve(true));
+      this.socket.once('open', () => {
+        if (!handshake) return resolve(true);
+        // `ws` keeps the DOM's event-listener API, which HandshakeSocket names more narrowly.
+        performHandshake(this.socket as unknown as HandshakeSocket, {
+          identity: options.identity!,
+          ask: {
+            role: 'node',
+            token: options.token,
+            viberId: options.viberId,
+            extensions: options.extensions ?? ['seq', 'command-ack'],
+          },
+        }).then(
+          (ok) => {
+            this.connectOk = ok;
+            resolve(true);
+          },
+          (error: Error) => {
+            this.handshakeError = error;
+            resolve(false);
+          },
+        );
+      });
       this.socket.once('close', () => resolve(false));
     });
     this.closed = new Promise((resolve) => {
@@ -74,13 +129,27 @@ export class FakeDaemon {
     });
   }
 
-  /** Connects, says `connected` and waits (`timeoutMs`) for the gateway's `welcome`. */
+  /** A fresh device key, as a new daemon makes one. */
+  static async newIdentity(): Promise<DeviceIdentity> {
+    return identityFromKeyPair(await generateDeviceKeys(true));
+  }
+
+  /**
+   * Connects (by default with the connect handshake, a fresh key and both extensions), says
+   * `connected` and waits (`timeoutMs`) for the gateway's `welcome`.
+   */
   static async connect(
     wsUrl: string,
     options: FakeDaemonOptions & { runningTasks?: string[]; timeoutMs?: number },
   ): Promise<FakeDaemon> {
-    const daemon = new FakeDaemon(wsUrl, options);
-    if (!(await daemon.opened)) throw new Error(`daemon ${options.viberId} could not connect`);
+    const auth = options.auth ?? 'handshake';
+    const identity =
+      auth === 'handshake' ? (options.identity ?? (await FakeDaemon.newIdentity())) : undefined;
+    const daemon = new FakeDaemon(wsUrl, { ...options, auth, ...(identity ? { identity } : {}) });
+    if (!(await daemon.opened)) {
+      const why = daemon.handshakeError?.message ?? daemon.refused?.body ?? 'the socket closed';
+      throw new Error(`daemon ${options.viberId} could not connect: ${why}`);
+    }
     daemon.send({ type: 'connected', viber: daemon.info(options.runningTasks ?? []) });
     await daemon.waitFor((message) => message.type === 'welcome', { timeoutMs: options.timeoutMs });
     return daemon;
@@ -148,6 +217,7 @@ export class FakeDaemon {
       this.invalid.push(text);
       return;
     }
+    if (isHandshakeFrame(value)) return; // the handshake's own, read by performHandshake
     const parsed = GatewayMessageSchema.safeParse(value);
     if (parsed.success) this.received.push(parsed.data);
     else this.invalid.push(text);

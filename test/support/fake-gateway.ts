@@ -1,7 +1,12 @@
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import {
+  type ConnectRequest,
+  ConnectRequestSchema,
+  type ConnectServerFrame,
+  connectSignedPayload,
   type DaemonMessage,
   DaemonMessageSchema,
   type GatewayMessage,
@@ -11,21 +16,69 @@ import {
 } from '../../src/protocol/index.ts';
 import { waitFor } from './wait.ts';
 
+/**
+ * How the fake answers a daemon's `connect` frame: the frames to send (a `connect.refused` is
+ * followed by a 4401 close, as the gateway does). By default `connect.ok` for the viber the
+ * daemon names, with the extensions it offered.
+ */
+export type ConnectAnswer = (request: ConnectRequest, connection: GatewayConnection) => ConnectServerFrame[];
+
+export const acceptConnect: ConnectAnswer = (request) => [
+  {
+    type: 'connect.ok',
+    protocolVersion: PROTOCOL_VERSION,
+    extensions: request.extensions.filter((name) => name === 'seq' || name === 'command-ack') as (
+      | 'seq'
+      | 'command-ack'
+    )[],
+    deviceId: request.device.id,
+    role: 'node',
+    scopes: [],
+    ...(request.viberId ? { viberId: request.viberId } : {}),
+  },
+];
+
 /** One daemon connection as the gateway sees it. Every frame is checked against the protocol. */
 export class GatewayConnection {
   readonly headers: IncomingHttpHeaders;
+  /** The challenge's nonce, sent first on the socket, as the gateway does. */
+  readonly nonce = randomBytes(18).toString('base64url');
+  /** The daemon's `connect` frame, once it sent one, and whether its signature checked out. */
+  connect: ConnectRequest | undefined;
+  signatureValid: boolean | undefined;
   readonly messages: DaemonMessage[] = [];
+  /** What the test sent before the handshake was done: a gateway sends nothing before connect.ok. */
+  readonly #held: string[] = [];
+  #handshakeDone = false;
   /** Frames the daemon sent that the protocol does not allow (a test failure if non-empty). */
   readonly invalid: string[] = [];
   readonly socket: WebSocket;
   closed = false;
 
-  constructor(socket: WebSocket, headers: IncomingHttpHeaders, autoAck: () => boolean) {
+  constructor(
+    socket: WebSocket,
+    headers: IncomingHttpHeaders,
+    autoAck: () => boolean,
+    answerConnect: () => ConnectAnswer,
+  ) {
     this.socket = socket;
     this.headers = headers;
+    socket.send(JSON.stringify({ type: 'connect.challenge', nonce: this.nonce, ts: Date.now() }));
     socket.on('message', (data) => {
       const text = String(data);
-      const parsed = DaemonMessageSchema.safeParse(JSON.parse(text));
+      const json = JSON.parse(text) as { type?: unknown };
+      if (json?.type === 'connect' && !this.connect) {
+        const request = ConnectRequestSchema.safeParse(json);
+        if (!request.success) {
+          this.invalid.push(text);
+          return;
+        }
+        this.connect = request.data;
+        this.signatureValid = checkSignature(request.data, this.nonce);
+        for (const frame of answerConnect()(request.data, this)) this.sendHandshake(frame);
+        return;
+      }
+      const parsed = DaemonMessageSchema.safeParse(json);
       if (!parsed.success) {
         this.invalid.push(text);
         return;
@@ -38,12 +91,22 @@ export class GatewayConnection {
     });
   }
 
+  /** A handshake frame; after `connect.ok` whatever the test sent meanwhile follows. */
+  sendHandshake(frame: ConnectServerFrame): void {
+    this.socket.send(JSON.stringify(frame));
+    if (frame.type === 'connect.refused') this.socket.close(4401, `${frame.code}: ${frame.message}`);
+    if (frame.type !== 'connect.ok') return;
+    this.#handshakeDone = true;
+    for (const text of this.#held.splice(0)) this.socket.send(text);
+  }
+
   send(message: GatewayMessage): void {
-    this.socket.send(JSON.stringify(GatewayMessageSchema.parse(message)));
+    this.sendRaw(JSON.stringify(GatewayMessageSchema.parse(message)));
   }
 
   sendRaw(text: string): void {
-    this.socket.send(text);
+    if (this.#handshakeDone) this.socket.send(text);
+    else this.#held.push(text);
   }
 
   /** Acknowledges every task event received on this connection so far. */
@@ -97,12 +160,21 @@ export class FakeGateway {
   refuseWith: { status: number; body: string } | undefined;
   /** Acknowledge every task event as it arrives, like a gateway that stored it. */
   autoAck = false;
+  /** How each connection's handshake is answered (accepted by default). */
+  answerConnect: ConnectAnswer = acceptConnect;
   readonly #server: WebSocketServer;
 
   private constructor(server: WebSocketServer) {
     this.#server = server;
     server.on('connection', (socket, request) => {
-      this.connections.push(new GatewayConnection(socket, request.headers, () => this.autoAck));
+      this.connections.push(
+        new GatewayConnection(
+          socket,
+          request.headers,
+          () => this.autoAck,
+          () => this.answerConnect,
+        ),
+      );
     });
   }
 
@@ -135,5 +207,28 @@ export class FakeGateway {
   async close(): Promise<void> {
     for (const client of this.#server.clients) client.terminate();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/** Whether the connect frame's signature is the device key's, over this socket's nonce. */
+function checkSignature(request: ConnectRequest, nonce: string): boolean {
+  try {
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: request.device.publicKey },
+      format: 'jwk',
+    });
+    const payload = connectSignedPayload({
+      deviceId: request.device.id,
+      role: request.role,
+      scopes: request.scopes,
+      nonce,
+      signedAt: request.device.signedAt,
+    });
+    return (
+      request.nonce === nonce &&
+      verify(null, Buffer.from(payload), key, Buffer.from(request.device.signature, 'base64url'))
+    );
+  } catch {
+    return false;
   }
 }

@@ -15,6 +15,7 @@
 // wait.ts                waitFor (the one poll helper), sleep, createGate, withTimeout
 // temp-dirs.ts           makeTempDir, removeTempDir(s), useTempDirs: every temporary folder
 // fake-daemon.ts         FakeDaemon: the daemon played by a test, protocol-checked, able to misbehave
+// seed-daemon.ts         SeedDaemon: a daemon written from the protocol document alone (no handshake, no seq)
 // fake-gateway.ts        FakeGateway: the gateway played by a daemon test
 // sse-recorder.ts        SseRecorder: every event of one SSE response, parsed by the client's readSse
 // task-stream-reader.ts  TaskStreamReader: a task's stream as the AI SDK reads it, reconnects by hand
@@ -37,5 +38,7 @@
 // in-process/agent-test.ts         useAgentTest: a home per test and the agent's loop on a scripted model
 // in-process/tool-context.ts       a real ToolContext over a temp folder, and callTool
 // in-process/terminal-stack.ts     a gateway and a daemon with its own tmux, for the terminal tests
+// in-process/test-auth.ts          the gateway's auth on a store, for what stands on it
+// in-process/device-clients.ts     device keys, raw handshake sockets, operators paired with chosen scopes
 
 export {};

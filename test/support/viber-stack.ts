@@ -10,7 +10,7 @@ import { makeTempDir } from './temp-dirs.ts';
  * `connected to <url> as <viberId>` on each connection.
  */
 
-export const LISTENING_LINE = /listening on (http:\/\/127\.0\.0\.1:(\d+))/;
+export const LISTENING_LINE = /listening on (https?:\/\/127\.0\.0\.1:(\d+))/;
 export const CONNECTED_LINE = /connected to (\S+) as (\S+)/;
 
 export interface GatewayOptions {
@@ -22,6 +22,8 @@ export interface GatewayOptions {
   heartbeatIntervalMs?: number;
   graceMs?: number;
   env?: Record<string, string | undefined>;
+  /** More `viber gateway` arguments (`--tls-cert F --tls-key F` makes it https and wss). */
+  args?: string[];
   name?: string;
 }
 
@@ -46,6 +48,7 @@ export async function spawnGateway(options: GatewayOptions = {}): Promise<Gatewa
   if (options.heartbeatIntervalMs !== undefined)
     args.push('--heartbeat-interval', String(options.heartbeatIntervalMs));
   if (options.graceMs !== undefined) args.push('--grace', String(options.graceMs));
+  args.push(...(options.args ?? []));
   const child = spawnViber(args, {
     name: options.name ?? 'gateway',
     env: { OPENVIBER_HOME: home, OPENVIBER_OPERATOR_TOKEN: operatorToken, ...options.env },
@@ -59,7 +62,7 @@ export async function spawnGateway(options: GatewayOptions = {}): Promise<Gatewa
     home,
     port,
     url,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    wsUrl: `${url.startsWith('https:') ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`,
     operatorToken,
     rest,
     options: { ...options, home, operatorToken },
@@ -84,6 +87,8 @@ export interface DaemonOptions {
   name?: string;
   heartbeatIntervalMs?: number;
   env?: Record<string, string | undefined>;
+  /** More `viber start` arguments (`--ca FILE`). */
+  args?: string[];
 }
 
 export interface DaemonHandle {
@@ -103,6 +108,7 @@ export async function spawnDaemon(options: DaemonOptions, waitConnected = true):
   if (options.name) args.push('--name', options.name);
   if (options.heartbeatIntervalMs !== undefined)
     args.push('--heartbeat-interval', String(options.heartbeatIntervalMs));
+  args.push(...(options.args ?? []));
   const child = spawnViber(args, {
     name: `daemon-${options.name ?? options.viberId}`,
     env: {

@@ -1,7 +1,10 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Command } from 'commander';
 import { resolveHome } from '../../core/home.ts';
 import { startGateway } from '../../gateway/index.ts';
-import { parseIntegerOption } from '../cli-error.ts';
+import { CliError, parseIntegerOption } from '../cli-error.ts';
 import { onShutdown } from '../shutdown.ts';
 
 export const DEFAULT_GATEWAY_PORT = 6007;
@@ -11,6 +14,10 @@ export interface GatewayFlags {
   port: number;
   heartbeatInterval?: number;
   grace?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** False with --no-auto-approve: a daemon on this machine waits for approval like any other. */
+  autoApprove?: boolean;
 }
 
 /** Options shared by `viber gateway` and `viber up`. */
@@ -32,18 +39,74 @@ export function addGatewayOptions(command: Command): Command {
       '--grace <ms>',
       'how long an offline viber has to come back before its running tasks fail',
       parseIntegerOption('--grace', 0, 86_400_000),
+    )
+    .option(
+      '--tls-cert <file>',
+      'serve https and wss with this certificate (PEM, chain after it); needs --tls-key',
+    )
+    .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
+    .option(
+      '--no-auto-approve',
+      'make a new daemon connecting from this machine (loopback) wait for an operator to approve it, like any other',
     );
+}
+
+/**
+ * The certificate and key of `--tls-cert`/`--tls-key` as PEM text, checked before anything starts:
+ * both or neither, each file readable, a certificate, a private key, and the key of that
+ * certificate. Every refusal is one line naming the flag and the file (exit 2).
+ */
+export function readTlsFlags(
+  flags: Pick<GatewayFlags, 'tlsCert' | 'tlsKey'>,
+): { cert: string; key: string } | undefined {
+  const { tlsCert, tlsKey } = flags;
+  if (tlsCert === undefined && tlsKey === undefined) return undefined;
+  if (tlsCert === undefined || tlsKey === undefined) {
+    throw new CliError('--tls-cert and --tls-key go together: give both or neither', 2);
+  }
+  const cert = readFlagFile('--tls-cert', tlsCert);
+  const key = readFlagFile('--tls-key', tlsKey);
+  try {
+    new X509Certificate(cert);
+  } catch (error) {
+    throw new CliError(`--tls-cert ${tlsCert}: not a PEM certificate (${(error as Error).message})`, 2);
+  }
+  try {
+    createPrivateKey(key);
+  } catch (error) {
+    throw new CliError(`--tls-key ${tlsKey}: not a PEM private key (${(error as Error).message})`, 2);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new CliError(
+      `--tls-cert ${tlsCert} and --tls-key ${tlsKey} do not make a usable pair (${(error as Error).message})`,
+      2,
+    );
+  }
+  return { cert, key };
+}
+
+function readFlagFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`${flag} ${path}: ${(error as Error).message}`, 2);
+  }
 }
 
 export async function runGateway(flags: GatewayFlags) {
   const home = resolveHome();
+  const tls = readTlsFlags(flags);
   return startGateway({
     home,
     host: flags.host,
     port: flags.port,
+    ...(tls ? { tls } : {}),
     ...(process.env.OPENVIBER_OPERATOR_TOKEN ? { operatorToken: process.env.OPENVIBER_OPERATOR_TOKEN } : {}),
     ...(flags.heartbeatInterval ? { heartbeatIntervalMs: flags.heartbeatInterval } : {}),
     ...(flags.grace !== undefined ? { taskGraceMs: flags.grace } : {}),
+    ...(flags.autoApprove === false ? { autoApproveLoopbackNodes: false } : {}),
   });
 }
 

@@ -1,11 +1,22 @@
 import type { Command } from 'commander';
 import { startAgentTask } from '../../agent/index.ts';
 import { loadConfig } from '../../core/config.ts';
-import { resolveHome } from '../../core/home.ts';
+import { loadOrCreateDeviceKey, type StoredDeviceKey } from '../../core/device-key.ts';
+import { type OpenViberHome, resolveHome } from '../../core/home.ts';
 import { startDaemon } from '../../daemon/index.ts';
+import type { GatewayRefusedError } from '../../daemon/viber-controller.ts';
+import { DAEMON_VERSION } from '../../daemon/viber-info.ts';
 import { CliError, parseIntegerOption } from '../cli-error.ts';
-import { resolveCredentials, tokenFromFlags } from '../daemon-credentials.ts';
+import {
+  deviceKeyPath,
+  type ResolvedCredentials,
+  resolveCredentials,
+  tokenFromFlags,
+  writeCredentials,
+} from '../daemon-credentials.ts';
+import { describeRefusal, HandshakeRefusedError, handshakeOnce } from '../gateway-handshake.ts';
 import { onShutdown } from '../shutdown.ts';
+import { CA_OPTION_HELP } from '../trust-ca.ts';
 
 interface StartFlags {
   server?: string;
@@ -20,8 +31,14 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('run the viber daemon: dial out to a gateway and run the tasks it sends')
-    .option('--server <url>', 'gateway WebSocket URL, e.g. ws://127.0.0.1:6007/ws')
-    .option('--id <viberId>', 'this viber id (from viber vibers add)')
+    .option(
+      '--server <url>',
+      'gateway WebSocket URL, e.g. ws://127.0.0.1:6007/ws (default: the one viber login saved)',
+    )
+    .option(
+      '--id <viberId>',
+      'this viber id (from viber vibers add; default: the one viber login saved, else the gateway says)',
+    )
     .option(
       '--token <token>',
       "this viber's token (from viber vibers add); `-` reads it from standard input. A literal value is visible to every local user in the process list",
@@ -33,18 +50,26 @@ export function registerStartCommand(program: Command): void {
       'heartbeat interval',
       parseIntegerOption('--heartbeat-interval', 100, 3_600_000),
     )
+    // Applied before the action runs, by the hook in main.ts (trust-ca.ts).
+    .option('--ca <file>', CA_OPTION_HELP)
     .action(async (flags: StartFlags) => {
       const home = resolveHome();
       const token = await tokenFromFlags(flags, {
         stdin: process.stdin,
         warn: (line) => process.stderr.write(line),
       });
-      const credentials = resolveCredentials(home, { ...flags, token });
+      const resolved = resolveCredentials(home, { ...flags, token });
+      const identity = loadDeviceKey(home);
+      const credentials = resolved.viberId
+        ? { ...resolved, viberId: resolved.viberId }
+        : await learnViberId(home, resolved, identity, flags.name);
+      let announcedPairing = false;
       const daemon = await startDaemon({
         home,
         serverUrl: credentials.server,
         viberId: credentials.viberId,
         token: credentials.token,
+        identity,
         config: loadConfig(home),
         startAgentTask,
         ...(flags.name ? { name: flags.name } : {}),
@@ -53,17 +78,84 @@ export function registerStartCommand(program: Command): void {
       daemon.controller.on('connected', () => {
         process.stdout.write(`connected to ${credentials.server} as ${credentials.viberId}\n`);
       });
+      daemon.controller.on('pairing', (pairing) => {
+        if (announcedPairing) return;
+        announcedPairing = true;
+        process.stdout.write(`waiting for an operator to approve this machine: code ${pairing.code}\n`);
+      });
       daemon.controller.on('disconnected', (reason: string) => {
         process.stderr.write(
           `disconnected from the gateway (${reason || 'connection lost'}); reconnecting…\n`,
         );
       });
-      daemon.controller.on('fatal', async (reason: string) => {
+      daemon.controller.on('fatal', async (reason: string, refusal) => {
         await daemon.close();
-        const error = new CliError(`the gateway refused this viber: ${reason}`);
+        const hint = refusalHint(home, (refusal as GatewayRefusedError).refusal);
+        const error = new CliError(`the gateway refused this viber: ${reason}${hint}`);
         process.stderr.write(`viber: ${error.message}\n`);
         process.exit(error.exitCode);
       });
       onShutdown(() => daemon.close());
     });
+}
+
+/** The daemon's device key (`<home>/daemon/device.json`), made on first use. */
+function loadDeviceKey(home: OpenViberHome): StoredDeviceKey {
+  try {
+    return loadOrCreateDeviceKey(deviceKeyPath(home));
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+/**
+ * A token without a viber id (credentials from `viber login` that lost the id, a viber token
+ * without --id): one handshake asks the gateway which viber the token belongs to. A token the
+ * gateway issues on the way (after a rotation) is saved at once, as the daemon would.
+ */
+async function learnViberId(
+  home: OpenViberHome,
+  credentials: ResolvedCredentials,
+  identity: StoredDeviceKey,
+  name: string | undefined,
+): Promise<ResolvedCredentials & { viberId: string }> {
+  let ok: Awaited<ReturnType<typeof handshakeOnce>>;
+  try {
+    ok = await handshakeOnce({
+      url: credentials.server,
+      identity,
+      ask: {
+        role: 'node',
+        token: credentials.token,
+        ...(name ? { name } : {}),
+        client: { name: 'openviber-daemon', version: DAEMON_VERSION },
+      },
+      onPairing: (pairing) =>
+        process.stdout.write(`waiting for an operator to approve this machine: code ${pairing.code}\n`),
+    });
+  } catch (error) {
+    if (error instanceof HandshakeRefusedError) {
+      throw new CliError(
+        `the gateway refused this viber: ${describeRefusal(error)}${refusalHint(home, error.code)}`,
+      );
+    }
+    throw error;
+  }
+  if (!ok.viberId)
+    throw new CliError(`the gateway accepted this device but it runs no viber (${ok.deviceId})`);
+  const token = ok.deviceToken ?? credentials.token;
+  if (ok.deviceToken) writeCredentials(home, { server: credentials.server, viberId: ok.viberId, token });
+  return { ...credentials, viberId: ok.viberId, token };
+}
+
+/** What to do about a refusal no retry cures, when there is something to do. */
+function refusalHint(home: OpenViberHome, code: string | undefined): string {
+  switch (code) {
+    case 'revoked':
+      return `. To pair this machine again, move ${deviceKeyPath(home)} away and run viber login --server URL (or use a new viber token from viber vibers add)`;
+    case 'unauthorized':
+      return '. Pair this machine with viber login --server URL, or use a viber token from viber vibers add';
+    default:
+      return '';
+  }
 }

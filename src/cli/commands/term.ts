@@ -11,14 +11,14 @@ import {
   TerminalTargetSchema,
 } from '../../protocol/index.ts';
 import { CliError, checkedOption, parseIntegerOption } from '../cli-error.ts';
-import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
+import { addClientOptions, type ClientFlags, connectTerminalFromFlags } from '../gateway-client.ts';
 
 /** Ctrl-] ends `viber term attach` on a TTY, as in telnet: tmux's own prefix (Ctrl-B) stays usable. */
 const DETACH_KEY = '\x1d';
 
 /** The terminal socket of the client (src/client); its refusals reach main.ts as one line. */
 function connect(flags: ClientFlags & { readOnly?: boolean }): Promise<TerminalConnection> {
-  return clientFromFlags(flags, resolveHome()).connectTerminal(flags.readOnly ? { access: 'read' } : {});
+  return connectTerminalFromFlags(flags, resolveHome(), flags.readOnly ? { access: 'read' } : {});
 }
 
 /** Runs `work` with a connection, closed however `work` ends. */

@@ -87,6 +87,8 @@ export class BoardEvents {
       case 'binding.log-appended':
         // Already redacted by the daemon and again by the gateway before it was stored.
         return [{ type: 'environment.log', bindingId: change.line.bindingId, line: toLogLine(change.line) }];
+      case 'device.changed':
+        return [{ type: 'devices.changed', deviceId: change.deviceId }];
     }
   }
 

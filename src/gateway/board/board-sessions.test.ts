@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testAuth } from '../../../test/support/in-process/test-auth.ts';
 import { TEST_OPERATOR_TOKEN, TestGateway } from '../../../test/support/in-process/test-gateway.ts';
 import { BOARD_SESSION_COOKIE } from '../../protocol/index.ts';
-import { createTokenAuth } from '../auth/gateway-auth.ts';
 import { GATEWAY_DB_FILE, type GatewayStore, openSqliteStore } from '../store/index.ts';
 import { BoardSessions, LOGIN_CODE_TTL_MS, SESSION_TTL_MS } from './board-sessions.ts';
 
@@ -150,22 +150,23 @@ describe('BoardSessions', () => {
   afterEach(async () => {
     await store.close();
   });
-  const sessions = () => new BoardSessions(store, createTokenAuth(store, TEST_OPERATOR_TOKEN), () => now);
-  const authenticate = (token: string) =>
-    createTokenAuth(store, TEST_OPERATOR_TOKEN).authenticateOperator({
-      authorization: undefined,
-      sessionToken: token,
-    });
+  const source = { address: '127.0.0.1', loopback: true };
+  const sessions = async () => {
+    const { auth, devices } = await testAuth(store, TEST_OPERATOR_TOKEN, () => now);
+    return new BoardSessions(store, auth, devices, () => now);
+  };
+  const authenticate = async (token: string) =>
+    (await testAuth(store)).auth.authenticate({ authorization: undefined, sessionToken: token, source });
 
   it('lets a login code expire', async () => {
-    const { code } = await sessions().mintLoginCode();
+    const { code } = await (await sessions()).mintLoginCode(['tasks.read']);
     now += LOGIN_CODE_TTL_MS + 1;
-    await expect(sessions().signIn({ code })).rejects.toThrow(/expired/);
+    await expect((await sessions()).signIn({ code }, source)).rejects.toThrow(/expired/);
   });
 
   it('ends a session at its expiry', async () => {
-    const { code } = await sessions().mintLoginCode();
-    const issued = await sessions().signIn({ code });
+    const { code } = await (await sessions()).mintLoginCode(['tasks.read']);
+    const issued = await (await sessions()).signIn({ code }, source);
     expect(Date.parse(issued.expiresAt) - now).toBe(SESSION_TTL_MS);
     expect((await authenticate(issued.token)).ok).toBe(true);
     await store.purgeBoardSecrets(new Date(Date.parse(issued.expiresAt) + 1).toISOString());

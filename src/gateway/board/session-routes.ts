@@ -1,9 +1,11 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { OpenViberError } from '../../core/errors.ts';
-import { BOARD_SESSION_COOKIE, LoginCodeResponseSchema } from '../../protocol/index.ts';
-import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import { BOARD_SESSION_COOKIE, LoginCodeResponseSchema, type SessionView } from '../../protocol/index.ts';
+import { principalOf } from '../auth/devices.ts';
+import type { Principal } from '../auth/principal.ts';
 import { readBody } from '../http/read-body.ts';
+import { requestSource } from '../http/request-auth.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import { routes } from '../http/route-registrar.ts';
 import { isSameOrigin } from '../http/same-origin.ts';
@@ -42,7 +44,7 @@ export function publicSessionRoutes(sessions: BoardSessions): Hono<GatewayEnv> {
     .json(
       'session.create',
       async ({ body }, c) => {
-        const issued = await sessions.signIn(body);
+        const issued = await sessions.signIn(body, requestSource(c));
         setCookie(c, BOARD_SESSION_COOKIE, issued.token, {
           httpOnly: true,
           sameSite: 'Strict',
@@ -51,9 +53,17 @@ export function publicSessionRoutes(sessions: BoardSessions): Hono<GatewayEnv> {
           expires: new Date(issued.expiresAt),
         });
         c.header('Cache-Control', 'no-store');
-        return { via: 'session' as const, expiresAt: issued.expiresAt };
+        return sessionView(principalOf(issued.device, 'session'), issued.expiresAt);
       },
       { use: [readBody(MAX_SESSION_BODY_BYTES), sameOriginSignIn] },
+    )
+    .json(
+      'session.challenge',
+      (_, c) => {
+        c.header('Cache-Control', 'no-store');
+        return sessions.challenge();
+      },
+      { use: [sameOriginSignIn] },
     )
     .json('session.logout', async (_, c) => {
       refuseCrossOrigin(c);
@@ -63,21 +73,33 @@ export function publicSessionRoutes(sessions: BoardSessions): Hono<GatewayEnv> {
     }).app;
 }
 
-/** Behind the operator auth: `GET /api/session` (who am I) and `POST /api/login-codes`. */
-export function sessionRoutes(sessions: BoardSessions, auth: GatewayAuth): Hono<GatewayEnv> {
+/** Behind the request auth: `GET /api/session` (who am I) and `POST /api/login-codes`. */
+export function sessionRoutes(sessions: BoardSessions): Hono<GatewayEnv> {
   return routes()
-    .json('session.get', async (_, c) => {
-      const result = await auth.authenticateOperator({
-        authorization: c.req.header('authorization'),
-        sessionToken: getCookie(c, BOARD_SESSION_COOKIE),
-      });
-      if (!result.ok) throw new OpenViberError(result.code, result.message, result.status);
+    .json('session.get', (_, c) => {
       c.header('Cache-Control', 'no-store');
-      return { via: result.principal.via, expiresAt: result.principal.sessionExpiresAt ?? null };
+      const principal = signedIn(c);
+      return sessionView(principal, principal.sessionExpiresAt ?? null);
     })
     .json('loginCodes.create', async (_, c) => {
-      const minted = LoginCodeResponseSchema.parse(await sessions.mintLoginCode());
+      const minted = LoginCodeResponseSchema.parse(await sessions.mintLoginCode([...signedIn(c).scopes]));
       c.header('Cache-Control', 'no-store');
       return minted;
     }).app;
+}
+
+function signedIn(c: Context<GatewayEnv>): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw new OpenViberError('unauthorized', 'sign in first', 401);
+  return principal;
+}
+
+function sessionView(principal: Principal, expiresAt: string | null): SessionView {
+  return {
+    via: principal.via === 'session' ? 'session' : 'bearer',
+    expiresAt,
+    deviceId: principal.deviceId,
+    role: principal.role,
+    scopes: [...principal.scopes],
+  };
 }

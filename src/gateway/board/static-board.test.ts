@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAuth } from '../../../test/support/in-process/test-auth.ts';
 import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
-import { createTokenAuth } from '../auth/gateway-auth.ts';
+import type { GatewayAuth } from '../auth/gateway-auth.ts';
 import { type GatewayStore, openSqliteStore } from '../store/index.ts';
 import { boardRoutes, resolveBoardFile } from './static-board.ts';
 
@@ -12,14 +13,16 @@ describe('board static files', () => {
   let dir: string;
   let store: GatewayStore;
   let app: ReturnType<typeof boardRoutes>;
-  beforeAll(() => {
+  let auth: GatewayAuth;
+  beforeAll(async () => {
     dir = makeTempDir('board');
     mkdirSync(join(dir, '_app/immutable'), { recursive: true });
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>board</title>');
     writeFileSync(join(dir, '_app/immutable/app.js'), 'console.log(1)');
     writeFileSync(join(dir, 'favicon.svg'), '<svg/>');
     store = openSqliteStore(':memory:');
-    app = boardRoutes({ dir, auth: createTokenAuth(store, TOKEN) });
+    auth = (await testAuth(store, TOKEN)).auth;
+    app = boardRoutes({ dir, auth });
   });
   afterAll(async () => {
     await store.close();
@@ -65,7 +68,7 @@ describe('board static files', () => {
   });
 
   it('says how to build the board when it is missing', async () => {
-    const missing = boardRoutes({ dir: join(dir, 'nope'), auth: createTokenAuth(store, TOKEN) });
+    const missing = boardRoutes({ dir: join(dir, 'nope'), auth });
     const response = await missing.request('/', { headers: signedIn });
     expect(response.status).toBe(503);
     expect(await response.text()).toMatch(/npm run build:board/);

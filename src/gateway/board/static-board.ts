@@ -3,9 +3,8 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { getCookie } from 'hono/cookie';
-import { BOARD_SESSION_COOKIE } from '../../protocol/index.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import { authenticateRequest } from '../http/request-auth.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 
 /** Where `npm run build:board` puts the board (web/build at the repository root). */
@@ -75,13 +74,7 @@ function send(c: Context, body: Uint8Array, file: string, cacheControl: string):
  */
 export function boardRoutes(options: { dir: string; auth: GatewayAuth }): Hono<GatewayEnv> {
   const { dir, auth } = options;
-  const signedIn = async (c: Context) =>
-    (
-      await auth.authenticateOperator({
-        authorization: c.req.header('authorization'),
-        sessionToken: getCookie(c, BOARD_SESSION_COOKIE),
-      })
-    ).ok;
+  const signedIn = async (c: Context) => (await authenticateRequest(auth, c)).ok;
 
   return new Hono<GatewayEnv>().get('*', async (c) => {
     const path = c.req.path;

@@ -1,6 +1,5 @@
 import type { Hono } from 'hono';
 import { OpenViberError } from '../../core/errors.ts';
-import type { GatewayAuth } from '../auth/gateway-auth.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import { routes } from '../http/route-registrar.ts';
 import type { EnvironmentsStore } from '../store/index.ts';
@@ -32,27 +31,15 @@ export function environmentRoutes(
 }
 
 /**
- * GET /api/vibers/:id/config: the viber's own token (and `X-Viber-Id`), not the operator's; a
- * viber reads only its own configuration. Mounted before the operator auth of /api/*.
+ * GET /api/vibers/:id/config: a node device's own token (scope `node`), not an operator's; a
+ * viber reads only its own configuration.
  */
-export function viberConfigRoute(
-  auth: GatewayAuth,
-  store: EnvironmentsStore,
-  box: SecretBox,
-): Hono<GatewayEnv> {
+export function viberConfigRoute(store: EnvironmentsStore, box: SecretBox): Hono<GatewayEnv> {
   return routes().json('vibers.configPull', async ({ params }, c) => {
-    const result = await auth.authenticateViber({
-      authorization: c.req.header('authorization'),
-      viberId: c.req.header('x-viber-id') ?? params.id,
-    });
-    if (!result.ok) {
-      c.header('WWW-Authenticate', 'Bearer');
-      throw new OpenViberError(result.code, result.message, result.status);
-    }
-    if (result.principal.viber.id !== params.id) {
+    if (c.get('principal')?.viberId !== params.id) {
       throw new OpenViberError('forbidden', 'a viber may read only its own configuration', 403);
     }
     c.header('Cache-Control', 'no-store');
-    return buildViberConfig(store, box, result.principal.viber.id);
+    return buildViberConfig(store, box, params.id);
   }).app;
 }

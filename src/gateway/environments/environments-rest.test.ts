@@ -154,7 +154,7 @@ describe('environments over REST', () => {
     expect(config.status).toBe(200);
     const body = await config.json();
     expect(body.bindings[0].environment.secrets).toEqual({ API_TOKEN: CANARY });
-    expect((await pull(harness.gateway.operatorToken)).status).toBe(401);
+    expect((await pull(harness.gateway.operatorToken)).status).toBe(403);
     expect((await pull(other.token, viber.id, other.id)).status).toBe(403);
     const otherConfig = await (await pull(other.token, other.id)).json();
     expect(JSON.stringify(otherConfig)).not.toContain(CANARY);

@@ -4,7 +4,6 @@ import type { Hono } from 'hono';
 import type { OpenViberHome } from '../../core/home.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { CreateTaskBody, DaemonMessage } from '../../protocol/index.ts';
-import type { GatewayAuth } from '../auth/gateway-auth.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import type { GatewayStore } from '../store/index.ts';
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
@@ -25,7 +24,7 @@ export interface Environments {
   box: SecretBox;
   /** Mount at /api/environments, behind the operator auth. */
   routes: Hono<GatewayEnv>;
-  /** Mount at /api/vibers before the operator auth: it takes the viber's own token. */
+  /** `GET /api/vibers/:id/config`: a node device reads its own configuration. */
   configRoute: Hono<GatewayEnv>;
   /** Handles a viber's `environment:status` and `environment:log`. */
   handleDaemonMessage(connection: ViberConnection, message: EnvironmentReport): Promise<void>;
@@ -39,7 +38,6 @@ export interface Environments {
 export interface EnvironmentsDeps {
   store: GatewayStore;
   connections: ConnectionRegistry;
-  auth: GatewayAuth;
   log: Logger;
 }
 
@@ -77,7 +75,7 @@ export async function openEnvironments(deps: EnvironmentsDeps, home: OpenViberHo
   return {
     box,
     routes: environmentRoutes(service, bindings),
-    configRoute: viberConfigRoute(deps.auth, store, box),
+    configRoute: viberConfigRoute(store, box),
     handleDaemonMessage: (connection, message) =>
       message.type === 'environment:status'
         ? bindings.handleStatus(connection, message)

@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger.ts';
 import { matchRoute } from '../../protocol/index.ts';
 import type { IdempotencyRecord, IdempotencyStore } from '../store/index.ts';
 import { errorResponse } from './http-errors.ts';
-import type { BodyVariables } from './read-body.ts';
+import type { GatewayEnv } from './route-context.ts';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 /** How long a stored response answers retries. */
@@ -26,7 +26,7 @@ export interface ReplaySealer {
 }
 
 type SecretMark = { ifLost: string };
-type IdempotencyEnv = { Variables: BodyVariables & { [SECRET_FLAG]?: SecretMark } };
+type IdempotencyEnv = { Variables: GatewayEnv['Variables'] & { [SECRET_FLAG]?: SecretMark } };
 
 /**
  * A route calls this when its response holds a secret (a new viber's token): the stored copy that
@@ -63,9 +63,9 @@ export function idempotency(
 ): MiddlewareHandler<IdempotencyEnv> {
   const inFlight = new Map<string, Promise<void>>();
   return async function idempotencyMiddleware(c, next) {
-    const key = c.req.header(IDEMPOTENCY_HEADER);
-    if (key === undefined || !takesIdempotencyKey(c.req.method, c.req.path)) return next();
-    if (!KEY_PATTERN.test(key)) {
+    const given = c.req.header(IDEMPOTENCY_HEADER);
+    if (given === undefined || !takesIdempotencyKey(c.req.method, c.req.path)) return next();
+    if (!KEY_PATTERN.test(given)) {
       return errorResponse(
         c,
         'bad_request',
@@ -73,6 +73,8 @@ export function idempotency(
         400,
       );
     }
+    // Keys are per device: another device's key never replays this one's answer (it may hold a secret).
+    const key = `${c.get('principal')?.deviceId ?? 'anonymous'}\n${given}`;
     const url = new URL(c.req.url);
     const requestHash = createHash('sha256')
       .update(`${c.req.method}\n${url.pathname}${url.search}\n${c.get('bodyText') ?? ''}`)

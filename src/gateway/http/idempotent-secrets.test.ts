@@ -41,7 +41,7 @@ describe('a registration retried with the same Idempotency-Key', () => {
     const first = await register(harness, 'register-1');
     expect(first.status).toBe(201);
     const { id, token } = first.json as { id: string; token: string };
-    expect(token).toMatch(/^ovv_/);
+    expect(token).toMatch(/^ovd_/);
 
     const retry = await register(harness, 'register-1');
     expect(retry.status).toBe(201);
@@ -50,7 +50,8 @@ describe('a registration retried with the same Idempotency-Key', () => {
     expect((await harness.api('GET', '/api/vibers')).json.vibers).toHaveLength(1);
 
     const rows = idempotencyRows(harness);
-    expect(rows.map((row) => row.key)).toEqual(['register-1']);
+    // Keys are kept per device: the operator token's.
+    expect(rows.map((row) => row.key)).toEqual(['operator-token\nregister-1']);
     expect(rows[0]!.body).toMatch(/^sealed:/);
     expect(rows[0]!.body).not.toContain(token);
     expect(rows[0]!.body).not.toContain(token.slice(4, 24));
@@ -82,7 +83,7 @@ describe('a registration retried with the same Idempotency-Key', () => {
     expect(JSON.stringify(retry.json)).not.toContain(first.json.token);
     // Other responses replay as before: nothing else is sealed.
     const task = await harness.api('POST', '/api/tasks', { goal: 'x' }, { 'idempotency-key': 'task-1' });
-    expect(idempotencyRows(harness).find((row) => row.key === 'task-1')?.body).toBe(
+    expect(idempotencyRows(harness).find((row) => row.key === 'operator-token\ntask-1')?.body).toBe(
       JSON.stringify(task.json),
     );
   });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { LIMITS, REST_ROUTES } from '../../protocol/index.ts';
+import { LIMITS, type OperatorScope, REST_ROUTES } from '../../protocol/index.ts';
+import { ALL_OPERATOR_SCOPES, type Principal } from '../auth/principal.ts';
 import { errorHandler, notFoundHandler } from './http-errors.ts';
 import { readBody } from './read-body.ts';
 import type { GatewayEnv } from './route-context.ts';
@@ -16,10 +17,26 @@ import { routes } from './route-registrar.ts';
 
 const seen: unknown[] = [];
 
+/** A caller as `authenticateRequests` would set it; the test picks it with `x-test-scopes`. */
+function principal(scopes: readonly OperatorScope[], role: Principal['role'] = 'operator'): Principal {
+  return { deviceId: 'd1', role, scopes: new Set(scopes), via: 'bearer' };
+}
+
 function appWith(registered: Hono<GatewayEnv>): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.onError(errorHandler(pino({ level: 'silent' })));
   app.notFound(notFoundHandler);
+  app.use('*', async (c, next) => {
+    const scopes = c.req.header('x-test-scopes');
+    if (scopes === 'node') c.set('principal', principal([], 'node'));
+    else if (scopes !== 'none') {
+      c.set(
+        'principal',
+        principal(scopes === undefined ? ALL_OPERATOR_SCOPES : (scopes.split(',') as OperatorScope[])),
+      );
+    }
+    await next();
+  });
   app.use('*', readBody(LIMITS.maxBodyBytes));
   return app.route('/', registered);
 }
@@ -41,11 +58,15 @@ const app = appWith(
     .stream('events.stream', () => new Response('data: x\n\n')).app,
 );
 
-async function call(method: string, path: string, body?: string) {
+async function call(method: string, path: string, body?: string, scopes?: string) {
   seen.length = 0;
   const response = await app.request(path, {
     method,
-    ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(scopes === undefined ? {} : { 'x-test-scopes': scopes }),
+    },
+    ...(body === undefined ? {} : { body }),
   });
   return { status: response.status, json: await response.json().catch(() => undefined) };
 }
@@ -99,6 +120,40 @@ describe('routes registered from the table', () => {
     expect(seen).toEqual([{ params: { id: 'e1' }, body: { description: 'd' } }]);
     const big = JSON.stringify({ description: 'x'.repeat(LIMITS.maxBodyBytes) });
     expect((await call('PUT', '/api/environments/e1', big)).json.error.code).toBe('payload_too_large');
+  });
+
+  it("guards every route with its entry's scope before looking at its input", async () => {
+    const nobody = await call('POST', '/api/tasks/t1/approvals/a%20b', 'not json', 'none');
+    expect(nobody.status).toBe(401);
+    const lacking = await call('POST', '/api/tasks/t1/approvals/a%20b', 'not json', 'tasks.read');
+    expect(lacking).toEqual({
+      status: 403,
+      json: {
+        error: {
+          code: 'forbidden',
+          message:
+            'this device lacks the scope approvals: an operator with devices.admin can grant it on the Devices page',
+        },
+      },
+    });
+    expect(seen).toEqual([]);
+    expect((await call('GET', '/api/tasks', undefined, 'node')).json.error.message).toMatch(/node\) token/);
+    expect((await app.request('/api/events', { headers: { 'x-test-scopes': 'none' } })).status).toBe(401);
+    expect((await call('GET', '/api/tasks', undefined, 'tasks.read')).status).toBe(200);
+  });
+
+  it('checks a scope the body asks for once the body is parsed', async () => {
+    const secrets = '{"secrets":{"TOKEN":"abcd"}}';
+    const denied = await call('PUT', '/api/environments/e1', secrets, 'environments.write');
+    expect(denied.status).toBe(403);
+    expect(denied.json.error.message).toMatch(/secrets\.write/);
+    expect(seen).toEqual([]);
+    expect(
+      (await call('PUT', '/api/environments/e1', '{"description":"d"}', 'environments.write')).status,
+    ).toBe(200);
+    expect(
+      (await call('PUT', '/api/environments/e1', secrets, 'environments.write,secrets.write')).status,
+    ).toBe(200);
   });
 
   it('registers only the method of the entry, and streams at the entry path', async () => {

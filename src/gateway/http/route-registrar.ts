@@ -8,10 +8,13 @@ import {
   type JsonRouteName,
   LIMITS,
   REST_ROUTES,
+  type RestRoute,
   type RestRoutes,
   type SseRouteName,
 } from '../../protocol/index.ts';
+import { missingScope } from '../auth/principal.ts';
 import { parseBody } from './read-body.ts';
+import { scopeRefusal } from './request-auth.ts';
 import type { GatewayEnv } from './route-context.ts';
 
 /**
@@ -22,6 +25,9 @@ import type { GatewayEnv } from './route-context.ts';
  *
  *   routes().json('tasks.get', ({ params }) => views.task(params.id)).app
  *
+ * Every route is guarded by its entry's `scope` here, in one place: a caller without it is refused
+ * (401 with no caller, 403 with the wrong one) before its input is looked at; a further scope a
+ * request needs (`alsoNeeds`, which may depend on the body) is checked once the body is parsed.
  * A failed parse is `validation_failed` (400) naming the field, as `parseBody` always answered;
  * params are checked first, then the query, then the body, then the handler runs (so a request
  * for a missing resource with a bad body is a 400, as before).
@@ -64,11 +70,13 @@ export class RouteRegistrar {
     const route: JsonRoute = REST_ROUTES[name];
     const status = successStatus(name, route);
     const answer: MiddlewareHandler<GatewayEnv> = async (c) => {
+      authorize(c, route);
       const input = {
         params: parsePart(route.params, c.req.param()),
         query: parsePart(route.query, presentQuery(c.req.query())),
         body: route.body ? await readJsonBody(c, route.body) : undefined,
       } as RouteInput<N>;
+      authorize(c, route, { body: input.body });
       return c.json(await handler(input, c), status);
     };
     for (const middleware of options.use ?? []) this.app.on(route.method, route.path, middleware);
@@ -82,9 +90,25 @@ export class RouteRegistrar {
    */
   stream(name: SseRouteName, handler: StreamHandler): this {
     const route = REST_ROUTES[name];
-    this.app.on(route.method, route.path, handler);
+    this.app.on(route.method, route.path, (c) => {
+      authorize(c, route);
+      return handler(c);
+    });
     return this;
   }
+}
+
+/**
+ * The route's scope against the caller `authenticateRequests` found. Before the parse only the
+ * route's own scope counts; after it, every `alsoNeeds` condition too.
+ */
+function authorize(c: Context<GatewayEnv>, route: RestRoute, parsed?: { body: unknown }): void {
+  if (route.scope === 'public') return;
+  const principal = c.get('principal');
+  if (!principal) throw new OpenViberError('unauthorized', 'this route needs a signed-in caller', 401);
+  const needs = parsed ? route : { scope: route.scope };
+  const missing = missingScope(principal, needs, { query: c.req.query(), body: parsed?.body });
+  if (missing) throw new OpenViberError('forbidden', scopeRefusal(principal, missing), 403);
 }
 
 /** A fresh set of routes to register from the table. */

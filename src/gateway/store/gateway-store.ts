@@ -1,3 +1,4 @@
+import type { DevicesStore } from './devices-store.ts';
 import type { EnvironmentsStore } from './environments-store.ts';
 import type { IdempotencyStore } from './idempotency-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
@@ -20,6 +21,7 @@ export interface GatewayStore
     OutboxStore,
     IdempotencyStore,
     SessionsStore,
-    EnvironmentsStore {
+    EnvironmentsStore,
+    DevicesStore {
   close(): Promise<void>;
 }

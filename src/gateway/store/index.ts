@@ -1,5 +1,7 @@
 // The gateway's durable state: the store interface by concept, its change feed, and the embedded
 // implementation. Concept modules import from here; the implementations' own files stay inside.
+
+export type { DevicePatch, DeviceRecord, DevicesStore, DeviceTokenRecord } from './devices-store.ts';
 export type {
   BindingChange,
   BindingRecord,
@@ -14,12 +16,18 @@ export type {
 export type { GatewayStore } from './gateway-store.ts';
 export type { IdempotencyRecord, IdempotencyStore } from './idempotency-store.ts';
 export type { CommandRecord, NewCommand, OutboxStore, TaskOutboxView } from './outbox-store.ts';
-export type { BoardSecretRecord, SessionsStore } from './sessions-store.ts';
+export type {
+  BoardSecretRecord,
+  BoardSessionRecord,
+  LoginCodeRecord,
+  SessionsStore,
+} from './sessions-store.ts';
 export { GATEWAY_DB_FILE, openSqliteStore } from './sqlite/sqlite-store.ts';
 export type {
   BindingChanged,
   BindingLogAppended,
   ChangeSink,
+  DeviceChanged,
   EnvironmentChanged,
   EnvironmentRemoved,
   StoreChange,

@@ -65,6 +65,12 @@ export interface BindingLogAppended {
  * back. Listeners take a change as a hint and read committed state for anything they show.
  * Not announced, as nothing listens for them: outbox, idempotency and sign-in writes.
  */
+/** A device was added, paired, revoked, rotated, renamed, or its pending request went away. */
+export interface DeviceChanged {
+  type: 'device.changed';
+  deviceId: string;
+}
+
 export type StoreChange =
   | ViberChanged
   | ViberRevoked
@@ -74,7 +80,8 @@ export type StoreChange =
   | EnvironmentChanged
   | EnvironmentRemoved
   | BindingChanged
-  | BindingLogAppended;
+  | BindingLogAppended
+  | DeviceChanged;
 
 /** Where a store puts the changes of each committed transaction (the gateway: its topic bus). */
 export type ChangeSink = (changes: readonly StoreChange[]) => void;

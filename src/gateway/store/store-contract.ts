@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { bindingsContract } from './contract/bindings-contract.ts';
 import type { OpenStore } from './contract/contract-harness.ts';
+import { devicesContract } from './contract/devices-contract.ts';
 import { environmentsContract } from './contract/environments-contract.ts';
 import { idempotencyContract } from './contract/idempotency-contract.ts';
 import { outboxContract } from './contract/outbox-contract.ts';
@@ -28,5 +29,6 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     sessionsContract(open);
     environmentsContract(open);
     bindingsContract(open);
+    devicesContract(open);
   });
 }

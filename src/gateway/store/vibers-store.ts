@@ -3,7 +3,6 @@ import type { ConfigState, ViberInfo, ViberStatus } from '../../protocol/index.t
 export interface ViberRecord {
   id: string;
   name: string;
-  tokenHash: string;
   createdAt: string;
   revokedAt: string | null;
   info: ViberInfo | null;
@@ -13,11 +12,10 @@ export interface ViberRecord {
   lastHeartbeatAt: string | null;
 }
 
-/** Registered vibers: their credential (a token hash), what they last reported, revocation. */
+/** Registered vibers: what they last reported, revocation. Their credentials are node devices' tokens. */
 export interface VibersStore {
-  insertViber(viber: Pick<ViberRecord, 'id' | 'name' | 'tokenHash' | 'createdAt'>): Promise<void>;
+  insertViber(viber: Pick<ViberRecord, 'id' | 'name' | 'createdAt'>): Promise<void>;
   getViber(id: string): Promise<ViberRecord | null>;
-  findViberByTokenHash(tokenHash: string): Promise<ViberRecord | null>;
   /** Vibers that are not revoked, oldest first. */
   listVibers(): Promise<ViberRecord[]>;
   /** False when the viber does not exist or was already revoked. */

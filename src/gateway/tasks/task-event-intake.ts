@@ -1,12 +1,19 @@
-import { type DaemonMessage, isTerminalTaskStatus, type TaskEvent } from '../../protocol/index.ts';
-import type { TaskEventAppend, TasksStore } from '../store/index.ts';
+import {
+  type DaemonMessage,
+  isTerminalTaskStatus,
+  type TaskEvent,
+  type UnnumberedTaskEvent,
+} from '../../protocol/index.ts';
+import type { TasksStore } from '../store/index.ts';
 import type { ViberConnection } from '../vibers/viber-connection.ts';
+import { numberTaskEvents, toAppend } from './task-event-log.ts';
 import type { TaskRouter } from './task-router.ts';
-import { eventPayload, transitionFor } from './task-transitions.ts';
+
+export { toAppend } from './task-event-log.ts';
 
 /** What storing a daemon's task events needs. */
 export interface TaskEventDeps {
-  store: Pick<TasksStore, 'appendTaskEvents'>;
+  store: Pick<TasksStore, 'appendTaskEvents' | 'getTask'>;
   router: Pick<TaskRouter, 'stopOrphan'>;
 }
 
@@ -28,12 +35,13 @@ export const isTaskEvent = (message: DaemonMessage): message is TaskEvent => isT
  * Stores a batch of one daemon connection's task events in the durable log in one group commit
  * (next seq only; duplicates dropped; gaps refused), with their state transitions (the store's
  * change feed announces the stored ones), and answers one cumulative `task:ack` per task, only
- * after the commit.
+ * after the commit. Events the gateway numbered itself (`numberedByDaemon` false) get no ack.
  */
 export async function handleTaskEvents(
   { store, router }: TaskEventDeps,
   connection: ViberConnection,
   events: readonly TaskEvent[],
+  numberedByDaemon = true,
 ): Promise<void> {
   const at = new Date().toISOString();
   const batch = events.map((event) => toAppend(event, at));
@@ -46,8 +54,14 @@ export async function handleTaskEvents(
       rejectEvent(connection, taskId, seq, type, result.outcome);
       return;
     }
-    if (result.outcome === 'gap') refuseGap(connection, taskId, seq, result.lastSeq);
-    if (result.lastSeq > 0) acks.set(taskId, result.lastSeq);
+    if (numberedByDaemon) {
+      if (result.outcome === 'gap') refuseGap(connection, taskId, seq, result.lastSeq);
+      if (result.lastSeq > 0) acks.set(taskId, result.lastSeq);
+    } else if (result.outcome !== 'stored') {
+      // Numbered from the last seq stored: only another connection of the viber appending to the
+      // same task at the same moment gets here.
+      connection.log.warn({ taskId, seq, lastSeq: result.lastSeq, type }, 'task event lost in a race');
+    }
     if (result.outcome !== 'stored') return;
     // The daemon started a task the gateway already ended (stopped before delivery was confirmed).
     if (type === 'task:started' && result.task && isTerminalTaskStatus(result.task.status)) {
@@ -58,20 +72,17 @@ export async function handleTaskEvents(
   for (const taskId of orphans) await router.stopOrphan(taskId);
 }
 
-/** What the store appends for a daemon's event: its log row and the state transition it drives. */
-export function toAppend(event: TaskEvent, at: string): TaskEventAppend {
-  return {
-    event: {
-      taskId: event.taskId,
-      seq: event.seq,
-      type: event.type,
-      payload: eventPayload(event),
-      at,
-      // Known here without parsing anything: the store keeps it so it never parses payloads.
-      chunkType: event.type === 'task:stream-chunk' ? event.chunk.type : null,
-    },
-    transition: transitionFor(event, at),
-  };
+/**
+ * Stores a batch of task events of a daemon without the `seq` extension (protocol document,
+ * section 3): the gateway numbers them itself, each task's after the last seq it has stored, and
+ * stores them as it stores numbered ones. No `task:ack`: such a daemon keeps no outbox.
+ */
+export async function handleUnnumberedTaskEvents(
+  deps: TaskEventDeps,
+  connection: ViberConnection,
+  events: readonly UnnumberedTaskEvent[],
+): Promise<void> {
+  await handleTaskEvents(deps, connection, await numberTaskEvents(deps.store, events), false);
 }
 
 function rejectEvent(

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
 import type { TaskEvent } from '../../protocol/index.ts';
 import { addViber, aTask } from '../store/contract/contract-harness.ts';
 import { type GatewayStore, openSqliteStore } from '../store/index.ts';
-import { SCHEMA_VERSION } from '../store/sqlite/sqlite-migrations.ts';
+import { migrate, SCHEMA_VERSION } from '../store/sqlite/sqlite-migrations.ts';
 import { toAppend } from './task-event-intake.ts';
 import { outboxCommand } from './task-router.ts';
 
@@ -71,10 +72,18 @@ describe('stream chunk types in their own column', () => {
       'viber_a',
       events().map((event) => toAppend(event, at())),
     );
+    const current = new DatabaseSync(path);
+    const written = current.prepare('SELECT task_id, seq, type, payload, at FROM task_events').all();
+    current.close();
     await store.close();
-    // Back to schema 3, as an older gateway left it.
+    // The same log in a database at schema 3, as an older gateway left it.
+    rmSync(path);
     const db = new DatabaseSync(path);
-    db.exec('ALTER TABLE task_events DROP COLUMN chunk_type; PRAGMA user_version = 3;');
+    migrate(db, 3);
+    const insert = db.prepare(
+      'INSERT INTO task_events (task_id, seq, type, payload, at) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const row of written) insert.run(row.task_id!, row.seq!, row.type!, row.payload!, row.at!);
     db.exec(`INSERT INTO task_events (task_id, seq, type, payload, at) VALUES
       ('task_old', 1, 'task:stream-chunk', '{"type":"text-delta","id":"t","delta":"hi"}', 'now'),
       ('task_old', 2, 'task:stream-chunk', '{"type":"we\\"ird"}', 'now'),

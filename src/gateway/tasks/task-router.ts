@@ -4,6 +4,8 @@ import type { Logger } from '../../core/logger.ts';
 import {
   type ApprovalBody,
   type CreateTaskBody,
+  type DocumentCommand,
+  DocumentCommandSchema,
   type GatewayCommand,
   isTerminalTaskStatus,
   type TaskMessageBody,
@@ -21,6 +23,7 @@ import {
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
 import type { ViberConnection } from '../vibers/viber-connection.ts';
 import { PendingApprovals } from './pending-approvals.ts';
+import { numberTaskEvents, toAppend } from './task-event-log.ts';
 
 type TaskCommand = Extract<GatewayCommand, { taskId: string }>;
 type CommandBody = TaskCommand extends infer C
@@ -57,7 +60,8 @@ export interface TaskRouterDeps {
 /**
  * Moves operator intent to daemons: every command goes into the durable outbox first and out on
  * the viber's socket when it is connected; it leaves the outbox only on the daemon's `command:ack`
- * (DESIGN.md, rule 4).
+ * (DESIGN.md, rule 4). A daemon without the `command-ack` extension cannot acknowledge: it gets
+ * each command in the protocol document's shape, at most once (#sendOnce).
  */
 export class TaskRouter {
   readonly #deps: TaskRouterDeps;
@@ -225,7 +229,8 @@ export class TaskRouter {
   /**
    * Sends every outstanding command of the viber in creation order, then marks the connection
    * ready. One more pass after that catches a command queued in between; a command sent twice is
-   * harmless (the daemon acts on a commandId once).
+   * harmless (the daemon acts on a commandId once), except to a daemon that cannot acknowledge
+   * commands, which #sendOnce never sends one twice.
    */
   async deliverOutbox(connection: ViberConnection): Promise<void> {
     let after = 0;
@@ -233,8 +238,9 @@ export class TaskRouter {
       const commands = await this.#deps.store.listCommands(connection.viberId, after, OUTBOX_PAGE);
       if (connection.closed) return;
       for (const command of commands) {
-        connection.send(command.message);
         after = command.seq;
+        if (connection.acknowledgesCommands) connection.send(command.message);
+        else await this.#sendOnce(connection, command);
       }
       if (commands.length === OUTBOX_PAGE) continue;
       if (connection.ready) return;
@@ -258,7 +264,94 @@ export class TaskRouter {
 
   #sendNow(command: NewCommand): void {
     const connection = this.#deps.connections.get(command.viberId);
-    if (connection?.ready) connection.send(command.message);
+    if (!connection?.ready) return;
+    if (connection.acknowledgesCommands) {
+      connection.send(command.message);
+      return;
+    }
+    this.#sendOnce(connection, command).catch((error: unknown) =>
+      connection.log.error({ err: error, commandId: command.commandId }, 'failed to send a command'),
+    );
+  }
+
+  /**
+   * A command for a daemon that cannot acknowledge it (no `command-ack`): sent in the protocol
+   * document's shape (no `commandId`), and marked delivered in the outbox as it is written, so it
+   * is never sent again, on this connection or the next. The mark comes first and only one sender
+   * gets it: a command both the flush on connect and a new request reach goes out once. Should the
+   * socket be gone by the write, a task command goes back in the outbox for the next connection.
+   */
+  async #sendOnce(connection: ViberConnection, command: NewCommand): Promise<void> {
+    const shape = documentCommandOf(command.message);
+    if (!shape) return this.#withhold(connection, command);
+    if (!connection.isOpen) return;
+    const at = new Date().toISOString();
+    const claimed = await this.#deps.store.acknowledgeCommand(connection.viberId, command.commandId, at);
+    if (!claimed) return; // already sent, or dropped with its task
+    const fields = { commandId: claimed.commandId, type: claimed.type, taskId: claimed.taskId };
+    if (connection.send(shape)) {
+      connection.log.debug(fields, 'command sent once (the daemon cannot acknowledge commands)');
+      return;
+    }
+    connection.log.warn(fields, 'the socket closed before the command was written: queued again');
+    if (claimed.taskId) await this.#requeue(claimed.taskId, claimed);
+  }
+
+  async #requeue(taskId: string, command: NewCommand): Promise<void> {
+    const commandId = newId('command');
+    const again: NewCommand = {
+      commandId,
+      viberId: command.viberId,
+      taskId,
+      type: command.type,
+      message: JSON.stringify({ ...(JSON.parse(command.message) as object), commandId }),
+      createdAt: new Date().toISOString(),
+    };
+    await this.#deps.store.updateTask(taskId, (task) =>
+      isTerminalTaskStatus(task.status) ? null : { enqueue: again },
+    );
+  }
+
+  /**
+   * A command the protocol document has no shape for, to a daemon that cannot acknowledge commands:
+   * not sent. An approval answer is dropped, and the task's stream says why; an environment command
+   * stays in the outbox, for the viber's next connection that can take it.
+   */
+  async #withhold(connection: ViberConnection, command: NewCommand): Promise<void> {
+    const fields = { commandId: command.commandId, type: command.type, taskId: command.taskId };
+    if (command.type !== 'task:approval' || !command.taskId) {
+      connection.log.warn(
+        fields,
+        'command not sent: this daemon cannot acknowledge commands (no command-ack)',
+      );
+      return;
+    }
+    const at = new Date().toISOString();
+    if (!(await this.#deps.store.acknowledgeCommand(connection.viberId, command.commandId, at))) return;
+    connection.log.warn(
+      fields,
+      'approval not sent: this daemon cannot acknowledge commands, and the protocol document has no approvals',
+    );
+    if (!connection.numbersEvents) this.#reportToTask(connection, command.taskId, APPROVAL_REFUSED);
+  }
+
+  /**
+   * An error chunk the gateway adds to the stream of a task whose daemon numbers nothing (no
+   * `seq`): numbered after the task's last stored event, in the connection's queue, so it takes
+   * its place among the daemon's own events.
+   */
+  #reportToTask(connection: ViberConnection, taskId: string, errorText: string): void {
+    const { store } = this.#deps;
+    connection.serialize(async () => {
+      const events = await numberTaskEvents(store, [
+        { type: 'task:stream-chunk', taskId, chunk: { type: 'error', errorText } },
+      ]);
+      const at = new Date().toISOString();
+      await store.appendTaskEvents(
+        connection.viberId,
+        events.map((event) => toAppend(event, at)),
+      );
+    });
   }
 
   async #requireTask(taskId: string): Promise<TaskRecord> {
@@ -266,6 +359,15 @@ export class TaskRouter {
     if (!task) throw notFound(taskId);
     return task;
   }
+}
+
+const APPROVAL_REFUSED =
+  "the operator's approval answer was not delivered: this viber's daemon speaks only the protocol document's frames, which carry no approvals";
+
+/** A command's outbox text in the protocol document's shape, or undefined when it has none. */
+function documentCommandOf(text: string): DocumentCommand | undefined {
+  const parsed = DocumentCommandSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
 }
 
 const notFound = (taskId: string) => new OpenViberError('not_found', `task ${taskId} not found`, 404);

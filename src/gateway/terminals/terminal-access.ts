@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { BOARD_SESSION_COOKIE, type TerminalAccess } from '../../protocol/index.ts';
-import type { AuthResult, GatewayAuth, OperatorPrincipal } from '../auth/gateway-auth.ts';
+import {
+  BOARD_SESSION_COOKIE,
+  REST_ROUTES,
+  type RouteAccess,
+  type TerminalAccess,
+} from '../../protocol/index.ts';
+import type { ConnectionSource } from '../auth/devices.ts';
+import type { AuthResult, GatewayAuth } from '../auth/gateway-auth.ts';
+import { missingScope, type Principal } from '../auth/principal.ts';
 
 const header = (request: IncomingMessage, name: string): string | undefined => {
   const value = request.headers[name];
@@ -8,19 +15,20 @@ const header = (request: IncomingMessage, name: string): string | undefined => {
 };
 
 /**
- * Who opens the terminal socket: the operator's bearer token (CLI, API) or the board's session
- * cookie, through the gateway's one operator check. A cookie only counts from the gateway's own
- * origin: a page elsewhere must not ride the operator's session into a shell (cross-site WebSocket
- * hijacking).
+ * The credentials an upgrade carries, if any: a bearer token (CLI, API) or the board's session
+ * cookie. A cookie only counts from the gateway's own origin: a page elsewhere must not ride the
+ * operator's session into a shell (cross-site WebSocket hijacking). Undefined when there are none:
+ * the connect handshake's token then says who it is.
  */
 export async function authenticateTerminalUpgrade(
   auth: GatewayAuth,
   request: IncomingMessage,
-): Promise<AuthResult<OperatorPrincipal>> {
-  const result = await auth.authenticateOperator({
-    authorization: header(request, 'authorization'),
-    sessionToken: readCookie(header(request, 'cookie'), BOARD_SESSION_COOKIE),
-  });
+  source: ConnectionSource,
+): Promise<AuthResult | undefined> {
+  const authorization = header(request, 'authorization');
+  const sessionToken = readCookie(header(request, 'cookie'), BOARD_SESSION_COOKIE);
+  if (!authorization && !sessionToken) return undefined;
+  const result = await auth.authenticate({ authorization, sessionToken, source });
   if (result.ok && result.principal.via === 'session' && !sameOrigin(request)) {
     return {
       ok: false,
@@ -33,12 +41,18 @@ export async function authenticateTerminalUpgrade(
 }
 
 /**
- * What the connection may do. Watching needs an operator; typing, resizing and creating sessions
- * need write access to terminals, which operators hold unless they ask for a read-only view
- * (`?access=read`). Scopes from device pairing will narrow this here, in one place.
+ * What the connection may do, from its scopes and the route table's entry: watching needs
+ * terminals.read; typing, resizing and creating sessions need terminals.write as well, unless
+ * the viewer asks for a read-only view (`?access=read`). `missing` names the scope it lacks.
  */
-export function terminalAccess(_principal: OperatorPrincipal, requested: string | null): TerminalAccess {
-  return requested === 'read' ? 'read' : 'write';
+export function terminalAccess(
+  principal: Principal,
+  requested: string | null,
+): { access: TerminalAccess } | { missing: RouteAccess } {
+  const query = requested === null ? {} : { access: requested };
+  const missing = missingScope(principal, REST_ROUTES['terminals.socket'], { query, body: undefined });
+  if (missing) return { missing };
+  return { access: requested === 'read' ? 'read' : 'write' };
 }
 
 function sameOrigin(request: IncomingMessage): boolean {

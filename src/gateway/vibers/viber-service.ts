@@ -2,7 +2,7 @@ import { OpenViberError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { ViberPresence, ViberView } from '../../protocol/index.ts';
-import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import type { DeviceService } from '../auth/devices.ts';
 import type { TasksStore, VibersStore } from '../store/index.ts';
 import type { ConnectionRegistry } from './connection-registry.ts';
 import { toViberView } from './viber-views.ts';
@@ -16,7 +16,7 @@ export interface RegisteredViber {
 
 export interface ViberServiceDeps {
   store: VibersStore & Pick<TasksStore, 'countRunningTasksByViber'>;
-  auth: Pick<GatewayAuth, 'issueViberToken'>;
+  devices: Pick<DeviceService, 'issueViberToken' | 'revokeViberDevices'>;
   connections: ConnectionRegistry;
   log: Logger;
 }
@@ -34,9 +34,10 @@ export class ViberService {
     if (!trimmed || trimmed.length > 200) {
       throw new OpenViberError('validation_failed', 'name: must be 1 to 200 characters', 400);
     }
-    const { token, tokenHash } = this.#deps.auth.issueViberToken();
     const id = newId('viber');
-    await this.#deps.store.insertViber({ id, name: trimmed, tokenHash, createdAt: new Date().toISOString() });
+    await this.#deps.store.insertViber({ id, name: trimmed, createdAt: new Date().toISOString() });
+    // A viber registered by hand is a keyless node device; its key is bound on its first handshake.
+    const token = await this.#deps.devices.issueViberToken(id, trimmed);
     this.#deps.log.info({ viberId: id, name: trimmed }, 'viber registered');
     return { id, name: trimmed, token };
   }
@@ -50,6 +51,7 @@ export class ViberService {
         ? new OpenViberError('conflict', `viber ${viberId} is already revoked`, 409)
         : new OpenViberError('not_found', `viber ${viberId} not found`, 404);
     }
+    await this.#deps.devices.revokeViberDevices(viberId);
     this.#deps.log.info({ viberId }, 'viber revoked');
     return { id: viberId, revokedAt };
   }

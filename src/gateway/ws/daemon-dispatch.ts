@@ -1,8 +1,15 @@
-import type { DaemonMessage, TaskEvent } from '../../protocol/index.ts';
+import type {
+  DaemonMessage,
+  DocumentDaemonMessage,
+  DocumentTaskEvent,
+  TaskEvent,
+  UnnumberedTaskEvent,
+} from '../../protocol/index.ts';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import type { Environments } from '../environments/index.ts';
 import type { GatewayStore } from '../store/index.ts';
-import { handleTaskEvents, isTaskEvent } from '../tasks/task-event-intake.ts';
+import { DocumentTaskEvents } from '../tasks/document-task-events.ts';
+import { handleTaskEvents, handleUnnumberedTaskEvents, isTaskEvent } from '../tasks/task-event-intake.ts';
 import { reconcileViber } from '../tasks/task-reconcile.ts';
 import type { TaskRouter } from '../tasks/task-router.ts';
 import { isTerminalMessage, type TerminalRelay } from '../terminals/terminal-relay.ts';
@@ -24,10 +31,14 @@ export interface DaemonDispatchDeps {
  * closing mean to the rest of the gateway. Terminal output goes to its viewers at once (it must not
  * wait behind task events being stored; its own order is kept); task events join the connection's
  * next group commit (ViberConnection.enqueueTaskEvent); any other message runs after every earlier
- * frame of the connection was handled.
+ * frame of the connection was handled. A daemon without the `seq` extension speaks the protocol
+ * document's task events (`dispatchDocument`): the gateway parses their SSE text and numbers the
+ * events itself, then stores them the same way.
  */
 export class DaemonDispatch {
   readonly #deps: DaemonDispatchDeps;
+  /** Per connection of a daemon without `seq`: its tasks' SSE text cut between frames. */
+  readonly #documentEvents = new WeakMap<ViberConnection, DocumentTaskEvents>();
 
   constructor(deps: DaemonDispatchDeps) {
     this.#deps = deps;
@@ -52,6 +63,33 @@ export class DaemonDispatch {
   /** A task event (or the stand-in for a refused one) for the connection's next group commit. */
   enqueueTaskEvent(connection: ViberConnection, event: TaskEvent): void {
     connection.enqueueTaskEvent(event, (events) => handleTaskEvents(this.#deps, connection, events));
+  }
+
+  /** A message of a daemon that speaks only the protocol document's frames (no `seq`). */
+  dispatchDocument(connection: ViberConnection, message: DocumentDaemonMessage): void {
+    if (!isDocumentTaskEvent(message)) {
+      this.dispatch(connection, message);
+      return;
+    }
+    for (const event of this.#documentEventsOf(connection).toTaskEvents(message)) {
+      this.enqueueUnnumbered(connection, event);
+    }
+  }
+
+  /** A task event the gateway numbers when it is stored (a daemon without `seq`). */
+  enqueueUnnumbered(connection: ViberConnection, event: UnnumberedTaskEvent): void {
+    connection.enqueueTaskEvent(event, (events) =>
+      handleUnnumberedTaskEvents(this.#deps, connection, events),
+    );
+  }
+
+  #documentEventsOf(connection: ViberConnection): DocumentTaskEvents {
+    let events = this.#documentEvents.get(connection);
+    if (!events) {
+      events = new DocumentTaskEvents((taskId, message) => connection.log.warn({ taskId }, message));
+      this.#documentEvents.set(connection, events);
+    }
+    return events;
   }
 
   /** The viber's current connection closed; a gateway shutting down gives no grace (it is gone). */
@@ -118,3 +156,6 @@ export class DaemonDispatch {
     }
   }
 }
+
+const isDocumentTaskEvent = (message: DocumentDaemonMessage): message is DocumentTaskEvent =>
+  message.type.startsWith('task:');

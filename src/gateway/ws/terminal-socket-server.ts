@@ -10,11 +10,16 @@ import {
   type TerminalErrorCode,
   WS_CLOSE,
 } from '../../protocol/index.ts';
+import type { DeviceSockets } from '../auth/device-sockets.ts';
+import type { ConnectionSource, DeviceService } from '../auth/devices.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
+import type { Principal } from '../auth/principal.ts';
+import { scopeRefusal } from '../http/request-auth.ts';
 import { authenticateTerminalUpgrade, terminalAccess } from '../terminals/terminal-access.ts';
 import type { TerminalRelay } from '../terminals/terminal-relay.ts';
 import { ViewerClient } from '../terminals/viewer-client.ts';
 import { truncateReason } from '../vibers/viber-connection.ts';
+import { connectionSource, runConnectHandshake } from './connect-handshake.ts';
 
 /** A viewer frame: input is at most LIMITS.maxTerminalInputChars, JSON-escaped. */
 const MAX_VIEWER_FRAME_BYTES = 256 * 1024;
@@ -27,6 +32,8 @@ const FRAME_ERROR_CODES: Partial<Record<ErrorCode, TerminalErrorCode>> = {
 
 export interface TerminalSocketOptions {
   auth: GatewayAuth;
+  devices: DeviceService;
+  deviceSockets: DeviceSockets;
   relay: TerminalRelay;
   log: Logger;
   /** terminalSocketPath(): the default, or OPENVIBER_TERMINAL_WS_PATH. */
@@ -73,22 +80,44 @@ export class TerminalSocketServer {
       return;
     }
     const requested = new URL(request.url ?? '/', 'http://gateway').searchParams.get('access');
-    authenticateTerminalUpgrade(this.#options.auth, request)
-      .then((auth) => {
+    const source = connectionSource(request);
+    authenticateTerminalUpgrade(this.#options.auth, request, source)
+      .then((upgrade) => {
         this.#wss.handleUpgrade(request, socket, head, (ws) => {
-          if (!auth.ok) {
+          if (upgrade && !upgrade.ok) {
             ws.close(
-              auth.status === 401 ? WS_CLOSE.unauthorized : WS_CLOSE.forbidden,
-              truncateReason(auth.message),
+              upgrade.status === 403 ? WS_CLOSE.forbidden : WS_CLOSE.unauthorized,
+              truncateReason(upgrade.message),
             );
             return;
           }
-          this.#accept(ws, terminalAccess(auth.principal, requested));
+          this.#handshake(ws, source, requested, upgrade?.principal);
         });
       })
       .catch((error: unknown) => {
         this.#options.log.error({ err: error }, 'terminal authentication failed');
         socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      });
+  }
+
+  /** The connect handshake (the upgrade's cookie or bearer, if any, must be the signing device's). */
+  #handshake(ws: WebSocket, source: ConnectionSource, requested: string | null, upgraded?: Principal): void {
+    const { devices, log } = this.#options;
+    runConnectHandshake(ws, { devices, role: 'operator', source, log, ...(upgraded ? { upgraded } : {}) })
+      .then((connected) => {
+        if (!connected) return;
+        const decided = terminalAccess(connected.principal, requested);
+        if ('missing' in decided) {
+          ws.close(WS_CLOSE.forbidden, truncateReason(scopeRefusal(connected.principal, decided.missing)));
+          return;
+        }
+        const forget = this.#options.deviceSockets.add(connected.principal.deviceId, ws);
+        ws.once('close', forget);
+        this.#accept(ws, decided.access);
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'terminal handshake failed');
+        ws.terminate();
       });
   }
 

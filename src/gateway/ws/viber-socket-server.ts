@@ -5,16 +5,22 @@ import type { Logger } from '../../core/logger.ts';
 import {
   DaemonMessageSchema,
   type DecodeResult,
+  DocumentDaemonMessageSchema,
   decodeFrame,
   LIMITS,
+  type ProtocolExtension,
   REST_ROUTES,
   WS_CLOSE,
 } from '../../protocol/index.ts';
+import type { DeviceSockets } from '../auth/device-sockets.ts';
+import type { DeviceService } from '../auth/devices.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
-import type { ViberRecord } from '../store/index.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
 import { truncateReason, ViberConnection } from '../vibers/viber-connection.ts';
+import { connectionSource, runConnectHandshake } from './connect-handshake.ts';
 import type { DaemonDispatch } from './daemon-dispatch.ts';
+import { documentStandIn } from './document-refusal.ts';
 import { standInForRefused } from './refused-frame.ts';
 
 /** The daemon socket's path, from the route table. */
@@ -22,6 +28,8 @@ export const DAEMON_SOCKET_PATH = REST_ROUTES['daemon.socket'].path;
 
 export interface ViberSocketDeps {
   auth: GatewayAuth;
+  devices: DeviceService;
+  deviceSockets: DeviceSockets;
   connections: ConnectionRegistry;
   dispatch: DaemonDispatch;
   log: Logger;
@@ -37,9 +45,12 @@ function rejectUpgrade(socket: Duplex, status: string): void {
 }
 
 /**
- * The daemon WebSocket at /ws: authenticates the upgrade, keeps one connection per viber (a newer
- * one replaces the older), decodes every frame against the protocol and answers a bad frame with
- * an `error` message instead of dropping the connection. What a message means is DaemonDispatch's.
+ * The daemon WebSocket at /ws. A daemon proves its node device in the connect handshake
+ * (connect-handshake.ts); one that speaks only the protocol document's frames authenticates its
+ * upgrade with its token and `X-Viber-Id` instead (docs/architecture.md, "Wire compatibility").
+ * Keeps one connection per viber (a newer one replaces the older), decodes every frame against
+ * the protocol and answers a bad frame with an `error` message instead of dropping the
+ * connection. What a message means is DaemonDispatch's.
  */
 export class ViberSocketServer {
   readonly #deps: ViberSocketDeps;
@@ -66,10 +77,44 @@ export class ViberSocketServer {
       rejectUpgrade(socket, this.#closing ? '503 Service Unavailable' : '404 Not Found');
       return;
     }
+    if (header(request, 'authorization') !== undefined) {
+      this.#upgradeWithHeaders(request, socket, head);
+      return;
+    }
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      if (this.#closing) return ws.close(WS_CLOSE.goingAway, 'gateway shutting down');
+      const log = this.#deps.log;
+      runConnectHandshake(ws, {
+        devices: this.#deps.devices,
+        role: 'node',
+        source: connectionSource(request),
+        log,
+      })
+        .then((connected) => {
+          if (!connected) return;
+          if (!connected.principal.viberId) {
+            ws.close(WS_CLOSE.forbidden, 'this node device runs no viber');
+            return;
+          }
+          this.#accept(ws, connected.principal, header(request, 'x-viber-version'), connected.extensions);
+        })
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'daemon handshake failed');
+          ws.terminate();
+        });
+    });
+  }
+
+  /**
+   * The protocol document's upgrade: `Authorization: Bearer <token>` and `X-Viber-Id`. Such a
+   * daemon negotiated nothing: it speaks the document's frames, without extensions.
+   */
+  #upgradeWithHeaders(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.#deps.auth
       .authenticateViber({
         authorization: header(request, 'authorization'),
         viberId: header(request, 'x-viber-id'),
+        source: connectionSource(request),
       })
       .then((auth) => {
         if (this.#closing) {
@@ -77,10 +122,10 @@ export class ViberSocketServer {
           return;
         }
         this.#wss.handleUpgrade(request, socket, head, (ws) => {
-          if (auth.ok) return this.#accept(ws, auth.principal.viber, header(request, 'x-viber-version'));
+          if (auth.ok) return this.#accept(ws, auth.principal, header(request, 'x-viber-version'), []);
           this.#deps.log.warn({ claimedViberId: header(request, 'x-viber-id')?.slice(0, 200) }, auth.message);
           ws.close(
-            auth.status === 401 ? WS_CLOSE.unauthorized : WS_CLOSE.forbidden,
+            auth.status === 403 ? WS_CLOSE.forbidden : WS_CLOSE.unauthorized,
             truncateReason(auth.message),
           );
         });
@@ -91,16 +136,24 @@ export class ViberSocketServer {
       });
   }
 
-  #accept(ws: WebSocket, viber: ViberRecord, version: string | undefined): void {
-    const connection = new ViberConnection(viber.id, ws, this.#deps.log.child({ viberId: viber.id }));
+  #accept(
+    ws: WebSocket,
+    principal: Principal,
+    version: string | undefined,
+    extensions: readonly ProtocolExtension[],
+  ): void {
+    const viberId = principal.viberId!;
+    const connection = new ViberConnection(viberId, ws, this.#deps.log.child({ viberId }), extensions);
     this.#open.set(ws, connection);
+    const forget = this.#deps.deviceSockets.add(principal.deviceId, connection);
+    ws.once('close', forget);
     const previous = this.#deps.connections.add(connection);
     if (previous) {
       previous.log.info('replaced by a newer connection');
       previous.close(WS_CLOSE.replaced, 'replaced by a newer connection of the same viber');
     }
     this.#deps.dispatch.opened(connection);
-    connection.log.info({ version: version?.slice(0, 100) }, 'viber connected');
+    connection.log.info({ version: version?.slice(0, 100), extensions }, 'viber connected');
     ws.on('message', (data, isBinary) => this.#onFrame(connection, data, isBinary));
     ws.on('error', (error) => connection.log.warn({ err: error }, 'viber socket error'));
     ws.on('close', (code) => this.#onClose(ws, connection, code));
@@ -117,6 +170,12 @@ export class ViberSocketServer {
       return;
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString();
+    if (!connection.numbersEvents) {
+      const decoded = decodeFrame(DocumentDaemonMessageSchema, text, LIMITS.maxFrameBytes);
+      if (decoded.ok) this.#deps.dispatch.dispatchDocument(connection, decoded.value);
+      else this.#refuse(connection, text, decoded);
+      return;
+    }
     const decoded = decodeFrame(DaemonMessageSchema, text, LIMITS.maxFrameBytes);
     if (decoded.ok) this.#deps.dispatch.dispatch(connection, decoded.value);
     else this.#refuse(connection, text, decoded);
@@ -129,6 +188,13 @@ export class ViberSocketServer {
    */
   #refuse(connection: ViberConnection, text: string, refusal: Extract<DecodeResult<unknown>, { ok: false }>) {
     const { code, message } = refusal;
+    if (!connection.numbersEvents) {
+      const standIn = documentStandIn(text, refusal);
+      connection.log.warn({ code, taskId: standIn?.taskId }, `bad frame: ${message}`);
+      connection.send({ type: 'error', code, message, ...(standIn ? { taskId: standIn.taskId } : {}) });
+      if (standIn) this.#deps.dispatch.enqueueUnnumbered(connection, standIn);
+      return;
+    }
     const standIn = standInForRefused(text, refusal);
     if (!standIn) {
       connection.log.warn({ code }, `bad frame: ${message}`);

@@ -74,3 +74,12 @@ export function pretty(value: unknown): string {
     return String(value);
   }
 }
+
+/** Time left until `iso` as "4:05" (minutes and seconds), or null once it has passed. */
+export function timeLeft(iso: string | null | undefined, now: number): string | null {
+  if (!iso) return null;
+  const left = Date.parse(iso) - now;
+  if (Number.isNaN(left) || left <= 0) return null;
+  const seconds = Math.floor(left / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}

@@ -56,8 +56,8 @@ export function tick(): string {
   return new Date(clock).toISOString();
 }
 
-export async function addViber(store: GatewayStore, id: string, tokenHash = `hash-${id}`): Promise<void> {
-  await store.insertViber({ id, name: `name of ${id}`, tokenHash, createdAt: tick() });
+export async function addViber(store: GatewayStore, id: string): Promise<void> {
+  await store.insertViber({ id, name: `name of ${id}`, createdAt: tick() });
 }
 
 export function aTask(id: string, viberId: string, fields: Partial<TaskRecord> = {}): TaskRecord {

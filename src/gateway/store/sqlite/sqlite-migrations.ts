@@ -171,12 +171,60 @@ const MIGRATIONS: readonly string[] = [
       AND instr(substr(payload, 10, 210), '"') > 1
       AND instr(substr(payload, 10, instr(substr(payload, 10, 210), '"') - 1), '\\') = 0;
   `,
+  // 5: devices (architecture document, section 7). Credentials move to device_tokens, one device
+  // per credential of the token era: each viber's token becomes a keyless node device
+  // `viber-<id>` (vibers.token_hash is no longer read), and the operator token a keyless operator
+  // device `operator-token` with every scope (its hash is filled in when the gateway starts, from
+  // the token file). Login codes say what they pair; board sessions say which device they are.
+  `
+  CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    key_id TEXT,
+    public_key TEXT,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    status TEXT NOT NULL,
+    viber_id TEXT,
+    pairing_code TEXT,
+    source TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    decided_at TEXT,
+    last_seen_at TEXT,
+    token_pending INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE UNIQUE INDEX devices_by_key ON devices(key_id) WHERE key_id IS NOT NULL;
+  CREATE TABLE device_tokens (
+    token_hash TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+  );
+  CREATE INDEX device_tokens_by_device ON device_tokens(device_id);
+  INSERT INTO devices (id, name, role, scopes, status, viber_id, created_at, decided_at)
+    SELECT 'viber-' || id, name, 'node', '[]',
+      CASE WHEN revoked_at IS NULL THEN 'paired' ELSE 'revoked' END, id, created_at, created_at
+    FROM vibers;
+  INSERT INTO device_tokens (token_hash, device_id, created_at, revoked_at)
+    SELECT token_hash, 'viber-' || id, created_at, revoked_at FROM vibers;
+  INSERT INTO devices (id, name, role, scopes, status, created_at, decided_at)
+    VALUES ('operator-token', 'operator token', 'operator', '["tasks.read","tasks.write","approvals","vibers.admin","terminals.read","terminals.write","environments.write","secrets.write","devices.admin"]', 'paired',
+      strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+  ALTER TABLE login_codes ADD COLUMN role TEXT NOT NULL DEFAULT 'operator';
+  ALTER TABLE login_codes ADD COLUMN scopes TEXT NOT NULL DEFAULT '["tasks.read","tasks.write","approvals","vibers.admin","terminals.read","terminals.write","environments.write","secrets.write","devices.admin"]';
+  ALTER TABLE board_sessions ADD COLUMN device_id TEXT NOT NULL DEFAULT 'operator-token';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Runs the migrations the database has not seen yet, each in its own transaction. */
-export function migrate(db: DatabaseSync): void {
+/**
+ * Runs the migrations the database has not seen yet, each in its own transaction; up to `target`
+ * (tests build the database an older gateway left behind).
+ */
+export function migrate(db: DatabaseSync, target: number = MIGRATIONS.length): void {
   const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
   const current = row.user_version;
   if (current > MIGRATIONS.length) {
@@ -184,7 +232,7 @@ export function migrate(db: DatabaseSync): void {
       `the gateway database has schema version ${current}; this gateway knows up to ${MIGRATIONS.length}`,
     );
   }
-  for (let version = current; version < MIGRATIONS.length; version++) {
+  for (let version = current; version < target; version++) {
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec(MIGRATIONS[version]!);

@@ -14,7 +14,6 @@ export function viberFromRow(row: Row): ViberRecord {
   return {
     id: text(row.id),
     name: text(row.name),
-    tokenHash: text(row.token_hash),
     createdAt: text(row.created_at),
     revokedAt: nullableText(row.revoked_at),
     info: json(row.info),

@@ -1,25 +1,34 @@
-import type { SessionsStore } from '../sessions-store.ts';
+import type { LoginCodeRecord, SessionsStore } from '../sessions-store.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 export function sqliteSessions(db: SqliteDatabase): SessionsStore {
   return {
     async insertLoginCode(code) {
       db.run(
-        'INSERT INTO login_codes (code_hash, created_at, expires_at) VALUES (:hash, :createdAt, :expiresAt)',
-        { ...code },
+        `INSERT INTO login_codes (code_hash, created_at, expires_at, role, scopes)
+         VALUES (:hash, :createdAt, :expiresAt, :role, :scopes)`,
+        { ...code, scopes: JSON.stringify(code.scopes) },
       );
     },
     async consumeLoginCode(hash, now) {
       return db.transaction(() => {
-        const row = db.get('SELECT expires_at FROM login_codes WHERE code_hash = :hash', { hash });
-        if (!row) return false;
+        const row = db.get('SELECT * FROM login_codes WHERE code_hash = :hash', { hash });
+        if (!row) return null;
         db.run('DELETE FROM login_codes WHERE code_hash = :hash', { hash });
-        return (row.expires_at as string) > now;
+        if ((row.expires_at as string) <= now) return null;
+        return {
+          hash,
+          createdAt: row.created_at as string,
+          expiresAt: row.expires_at as string,
+          role: row.role as LoginCodeRecord['role'],
+          scopes: JSON.parse(row.scopes as string) as LoginCodeRecord['scopes'],
+        };
       });
     },
     async insertBoardSession(session) {
       db.run(
-        'INSERT INTO board_sessions (token_hash, created_at, expires_at) VALUES (:hash, :createdAt, :expiresAt)',
+        `INSERT INTO board_sessions (token_hash, created_at, expires_at, device_id)
+         VALUES (:hash, :createdAt, :expiresAt, :deviceId)`,
         { ...session },
       );
     },
@@ -29,7 +38,12 @@ export function sqliteSessions(db: SqliteDatabase): SessionsStore {
         now,
       });
       if (!row) return null;
-      return { hash, createdAt: row.created_at as string, expiresAt: row.expires_at as string };
+      return {
+        hash,
+        createdAt: row.created_at as string,
+        expiresAt: row.expires_at as string,
+        deviceId: row.device_id as string,
+      };
     },
     async deleteBoardSession(hash) {
       db.run('DELETE FROM board_sessions WHERE token_hash = :hash', { hash });

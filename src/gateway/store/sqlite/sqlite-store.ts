@@ -1,6 +1,7 @@
 import type { GatewayStore } from '../gateway-store.ts';
 import type { ChangeSink } from '../store-changes.ts';
 import { SqliteDatabase } from './sqlite-database.ts';
+import { sqliteDevices } from './sqlite-devices.ts';
 import { sqliteEnvironments } from './sqlite-environments.ts';
 import { sqliteIdempotency } from './sqlite-idempotency.ts';
 import { migrate } from './sqlite-migrations.ts';
@@ -31,6 +32,7 @@ export function openSqliteStore(path: string, onCommit: ChangeSink = () => {}): 
     ...sqliteIdempotency(db),
     ...sqliteSessions(db),
     ...sqliteEnvironments(db),
+    ...sqliteDevices(db),
     async close() {
       db.close();
     },

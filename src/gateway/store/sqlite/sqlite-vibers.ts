@@ -13,23 +13,15 @@ export function sqliteVibers(db: SqliteDatabase): VibersStore {
     async insertViber(viber) {
       db.transaction((changes) => {
         db.run(
-          'INSERT INTO vibers (id, name, token_hash, created_at) VALUES (:id, :name, :tokenHash, :createdAt)',
-          {
-            id: viber.id,
-            name: viber.name,
-            tokenHash: viber.tokenHash,
-            createdAt: viber.createdAt,
-          },
+          // token_hash is no longer read (migration 5): a unique placeholder fills the old column.
+          "INSERT INTO vibers (id, name, token_hash, created_at) VALUES (:id, :name, 'retired:' || :id, :createdAt)",
+          { id: viber.id, name: viber.name, createdAt: viber.createdAt },
         );
         changes.push(viberChanged(viber.id));
       });
     },
     async getViber(id) {
       const row = db.get('SELECT * FROM vibers WHERE id = :id', { id });
-      return row ? viberFromRow(row) : null;
-    },
-    async findViberByTokenHash(tokenHash) {
-      const row = db.get('SELECT * FROM vibers WHERE token_hash = :tokenHash', { tokenHash });
       return row ? viberFromRow(row) : null;
     },
     async listVibers() {
