@@ -1,84 +1,28 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { type ManagedProcess, spawnViber } from '../support/processes.ts';
 import { makeTempDir } from '../support/temp-dirs.ts';
+import { makeTestPki, type TestPki, useTestCaTrust } from '../support/test-ca.ts';
 import { type GatewayHandle, spawnDaemon, spawnGateway } from '../support/viber-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Control plane issue, item 9: `viber gateway --tls-cert F --tls-key F` serves https and wss on
 // its one port, and clients trust a private CA with `viber start --ca F` or OPENVIBER_CA_FILE.
-// A throwaway CA and a certificate for 127.0.0.1 made with the openssl binary, a real gateway,
-// real daemons and real CLI processes; the test process itself trusts the CA only when it says so.
+// A throwaway CA and a certificate for 127.0.0.1 made with the openssl binary
+// (test/support/test-ca.ts), a real gateway, real daemons and real CLI processes; the test process
+// itself trusts the CA only when it says so.
 
 useE2eCleanup();
 
-/** This process's trusted roots before any test added the test CA; put back after each test. */
-const DEFAULT_CAS = getCACertificates('default');
-afterEach(() => setDefaultCACertificates(DEFAULT_CAS));
+/** The test process trusts the test CA only when a test says so, until that test ends. */
+const testCa = useTestCaTrust();
 
 /** Node's words when the issuer of the server's certificate is not trusted. */
 const UNTRUSTED = 'unable to verify the first certificate';
 const MODEL_BASE_URL = 'http://127.0.0.1:9/v1'; // never called: these tests run no task
 
-interface Pki {
-  /** The CA certificate clients trust. */
-  ca: string;
-  /** The gateway's certificate (signed by the CA, for IP 127.0.0.1 and DNS localhost) and key. */
-  cert: string;
-  key: string;
-  /** The certificate with its chain after it (here the CA itself), as in a fullchain.pem. */
-  fullchain: string;
-  /** Two certificates in one file: one unrelated to the gateway, then the CA. */
-  bundle: string;
-  /** A private key that does not belong to `cert`. */
-  otherKey: string;
-}
-
-function makePki(): Pki {
-  const dir = makeTempDir('tls');
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(
-    ...['req', '-x509', ...ecKey, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2'],
-    ...['-subj', '/CN=OpenViber test CA', '-addext', 'basicConstraints=critical,CA:TRUE'],
-    ...['-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
-  );
-  openssl('req', ...ecKey, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(
-    join(dir, 'server.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
-  );
-  openssl(
-    ...['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial'],
-    ...['-out', 'server.pem', '-days', '2', '-extfile', 'server.ext'],
-  );
-  openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', 'other.key');
-  openssl(
-    ...['req', '-x509', '-key', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=Unrelated'],
-  );
-  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  writeFileSync(join(dir, 'fullchain.pem'), read('server.pem') + read('ca.pem'));
-  writeFileSync(join(dir, 'bundle.pem'), read('other.pem') + read('ca.pem'));
-  return {
-    ca: join(dir, 'ca.pem'),
-    cert: join(dir, 'server.pem'),
-    key: join(dir, 'server.key'),
-    fullchain: join(dir, 'fullchain.pem'),
-    bundle: join(dir, 'bundle.pem'),
-    otherKey: join(dir, 'other.key'),
-  };
-}
-
-/** This test process trusts the CA from now on (until the test ends). */
-function trustInTest(pki: Pki): void {
-  setDefaultCACertificates([...DEFAULT_CAS, readFileSync(pki.ca, 'utf8')]);
-}
-
-async function tlsGateway(pki: Pki): Promise<GatewayHandle> {
+async function tlsGateway(pki: TestPki): Promise<GatewayHandle> {
   return spawnGateway({ args: ['--tls-cert', pki.cert, '--tls-key', pki.key] });
 }
 
@@ -108,7 +52,7 @@ function logLines(child: ManagedProcess, msg: string): Array<Record<string, unkn
 
 describe('the gateway over TLS (--tls-cert, --tls-key)', () => {
   it('serves https and wss on one port to clients that trust its CA, and to no others', async () => {
-    const pki = makePki();
+    const pki = makeTestPki();
     const gateway = await tlsGateway(pki);
     expect(gateway.url).toBe(`https://127.0.0.1:${gateway.port}`);
     const [, announced] = await gateway.process.waitForLine(/daemons connect to (\S+)/);
@@ -120,7 +64,7 @@ describe('the gateway over TLS (--tls-cert, --tls-key)', () => {
     });
     await expect(fetch(`http://127.0.0.1:${gateway.port}/health`)).rejects.toThrow();
 
-    trustInTest(pki);
+    testCa.trust(pki);
     const health = await fetch(`${gateway.url}/health`);
     expect(health.status).toBe(200);
 
@@ -154,9 +98,9 @@ describe('the gateway over TLS (--tls-cert, --tls-key)', () => {
   });
 
   it('tells a daemon without the CA why it cannot connect, and refuses a CA file that is not one', async () => {
-    const pki = makePki();
+    const pki = makeTestPki();
     const gateway = await tlsGateway(pki);
-    trustInTest(pki);
+    testCa.trust(pki);
     const registered = await gateway.rest.registerViber('no-ca');
     const daemon = await spawnDaemon(
       {
@@ -196,7 +140,7 @@ describe('the gateway over TLS (--tls-cert, --tls-key)', () => {
   });
 
   it('refuses unusable --tls-cert/--tls-key with one line and exit code 2', async () => {
-    const pki = makePki();
+    const pki = makeTestPki();
     const missing = join(makeTempDir('tls-missing'), 'missing.pem');
     const cases: Array<[string[], RegExp]> = [
       [['--tls-cert', pki.cert], /^viber: --tls-cert and --tls-key go together: give both or neither\n$/],
@@ -225,7 +169,7 @@ describe('the gateway over TLS (--tls-cert, --tls-key)', () => {
   });
 
   it('viber up takes the same flags; its local daemon trusts the CA from OPENVIBER_CA_FILE', async () => {
-    const pki = makePki();
+    const pki = makeTestPki();
     // The certificate file may carry the chain after the certificate.
     const up = spawnViber(['up', '--port', '0', '--tls-cert', pki.fullchain, '--tls-key', pki.key], {
       name: 'up-tls',
@@ -234,7 +178,7 @@ describe('the gateway over TLS (--tls-cert, --tls-key)', () => {
     const [, url] = await up.waitForLine(/gateway\s+(https:\/\/127\.0\.0\.1:\d+)/);
     const [, wsUrl] = await up.waitForLine(/daemon .* connected to (\S+) as viber_/);
     expect(wsUrl).toBe(`wss://127.0.0.1:${new URL(url!).port}/ws`);
-    trustInTest(pki);
+    testCa.trust(pki);
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect((await up.kill('SIGTERM', 10_000)).code).toBe(0);
   });

@@ -352,6 +352,43 @@ describe('who may connect to the operator socket', () => {
   });
 });
 
+describe('loopback auto-approval of nodes', () => {
+  let defaults: TestGateway;
+
+  beforeAll(async () => {
+    // The default: loopback nodes are paired at once (as `viber up` needs).
+    defaults = await TestGateway.start({ logger: logger() });
+  });
+
+  afterAll(async () => {
+    await defaults?.cleanup();
+  });
+
+  it('pairs a node connecting straight over loopback, never one whose upgrade carries X-Forwarded-For', async () => {
+    // Through a proxy on this machine: the proxy connects from loopback, the header names the client.
+    const proxied = await newIdentity();
+    const forwarded = await rawConnect(
+      defaults,
+      '/ws',
+      proxied,
+      { role: 'node', name: 'behind a proxy' },
+      { headers: { 'X-Forwarded-For': '203.0.113.7' } },
+    );
+    expect(forwarded.answer).toMatchObject({ type: 'connect.pairing', deviceId: proxied.id });
+    expect((await defaults.api('GET', '/api/devices')).json.devices).toContainEqual(
+      expect.objectContaining({ id: proxied.id, status: 'pending', role: 'node' }),
+    );
+    await forwarded.socket.close();
+
+    const direct = await newIdentity();
+    const local = await rawConnect(defaults, '/ws', direct, { role: 'node', name: 'on this machine' });
+    expect(local.answer).toMatchObject({ type: 'connect.ok', role: 'node', deviceId: direct.id });
+    expect(local.answer.viberId).toMatch(/^viber_/);
+    secrets.add(local.answer.deviceToken ?? '');
+    await local.socket.close();
+  });
+});
+
 async function connectionsOf(deviceId: string): Promise<number | undefined> {
   const { json } = await harness.api('GET', '/api/devices');
   return json.devices.find((device: { id: string }) => device.id === deviceId)?.connections;

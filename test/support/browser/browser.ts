@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -18,8 +19,17 @@ export type ViewportName = keyof typeof VIEWPORTS;
 /** Generous: a loaded 2-core machine runs two gateways, two daemons and two browsers at once. */
 export const UI_TIMEOUT_MS = 45_000;
 
+export interface LaunchOptions {
+  /**
+   * PEM certificate files of https servers this browser accepts although no root it trusts signed
+   * them (a test's own CA): Chromium's --ignore-certificate-errors-spki-list, pinned to each
+   * certificate's public key. Every other certificate is checked as usual.
+   */
+  acceptCertificates?: string[];
+}
+
 /** Launches headless Chromium with a fresh profile (playwright makes a temp user-data-dir per launch). */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set OPENVIBER_CHROMIUM)`);
   }
@@ -36,8 +46,20 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      ...(options.acceptCertificates?.length
+        ? [`--ignore-certificate-errors-spki-list=${options.acceptCertificates.map(spkiHash).join(',')}`]
+        : []),
     ],
   });
+}
+
+/** The base64 SHA-256 of a PEM certificate's public key (SubjectPublicKeyInfo), as Chromium pins it. */
+function spkiHash(certificateFile: string): string {
+  const spki = new X509Certificate(readFileSync(certificateFile)).publicKey.export({
+    type: 'spki',
+    format: 'der',
+  });
+  return createHash('sha256').update(spki).digest('base64');
 }
 
 export interface ContextOptions {
