@@ -219,5 +219,8 @@ describe('viber login', () => {
     expect(term.stderr).toBe('');
     expect(term.code).toBe(0);
     expect(JSON.parse(term.stdout)).toEqual(expect.any(Array));
+    // `viber status` looks at the gateway the CLI was paired with.
+    const status = await run(['status', '--json']);
+    expect(JSON.parse(status.stdout).gateway).toMatchObject({ url: gateway.url, status: 'ok' });
   });
 });

@@ -8,7 +8,13 @@ import { type ConfigFile, configPath, loadConfig, resolveModelSettings } from '.
 import { resolveHome } from '../../core/home.ts';
 import { CliError } from '../cli-error.ts';
 import { readCredentials } from '../daemon-credentials.ts';
-import { addClientOptions, type ClientFlags, clientFromFlags, resolveGatewayUrl } from '../gateway-client.ts';
+import {
+  addClientOptions,
+  type ClientFlags,
+  clientFromFlags,
+  resolveGatewayTarget,
+  resolveGatewayUrl,
+} from '../gateway-client.ts';
 import { viberLine } from './vibers.ts';
 
 /** `viber status`: this machine's configuration, then the gateway's health and vibers if it answers. */
@@ -52,8 +58,11 @@ export function registerStatusCommand(program: Command): void {
         lines.push(`${styleText('bold', 'daemon')}    ${credentials.viberId} → ${credentials.server ?? '?'}`);
 
       // A diagnosis goes on when the URL is wrong: it reports the gateway as not reachable.
+      // The gateway the CLI's own credentials point at (after `viber login --operator`), else the flag's.
       const url =
-        safely(() => resolveGatewayUrl(flags)) ?? String(flags.gateway ?? process.env.OPENVIBER_GATEWAY_URL);
+        safely(() => resolveGatewayTarget(home, flags).url) ??
+        safely(() => resolveGatewayUrl(flags)) ??
+        String(flags.gateway ?? process.env.OPENVIBER_GATEWAY_URL);
       // The health check is public: asked without a token, so it works before one is set up.
       const health = await createGatewayClient({ baseUrl: url })
         .call('health.get', { signal: AbortSignal.timeout(3000) })
