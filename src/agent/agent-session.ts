@@ -10,14 +10,17 @@ import {
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/logger.ts';
 import type { TaskResult } from '../protocol/index.ts';
-import type {
-  AgentFollowUp,
-  AgentTask,
-  AgentTaskCallbacks,
-  AgentTaskOutcome,
-  AgentTaskRequest,
+import {
+  type AgentCheckpoint,
+  type AgentFollowUp,
+  type AgentResume,
+  type AgentTask,
+  type AgentTaskCallbacks,
+  type AgentTaskOutcome,
+  type AgentTaskRequest,
+  SUSPENDED_REASON,
 } from './agent-task.ts';
-import { ApprovalGate } from './approval-gate.ts';
+import { ApprovalGate, type PendingApproval } from './approval-gate.ts';
 import { answerParts, steerDenialParts } from './approval-messages.ts';
 import type { AutonomyPolicy } from './autonomy-policy.ts';
 import type { BudgetGuard } from './budget.ts';
@@ -27,6 +30,8 @@ import { runModel, type ToolEndEvent } from './model-run.ts';
 import { buildReport, type ReportStatement, saveReport } from './report.ts';
 import { REPORT_TOOL_NAME } from './report-tool.ts';
 import { TaskOutlet, usageForWire } from './task-outlet.ts';
+import type { Evidence } from './tools/tool-context.ts';
+import type { UsageTotals } from './usage-store.ts';
 
 /** Everything a session needs, resolved and validated by createAgentTask. */
 export interface SessionSetup {
@@ -51,10 +56,15 @@ export interface SessionSetup {
   stopController: AbortController;
 }
 
+/** What the model is told of a tool call that was running when the viber's process ended. */
+export const INTERRUPTED_TOOL_RESULT =
+  'interrupted: the viber restarted while this ran; whether it took effect is unknown — check before running it again';
+
 type TurnEnd =
   | { kind: 'done'; finish: UIMessageChunk | undefined; text: string; finishReason: string | undefined }
   | { kind: 'error'; error: string }
-  | { kind: 'stopped' };
+  | { kind: 'stopped' }
+  | { kind: 'suspended' };
 
 /**
  * One task: a conversation of runs (one UI message each, `start` ... `finish`), follow-ups per
@@ -74,6 +84,7 @@ export class AgentSession implements AgentTask {
   private settled = false;
   private resolveDone!: (outcome: AgentTaskOutcome) => void;
   private stopReason: string | undefined;
+  private suspending = false;
   private budgetError: string | undefined;
   private statement: ReportStatement | undefined;
   private lastText = '';
@@ -122,6 +133,13 @@ export class AgentSession implements AgentTask {
     setTimeout(() => this.settle({ status: 'stopped', reason }), this.setup.stopGraceMs).unref();
   }
 
+  suspend(): void {
+    if (this.settled || this.stopReason !== undefined) return;
+    this.suspending = true;
+    this.accepting = false;
+    this.approvals.interrupt();
+  }
+
   /** Records a report statement from the report tool. */
   acceptStatement(statement: ReportStatement): void {
     this.statement = statement;
@@ -163,8 +181,21 @@ export class AgentSession implements AgentTask {
       ),
       { role: 'user', content: request.goal },
     ];
+    let resumed = request.resume ? this.resume(request.resume) : undefined;
+    if (!resumed) this.checkpoint();
+    // A run that had ended before the restart (its answer is the last message) is not run again.
+    let ended = resumed !== undefined && this.runEnded(resumed.approvals);
     for (;;) {
-      const end = await this.runTurn();
+      const end: TurnEnd = ended
+        ? { kind: 'done', finish: { type: 'finish' }, text: this.lastText, finishReason: undefined }
+        : await this.runTurn(resumed);
+      resumed = undefined;
+      ended = false;
+      if (end.kind === 'suspended' || (end.kind === 'done' && this.suspending)) {
+        // Not over: the next process resumes from the last checkpoint, so no report, no finish.
+        this.accepting = false;
+        return { status: 'stopped', reason: SUSPENDED_REASON };
+      }
       if (end.kind !== 'done') {
         this.accepting = false;
         const outcome: AgentTaskOutcome =
@@ -184,6 +215,7 @@ export class AgentSession implements AgentTask {
       }
       this.write(end.finish);
       this.conversation.push({ role: 'user', content: next.text });
+      this.checkpoint();
       for (const item of next.messages) {
         this.outlet.progress({
           kind: 'message-applied',
@@ -194,15 +226,129 @@ export class AgentSession implements AgentTask {
     }
   }
 
-  /** One run: model calls until the model is done, interrupted by waits for the operator. */
-  private async runTurn(): Promise<TurnEnd> {
+  /**
+   * Picks the task up where its last checkpoint left it (a restarted daemon): restores the
+   * conversation, usage and evidence, marks the restart in the stream, and tells the model of
+   * every tool call that was running when the process ended instead of running it again.
+   */
+  private resume(resume: AgentResume): { messageId: string; sendStart: false; approvals: PendingApproval[] } {
+    const checkpoint = resume.checkpoint;
+    if (checkpoint) {
+      this.conversation = checkpoint.messages as ModelMessage[];
+      this.setup.budget.restore(checkpoint.usage as UsageTotals);
+      for (const item of checkpoint.evidence) this.setup.evidence.add(item as Evidence);
+      if (checkpoint.statement) this.statement = checkpoint.statement as ReportStatement;
+      this.lastText = checkpoint.lastText;
+    }
     const messageId = newId('message');
-    let sendStart = true;
+    if (!resume.messageOpen) this.write({ type: 'start', messageId });
+    const waiting = new Set((checkpoint?.approvals ?? []).map((approval) => approval.toolCallId));
+    const interrupted = resume.interrupted.filter((call) => !waiting.has(call.toolCallId));
+    this.write({
+      type: 'data-viber-restarted',
+      data: {
+        at: this.setup.now().toISOString(),
+        interruptedToolCalls: interrupted.map((call) => call.toolCallId),
+      },
+    } as UIMessageChunk);
+    for (const call of interrupted) {
+      this.write({
+        type: 'tool-output-error',
+        toolCallId: call.toolCallId,
+        errorText: INTERRUPTED_TOOL_RESULT,
+      });
+      this.addInterruptedResult(call);
+    }
+    for (const approval of checkpoint?.approvals ?? []) this.approvals.request(approval);
+    for (const followUp of resume.followUps ?? []) this.queue.add(followUp);
+    this.checkpoint(checkpoint?.approvals ?? []);
+    this.setup.logger.info(
+      { interrupted: interrupted.length, approvals: checkpoint?.approvals.length ?? 0 },
+      'task resumed after a restart',
+    );
+    return { messageId, sendStart: false, approvals: checkpoint?.approvals ?? [] };
+  }
+
+  /** True when the conversation ends with the model's answer: the run had ended. */
+  private runEnded(approvals: PendingApproval[]): boolean {
+    const last = this.conversation.at(-1);
+    if (approvals.length > 0 || last?.role !== 'assistant') return false;
+    return typeof last.content === 'string' || !last.content.some((part) => part.type === 'tool-call');
+  }
+
+  /** The interrupted call's result for the model: in the last tool message when there is one. */
+  private addInterruptedResult(call: AgentResume['interrupted'][number]): void {
+    const known = this.conversation.some(
+      (message) =>
+        message.role === 'assistant' &&
+        Array.isArray(message.content) &&
+        message.content.some((part) => part.type === 'tool-call' && part.toolCallId === call.toolCallId),
+    );
+    if (!known) {
+      this.conversation.push({
+        role: 'assistant',
+        content: [
+          { type: 'tool-call', toolCallId: call.toolCallId, toolName: call.toolName, input: call.input },
+        ],
+      });
+    }
+    const result = {
+      type: 'tool-result' as const,
+      toolCallId: call.toolCallId,
+      toolName: call.toolName,
+      output: { type: 'error-text' as const, value: INTERRUPTED_TOOL_RESULT },
+    };
+    const last = this.conversation.at(-1);
+    if (last?.role === 'tool') last.content.push(result);
+    else this.conversation.push({ role: 'tool', content: [result] });
+  }
+
+  /** Hands where the task stands to whoever may resume it (the daemon keeps it on disk). */
+  private checkpoint(approvals: PendingApproval[] = [], messages: ModelMessage[] = this.conversation): void {
+    const save = this.setup.callbacks.onCheckpoint;
+    if (!save) return;
+    const checkpoint: AgentCheckpoint = {
+      messages,
+      approvals: approvals.map(({ approvalId, toolCallId, toolName }) => ({
+        approvalId,
+        toolCallId,
+        toolName,
+      })),
+      usage: this.setup.budget.taskUsage,
+      evidence: this.setup.evidence.all(),
+      ...(this.statement ? { statement: this.statement } : {}),
+      lastText: this.lastText,
+    };
+    try {
+      save(checkpoint);
+    } catch (error) {
+      this.setup.logger.warn({ error: message(error) }, 'saving the checkpoint failed');
+    }
+  }
+
+  /** One run: model calls until the model is done, interrupted by waits for the operator. */
+  private async runTurn(resumed?: {
+    messageId: string;
+    sendStart: false;
+    approvals: PendingApproval[];
+  }): Promise<TurnEnd> {
+    const messageId = resumed?.messageId ?? newId('message');
+    let sendStart = !resumed;
     let steps = 0;
     let text = '';
+    if (resumed && resumed.approvals.length > 0) {
+      // Approvals that waited when the viber restarted still wait, under the same ids.
+      const end = await this.awaitAnswers({ type: 'finish' }, text, undefined);
+      if (end) return end;
+    }
     for (;;) {
+      if (this.suspending) return { kind: 'suspended' };
       const budgetError = this.setup.budget.check();
       if (budgetError) return this.failTurn(budgetError, sendStart ? messageId : undefined);
+      // Each completed step is a checkpoint, except in a run that first executes approved calls
+      // (their results are in no step's messages).
+      const stepCheckpoints = this.conversation.at(-1)?.role !== 'tool';
+      const runMessages: ModelMessage[] = [];
       const result = await runModel({
         model: this.setup.model,
         system: this.setup.system,
@@ -211,7 +357,7 @@ export class AgentSession implements AgentTask {
         approve: (toolName, input) => this.setup.policy(toolName, input),
         maxSteps: Math.max(1, this.setup.maxSteps - steps),
         signal: this.setup.stopController.signal,
-        shouldStop: () => this.queue.hasSteer() || this.budgetReached(),
+        shouldStop: () => this.suspending || this.queue.hasSteer() || this.budgetReached(),
         sendStart,
         messageId,
         maxRetries: this.setup.maxRetries,
@@ -219,44 +365,67 @@ export class AgentSession implements AgentTask {
         write: (chunk) => this.write(chunk),
         onApprovalRequest: (approval) => this.approvals.request(approval),
         onStepStart: () => this.outlet.status('thinking'),
-        onStepEnd: (usage) => this.recordUsage(usage),
+        onStepEnd: (usage, messages) => {
+          this.recordUsage(usage);
+          const stepText = assistantText(messages);
+          if (stepText) this.lastText = stepText;
+          if (!stepCheckpoints) return;
+          runMessages.push(...messages);
+          this.checkpoint([], [...this.conversation, ...runMessages]);
+        },
         onToolStart: () => this.outlet.status('tool'),
         onToolEnd: (event) => this.recordToolEnd(event),
       });
       sendStart = false;
       steps += result.steps;
       text = result.text || text;
+      this.lastText = result.text || this.lastText;
       this.conversation.push(...result.responseMessages);
+      this.checkpoint(result.approvals);
       if (this.stopReason !== undefined) {
         if (!result.aborted) this.write({ type: 'abort', reason: this.stopReason });
         return { kind: 'stopped' };
       }
       if (result.error) return { kind: 'error', error: result.error };
+      if (this.suspending) return { kind: 'suspended' };
       if (result.aborted)
         return this.failTurn(`the model provider stopped responding: ${result.aborted}`, undefined);
       if (this.budgetError) return this.failTurn(this.budgetError, undefined);
       if (result.approvals.length === 0) {
         return { kind: 'done', finish: result.finish, text, finishReason: result.finishReason };
       }
-      this.outlet.status('awaiting-approval');
-      if (!this.queue.hasSteer()) await this.approvals.wait();
-      if (this.stopReason !== undefined) {
-        this.approvals.takeRequests();
-        this.write({ type: 'abort', reason: this.stopReason });
-        return { kind: 'stopped' };
-      }
-      if (this.approvals.waiting > 0 && this.queue.hasSteer()) {
-        this.apply(steerDenialParts(this.approvals.takeRequests()));
-        return { kind: 'done', finish: result.finish, text, finishReason: result.finishReason };
-      }
-      this.apply(answerParts(this.approvals.takeAnswers()));
+      const end = await this.awaitAnswers(result.finish, text, result.finishReason);
+      if (end) return end;
     }
+  }
+
+  /** Waits for the operator's answers and applies them; a TurnEnd when the run ends there. */
+  private async awaitAnswers(
+    finish: UIMessageChunk | undefined,
+    text: string,
+    finishReason: string | undefined,
+  ): Promise<TurnEnd | undefined> {
+    this.outlet.status('awaiting-approval');
+    if (!this.queue.hasSteer()) await this.approvals.wait();
+    if (this.stopReason !== undefined) {
+      this.approvals.takeRequests();
+      this.write({ type: 'abort', reason: this.stopReason });
+      return { kind: 'stopped' };
+    }
+    if (this.suspending) return { kind: 'suspended' };
+    if (this.approvals.waiting > 0 && this.queue.hasSteer()) {
+      this.apply(steerDenialParts(this.approvals.takeRequests()));
+      return { kind: 'done', finish, text, finishReason };
+    }
+    this.apply(answerParts(this.approvals.takeAnswers()));
+    return undefined;
   }
 
   /** Streams the parts and adds the tool message to the conversation. */
   private apply(parts: { chunks: UIMessageChunk[]; message: ModelMessage }): void {
     for (const chunk of parts.chunks) this.write(chunk);
     this.conversation.push(parts.message);
+    this.checkpoint();
   }
 
   private failTurn(error: string, openMessageId: string | undefined): TurnEnd {
@@ -318,6 +487,17 @@ export class AgentSession implements AgentTask {
     this.setup.logger.info({ status: outcome.status }, 'task ended');
     this.resolveDone(outcome);
   }
+}
+
+/** The text a step's assistant message says (empty for a step of tool calls only). */
+function assistantText(messages: ModelMessage[]): string {
+  let text = '';
+  for (const item of messages) {
+    if (item.role !== 'assistant') continue;
+    if (typeof item.content === 'string') text += item.content;
+    else for (const part of item.content) if (part.type === 'text') text += part.text;
+  }
+  return text;
 }
 
 function message(error: unknown): string {

@@ -23,6 +23,38 @@ export interface AgentTaskRequest {
   /** Prior conversation, oldest first. */
   messages?: ChatMessage[];
   options: TaskOptions;
+  /** Set when a restarted daemon picks the task up where its last checkpoint left it. */
+  resume?: AgentResume;
+}
+
+/**
+ * Where a task stands after a completed step, an applied answer or follow-up: enough to continue
+ * the conversation in another process. Plain JSON (the daemon keeps it on disk).
+ */
+export interface AgentCheckpoint {
+  /** The model conversation so far (AI SDK ModelMessages). */
+  messages: unknown[];
+  /** Tool approval requests still waiting for the operator. */
+  approvals: Array<{ approvalId: string; toolCallId: string; toolName: string }>;
+  /** The task's usage so far (budgets). */
+  usage: unknown;
+  /** The evidence recorded so far (the report's claims cite it). */
+  evidence: unknown[];
+  /** The report tool's last statement. */
+  statement?: unknown;
+  lastText: string;
+}
+
+/** What a restarted daemon knows of a task it picks up again. */
+export interface AgentResume {
+  /** The last checkpoint; without one the task starts its conversation again from the goal. */
+  checkpoint?: AgentCheckpoint;
+  /** True when the stream's last UI message is still open (no `finish` went out). */
+  messageOpen: boolean;
+  /** Tool calls that had started and have no result: they are not run again. */
+  interrupted: Array<{ toolCallId: string; toolName: string; input: unknown }>;
+  /** Follow-ups received and not yet taken into the conversation, in arrival order. */
+  followUps?: AgentFollowUp[];
 }
 
 export interface AgentTaskCallbacks {
@@ -30,6 +62,8 @@ export interface AgentTaskCallbacks {
   onChunk(chunk: UIMessageChunk): void;
   /** Facts about the task that are not part of the conversation (status, usage, applied follow-ups). */
   onProgress(event: TaskProgressEvent): void;
+  /** Where the task stands, after each completed step and each applied answer or follow-up. */
+  onCheckpoint?(checkpoint: AgentCheckpoint): void;
 }
 
 export type AgentTaskOutcome =
@@ -51,9 +85,18 @@ export interface AgentTask {
   answerApproval(approvalId: string, approved: boolean, reason?: string): boolean;
   /** Ends the model call and every process the task started; `done` settles as stopped. */
   stop(reason: string): void;
+  /**
+   * Ends the task for now, to be resumed by another process from its last checkpoint: no new step
+   * starts, the current one ends, a waiting approval stops being waited for here, and `done`
+   * settles as stopped with SUSPENDED_REASON without a report or a final `finish`.
+   */
+  suspend?(): void;
   /** Settles once, when the task ends; never rejects. */
   readonly done: Promise<AgentTaskOutcome>;
 }
+
+/** The reason of the outcome of a suspended task (AgentTask.suspend): it is not over. */
+export const SUSPENDED_REASON = 'suspended for a restart';
 
 /**
  * How whoever runs tasks starts one: the daemon takes it as an option (the CLI passes the agent's

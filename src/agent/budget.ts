@@ -53,6 +53,11 @@ export class BudgetGuard {
     return undefined;
   }
 
+  /** Continues a task's count where a previous process left it (a resumed task). */
+  restore(usage: UsageTotals): void {
+    this.task = { ...ZERO_USAGE, ...usage };
+  }
+
   get taskUsage(): UsageTotals {
     return { ...this.task };
   }

@@ -39,7 +39,8 @@ export interface ModelRunRequest {
   /** Called as the request chunk goes out: the operator may answer before the run ends. */
   onApprovalRequest(approval: PendingApproval): void;
   onStepStart(): void;
-  onStepEnd(usage: LanguageModelUsage): void;
+  /** After each step, with that step's response messages (its tool results included). */
+  onStepEnd(usage: LanguageModelUsage, messages: ModelMessage[]): void;
   onToolStart(toolName: string): void;
   onToolEnd(event: ToolEndEvent): void;
 }
@@ -95,7 +96,7 @@ export async function runModel(request: ModelRunRequest): Promise<ModelRunResult
         state.steps += 1;
         if (step.text) state.text = step.text;
         state.finishReason = step.finishReason;
-        request.onStepEnd(step.usage);
+        request.onStepEnd(step.usage, step.response.messages as ModelMessage[]);
       },
       onToolExecutionStart: ({ toolCall }) => request.onToolStart(toolCall.toolName),
       onToolExecutionEnd: ({ toolCall, toolOutput }) =>

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { StartAgentTask } from '../agent/agent-task.ts';
 import { type SandboxCapabilities, sandboxCapabilities } from '../agent/command-sandbox.ts';
 import type { BackoffOptions } from '../client/backoff.ts';
@@ -13,10 +14,12 @@ import type { ConfigValidation, ViberInfo } from '../protocol/index.ts';
 import { RecentIds } from './command-dedupe.ts';
 import { createCommandRouter } from './command-router.ts';
 import { type ConfigCheckResult, checkConfig } from './config-validation.ts';
+import { openDaemonDb } from './daemon-db.ts';
 import { daemonKeyPath, saveDaemonCredentials } from './device-credentials.ts';
 import { EnvironmentManager, pullViberConfig } from './environment/index.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
 import { SessionLog } from './session-log.ts';
+import { TaskJournal } from './task-journal.ts';
 import { TaskRuntime } from './task-runtime.ts';
 import { startTerminals, type TerminalOptions } from './terminal/start-terminals.ts';
 import { ViberController } from './viber-controller.ts';
@@ -52,6 +55,8 @@ export interface DaemonOptions {
   outbox?: OutboxLimits;
   /** How long close() lets stopped tasks report their end to the gateway (default 5 s). */
   shutdownGraceMs?: number;
+  /** How long suspend() lets each running task finish its current step (default 10 s). */
+  suspendGraceMs?: number;
   /** Probes what the machine can enforce around commands (tests pass their own). */
   sandbox?: () => Promise<SandboxCapabilities>;
   /** The tmux bridge and the tasks' own tmux sessions (docs/terminals.md); on unless disabled. */
@@ -68,6 +73,12 @@ export interface RunningDaemon {
   connected(): Promise<void>;
   /** Stops running tasks ('daemon shutting down'), lets their end reach the gateway, then closes. */
   close(): Promise<void>;
+  /**
+   * A graceful restart (`viber start` on SIGTERM): running tasks finish their current step (at
+   * most `suspendGraceMs`, 10 s) and stay recorded as running, then everything closes; the next
+   * start on the same home resumes them.
+   */
+  suspend(): Promise<void>;
 }
 
 const SHUTDOWN_REASON = 'daemon shutting down';
@@ -87,7 +98,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const identity = options.identity ?? loadDaemonKey(home);
   ensureDir(home.workspace);
   const sessions = new SessionLog(ensureDir(sessionsDir(home)), logger);
-  const outbox = new Outbox(options.outbox);
+  // The outbox is durable: a restarted daemon resends what the gateway has not acknowledged.
+  const db = openDaemonDb(join(ensureDir(home.daemon), 'outbox.db'));
+  const outbox = new Outbox(options.outbox, db);
   const startedAt = Date.now();
   const terminals = await startTerminals({
     home,
@@ -143,6 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     knownSecrets,
     startAgentTask: options.startAgentTask,
     outbox,
+    journal: new TaskJournal(db),
     sessions,
     publish: (entry) => controller.sendFrame(entry.frame),
     maxFrameBytes: () => controller.maxFrameBytes,
@@ -190,20 +204,34 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   // Nobody may be waiting on it; a refusal is still reported through 'fatal'.
   firstConnection.catch(() => undefined);
 
+  // Tasks that were running when the previous process ended resume before the first connection,
+  // so `connected` lists them as running and the gateway keeps them (DESIGN.md, rule 5).
+  const resumed = runtime.resumeAll();
+  if (resumed.length > 0) logger.info({ tasks: resumed }, 'resumed the tasks of the previous process');
   controller.start();
   logger.info({ name, serverUrl: options.serverUrl }, 'daemon started');
 
   let closing: Promise<void> | undefined;
+  const release = async (): Promise<void> => {
+    await terminals.close();
+    await controller.close();
+    await sessions.flush();
+    db.close();
+    logger.info('daemon stopped');
+  };
   const close = async (): Promise<void> => {
     const graceMs = options.shutdownGraceMs ?? 5_000;
     const deadline = Date.now() + graceMs;
     await runtime.stopAll(SHUTDOWN_REASON, graceMs);
     await environments.close();
     if (controller.isOpen) await runtime.waitForAcks(Math.max(0, deadline - Date.now()));
-    await terminals.close();
-    await controller.close();
-    await sessions.flush();
-    logger.info('daemon stopped');
+    await release();
+  };
+  const suspend = async (): Promise<void> => {
+    await runtime.suspendAll(options.suspendGraceMs ?? 10_000);
+    await environments.close();
+    // Nothing waits for acks: what the gateway has not acknowledged is in outbox.db for the next start.
+    await release();
   };
 
   return {
@@ -213,6 +241,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     connected: () => firstConnection,
     close: () => {
       closing ??= close();
+      return closing;
+    },
+    suspend: () => {
+      closing ??= suspend();
       return closing;
     },
   };

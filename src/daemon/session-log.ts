@@ -18,6 +18,8 @@ export type SessionRecord =
   | { kind: 'message'; id: string; text: string; injectionMode: InjectionMode }
   | { kind: 'approval'; approvalId: string; approved: boolean; reason?: string }
   | { kind: 'stop'; reason: string }
+  | { kind: 'resumed'; interruptedToolCalls: string[] }
+  | { kind: 'suspended' }
   | { kind: 'outcome'; status: 'completed'; result: TaskResult }
   | { kind: 'outcome'; status: 'error'; error: string }
   | { kind: 'outcome'; status: 'stopped'; reason: string };

@@ -1,14 +1,16 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type {
-  AgentEnvironment,
-  AgentFollowUp,
-  AgentTask,
-  AgentTaskCallbacks,
-  AgentTaskOutcome,
-  AgentTaskRequest,
-  StartAgentTask,
-  TaskExecution,
+import {
+  type AgentEnvironment,
+  type AgentFollowUp,
+  type AgentResume,
+  type AgentTask,
+  type AgentTaskCallbacks,
+  type AgentTaskOutcome,
+  type AgentTaskRequest,
+  type StartAgentTask,
+  SUSPENDED_REASON,
+  type TaskExecution,
 } from '../agent/agent-task.ts';
 import type { SandboxCapabilities } from '../agent/command-sandbox.ts';
 import type { ConfigFile } from '../core/config.ts';
@@ -28,6 +30,7 @@ import { RecentIds } from './command-dedupe.ts';
 import type { TaskEnvironment } from './environment/index.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
 import { isSafeTaskId, type SessionLog } from './session-log.ts';
+import { type JournalTask, resumeOf, type TaskJournal } from './task-journal.ts';
 import { outcomeRecord, terminalEvent } from './task-outcome.ts';
 
 export type TaskSubmit = Extract<GatewayMessage, { type: 'task:submit' }>;
@@ -40,6 +43,8 @@ export interface TaskRuntimeOptions {
   getConfig(): ConfigFile;
   startAgentTask: StartAgentTask;
   outbox: Outbox;
+  /** Where running tasks are kept for a restarted daemon to resume them (absent: not resumable). */
+  journal?: TaskJournal;
   sessions: SessionLog;
   /** Hands a numbered event to the connection (sent now when connected, else on reconnect). */
   publish(entry: OutboxEntry): void;
@@ -63,6 +68,8 @@ interface TaskRecord {
   ended: boolean;
   /** Set when the outbox overflowed: further chunks are dropped until the task stops. */
   dropping: boolean;
+  /** Set by suspendAll: the task ends here for now and resumes in the next process. */
+  suspended?: boolean;
   /** Blanks the environment's secret values from every event and session line of the task. */
   redactor: Redactor;
   /** Set while the task's environment is being resolved: a stop that came before the agent. */
@@ -103,7 +110,39 @@ export class TaskRuntime {
     return count;
   }
 
-  submit(command: TaskSubmit): void {
+  /**
+   * Picks up what the previous process left (before the first connection): every task that was
+   * running resumes from its last checkpoint, and a task that had ended stays owned until the
+   * gateway acknowledges the events still in the outbox.
+   */
+  resumeAll(): string[] {
+    const resumed: string[] = [];
+    for (const task of this.#options.journal?.tasks() ?? []) {
+      this.submit(task.submit, task);
+      resumed.push(task.taskId);
+    }
+    for (const taskId of this.#options.outbox.taskIds()) {
+      if (this.#tasks.has(taskId)) continue;
+      const record = this.#newRecord(taskId);
+      record.ended = true;
+      this.#tasks.set(taskId, record);
+      this.#forgetIfDelivered(record);
+    }
+    return resumed;
+  }
+
+  #newRecord(taskId: string): TaskRecord {
+    return {
+      taskId,
+      logger: this.#options.logger.child({ taskId }),
+      agentTask: undefined,
+      ended: false,
+      dropping: false,
+      redactor: NO_REDACTION,
+    };
+  }
+
+  submit(command: TaskSubmit, resumed?: JournalTask): void {
     const { taskId } = command;
     const record: TaskRecord = {
       taskId,
@@ -123,7 +162,11 @@ export class TaskRuntime {
     }
     const options = command.options ?? {};
     if (options.environmentId) {
-      this.#submitInEnvironment(record, command, options.environmentId);
+      this.#submitInEnvironment(record, command, options.environmentId, resumed);
+      return;
+    }
+    if (resumed) {
+      this.#launch(record, command, resumed.spaceId, undefined, resumed);
       return;
     }
     // Without a cwd a task gets its own folder, workspace/<taskId>, beside its plan and artifacts:
@@ -142,7 +185,12 @@ export class TaskRuntime {
   }
 
   /** A task in an environment runs in its binding's working directory, with its variables. */
-  #submitInEnvironment(record: TaskRecord, command: TaskSubmit, environmentId: string): void {
+  #submitInEnvironment(
+    record: TaskRecord,
+    command: TaskSubmit,
+    environmentId: string,
+    resumed: JournalTask | undefined,
+  ): void {
     const environments = this.#options.environments;
     if (!environments) {
       this.#finish(record, { status: 'error', error: 'this viber does not run tasks in environments' });
@@ -156,34 +204,58 @@ export class TaskRuntime {
           this.#finish(record, { status: 'stopped', reason: record.stopReason });
           return;
         }
-        this.#launch(record, command, prepared.cwd, {
-          env: prepared.env,
-          redactor: prepared.redactor,
-          networkAccess: prepared.networkAccess,
-          ...(prepared.container ? { container: prepared.container } : {}),
-        });
+        this.#launch(
+          record,
+          command,
+          prepared.cwd,
+          {
+            env: prepared.env,
+            redactor: prepared.redactor,
+            networkAccess: prepared.networkAccess,
+            ...(prepared.container ? { container: prepared.container } : {}),
+          },
+          resumed,
+        );
       },
       (error: unknown) => this.#finish(record, { status: 'error', error: errorText(error) }),
     );
   }
 
-  #launch(record: TaskRecord, command: TaskSubmit, spaceId: string, execution?: TaskExecution): void {
+  #launch(
+    record: TaskRecord,
+    command: TaskSubmit,
+    spaceId: string,
+    execution?: TaskExecution,
+    resumed?: JournalTask,
+  ): void {
     const { taskId } = record;
     const options = command.options ?? {};
-    this.#publish({ type: 'task:started', taskId, spaceId });
-    this.#options.sessions.append(taskId, {
-      kind: 'submit',
-      goal: command.goal,
-      ...(command.messages ? { messages: command.messages } : {}),
-      options,
-      spaceId,
-    });
-    record.logger.info({ spaceId }, 'task started');
+    let resume: AgentResume | undefined;
+    if (resumed) {
+      resume = resumeOf(resumed);
+      this.#options.sessions.append(taskId, {
+        kind: 'resumed',
+        interruptedToolCalls: resume.interrupted.map((call) => call.toolCallId),
+      });
+      record.logger.info({ spaceId, interrupted: resume.interrupted.length }, 'task resumed');
+    } else {
+      this.#publish({ type: 'task:started', taskId, spaceId });
+      this.#options.journal?.start(taskId, command, spaceId);
+      this.#options.sessions.append(taskId, {
+        kind: 'submit',
+        goal: command.goal,
+        ...(command.messages ? { messages: command.messages } : {}),
+        options,
+        spaceId,
+      });
+      record.logger.info({ spaceId }, 'task started');
+    }
     const request: AgentTaskRequest = {
       taskId,
       goal: command.goal,
       ...(command.messages ? { messages: command.messages } : {}),
       options: { ...options, cwd: spaceId },
+      ...(resume ? { resume } : {}),
     };
     const environment: AgentEnvironment = {
       home: this.#options.home,
@@ -219,6 +291,7 @@ export class TaskRuntime {
     const found = this.#running(taskId);
     if (!found.ok) return found;
     this.#options.sessions.append(taskId, { kind: 'message', ...followUp });
+    this.#options.journal?.followUp(taskId, followUp);
     found.record.agentTask?.send(followUp);
     return { ok: true };
   }
@@ -259,6 +332,22 @@ export class TaskRuntime {
     );
   }
 
+  /**
+   * A graceful restart: every running task finishes its current step (at most `timeoutMs`) and
+   * ends here without a final event; its journal row stays, so the next process resumes it.
+   */
+  async suspendAll(timeoutMs: number): Promise<void> {
+    const running = [...this.#tasks.values()].filter((record) => !record.ended && record.agentTask);
+    for (const record of running) {
+      record.suspended = true;
+      record.agentTask!.suspend?.();
+    }
+    await withTimeout(
+      Promise.all(running.map((record) => record.agentTask!.done.catch(() => undefined))),
+      timeoutMs,
+    );
+  }
+
   /** Resolves when every event has been acknowledged, or after `timeoutMs`. */
   async waitForAcks(timeoutMs: number): Promise<void> {
     if (this.#options.outbox.size === 0) return;
@@ -279,6 +368,9 @@ export class TaskRuntime {
   #callbacks(record: TaskRecord): AgentTaskCallbacks {
     return {
       onChunk: (chunk) => this.#relayChunk(record, chunk as unknown as UIChunk),
+      onCheckpoint: (checkpoint) => {
+        if (!record.ended) this.#options.journal?.checkpoint(record.taskId, checkpoint);
+      },
       onProgress: (event) => {
         if (record.ended || record.dropping) return;
         const parsed = TaskProgressEventSchema.safeParse(record.redactor.redactDeep(event));
@@ -287,6 +379,9 @@ export class TaskRuntime {
           return;
         }
         const entry = this.#publish({ type: 'task:progress', taskId: record.taskId, event: parsed.data });
+        if (parsed.data.kind === 'message-applied') {
+          this.#options.journal?.applied(record.taskId, parsed.data.messageId);
+        }
         this.#options.sessions.append(record.taskId, {
           kind: 'progress',
           seq: entry.event.seq,
@@ -313,11 +408,14 @@ export class TaskRuntime {
     for (const piece of pieces) {
       const entry = this.#publish({ type: 'task:stream-chunk', taskId: record.taskId, chunk: piece });
       this.#options.sessions.append(record.taskId, { kind: 'chunk', seq: entry.event.seq, chunk: piece });
+      this.#options.journal?.chunk(record.taskId, piece as { type: string });
     }
     const outbox = this.#options.outbox;
     if (outbox.overflowing && !record.dropping) {
       record.dropping = true;
-      const reason = `outbox full: the gateway has not acknowledged ${outbox.size} events (${outbox.bytes} bytes)`;
+      const reason = outbox.diskError
+        ? `outbox full: ${outbox.diskError}`
+        : `outbox full: the gateway has not acknowledged ${outbox.size} events (${outbox.bytes} bytes)`;
       record.logger.error(reason);
       record.agentTask?.stop(reason);
     }
@@ -327,11 +425,17 @@ export class TaskRuntime {
     if (record.ended) return;
     record.ended = true;
     const { taskId } = record;
+    if (record.suspended && outcome.status === 'stopped' && outcome.reason === SUSPENDED_REASON) {
+      this.#options.sessions.append(taskId, { kind: 'suspended' });
+      record.logger.info('task suspended; the next start resumes it');
+      return;
+    }
     const event = terminalEvent(taskId, record.redactor.redactDeep(outcome));
     record
       .release?.()
       .catch((error: unknown) => record.logger.warn({ err: error }, 'environment copy not removed'));
     this.#publish(event);
+    this.#options.journal?.end(taskId);
     this.#options.sessions.append(taskId, outcomeRecord(event));
     void this.#options.sessions.close(taskId);
     record.logger.info({ status: event.type }, 'task ended');
@@ -340,7 +444,8 @@ export class TaskRuntime {
 
   #forgetIfDelivered(record: TaskRecord): void {
     const outbox = this.#options.outbox;
-    if (outbox.pendingCount(record.taskId) > 0) return;
+    // A suspended task is not over: its numbering must survive for the next process.
+    if (record.suspended || outbox.pendingCount(record.taskId) > 0) return;
     outbox.forget(record.taskId);
     this.#tasks.delete(record.taskId);
     this.#finished.add(record.taskId);

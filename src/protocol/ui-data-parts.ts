@@ -90,3 +90,14 @@ export const TaskReportSchema = z.object({
   evidence: z.array(EvidenceSchema),
 });
 export type TaskReport = z.infer<typeof TaskReportSchema>;
+
+/**
+ * `data-viber-restarted`: the daemon restarted while the task ran and picked it up again (its
+ * durable outbox and checkpoint). Tool calls that were running then are listed: they were not run
+ * again, and the model was told their effect is unknown.
+ */
+export const ViberRestartedPartSchema = z.object({
+  at: z.string(),
+  interruptedToolCalls: z.array(z.string()),
+});
+export type ViberRestartedPart = z.infer<typeof ViberRestartedPartSchema>;

@@ -16,6 +16,7 @@ import { createGate, type Gate } from '../support/wait.ts';
 
 // Issue 4: reloading mid-stream resumes without loss or duplication (the conversation comes from
 // the gateway, not the browser), and a gateway killed and restarted mid-stream is caught up with.
+// Issue 12: a daemon killed mid-answer resumes the task and the board says so, once.
 
 useE2eCleanup();
 
@@ -99,6 +100,50 @@ describe('resuming the conversation', () => {
       expect((await stack.gateway.rest.getTask(taskId)).task.status).toBe('completed');
     },
     UI_TIMEOUT_MS * 6,
+  );
+
+  it(
+    'shows the restart line once when the daemon is killed mid-answer and resumes the task',
+    async () => {
+      // Both answers (the one cut by the kill and the one asked again) wait at the gate mid-stream.
+      const gate = createGate();
+      const stack = await startBoardStack({
+        script: ({ index }): ScriptTurn => ({
+          type: 'text',
+          text: index === 0 ? ['Working ', 'on ', 'it ', 'now.'] : ['Done ', 'after ', 'the ', 'restart.'],
+          beforeChunk: (chunk) => (chunk === 2 ? gate.wait() : undefined),
+        }),
+      });
+      const context = await browser.context();
+      const page = await signIn(context, stack.gateway);
+      const marker = page.getByTestId('conversation').locator('[data-part="viber-restarted"]');
+      const markerLine = page
+        .getByTestId('conversation')
+        .getByText('The viber restarted; the task continued.', { exact: true });
+
+      await createTaskFromForm(page, { goal: 'Write a short answer.' });
+      await agentText(page, 'Working on').waitFor();
+      await stack.daemon.process.kill('SIGKILL');
+      await stack.restartDaemon();
+
+      // The resumed run marks the restart and asks the model again, which waits at the gate.
+      await marker.waitFor();
+      await stack.model.waitForRequests(2, UI_TIMEOUT_MS);
+      await agentText(page, 'Done after').waitFor();
+      gate.open();
+      await waitForStatus(page, 'Completed', UI_TIMEOUT_MS * 2);
+      await agentText(page, 'Done after the restart.').waitFor();
+      expect(await marker.count()).toBe(1);
+      expect(await markerLine.count()).toBe(1);
+
+      // Replayed from the gateway after a reload: still once.
+      await page.reload();
+      await agentText(page, 'Done after the restart.').waitFor();
+      expect(await marker.count()).toBe(1);
+      expect(await markerLine.count()).toBe(1);
+      expect(stack.model.requests).toHaveLength(2);
+    },
+    UI_TIMEOUT_MS * 4,
   );
 
   it('says clearly when a task does not exist', async () => {

@@ -95,7 +95,9 @@ export function registerStartCommand(program: Command): void {
         process.stderr.write(`viber: ${error.message}\n`);
         process.exit(error.exitCode);
       });
-      onShutdown(() => daemon.close());
+      // SIGTERM (a service manager, an upgrade) suspends running tasks for the next start to
+      // resume; SIGINT (Ctrl-C) stops them.
+      onShutdown((signal) => (signal === 'SIGTERM' ? daemon.suspend() : daemon.close()));
     });
 }
 

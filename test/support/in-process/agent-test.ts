@@ -1,7 +1,7 @@
 import type { ToolSet, UIMessageChunk } from 'ai';
 import type { MockLanguageModelV4 } from 'ai/test';
 import pino from 'pino';
-import type { AgentTask, AgentTaskRequest } from '../../../src/agent/agent-task.ts';
+import type { AgentTask, AgentTaskCallbacks, AgentTaskRequest } from '../../../src/agent/agent-task.ts';
 import type { ToolCatalog } from '../../../src/agent/autonomy-policy.ts';
 import { type AgentDependencies, createAgentTask } from '../../../src/agent/create-agent-task.ts';
 import type { ToolContext } from '../../../src/agent/tools/tool-context.ts';
@@ -29,6 +29,8 @@ export interface TestTaskOptions {
   config?: ConfigFile;
   request?: Partial<AgentTaskRequest>;
   dependencies?: Partial<AgentDependencies>;
+  /** Receives the agent's checkpoints (a resumable task). */
+  onCheckpoint?: AgentTaskCallbacks['onCheckpoint'];
 }
 
 export const silentLogger = pino({ level: 'silent' });
@@ -38,7 +40,11 @@ export function startTestTask(options: TestTaskOptions): RecordedTask {
   const progress: TaskProgressEvent[] = [];
   const task = createAgentTask(
     { taskId: 'task_test-1', goal: 'do the thing', options: {}, ...options.request },
-    { onChunk: (chunk) => chunks.push(chunk), onProgress: (event) => progress.push(event) },
+    {
+      onChunk: (chunk) => chunks.push(chunk),
+      onProgress: (event) => progress.push(event),
+      ...(options.onCheckpoint ? { onCheckpoint: options.onCheckpoint } : {}),
+    },
     {
       home: options.home,
       config: options.config ?? {},
