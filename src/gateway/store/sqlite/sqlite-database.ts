@@ -48,7 +48,9 @@ export class SqliteDatabase {
       result = work(changes);
       this.connection.exec('COMMIT');
     } catch (error) {
-      this.connection.exec('ROLLBACK');
+      // SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR, ...): a ROLLBACK then fails
+      // with "no transaction is active" and would hide the error that says what went wrong.
+      if (this.connection.isTransaction) this.connection.exec('ROLLBACK');
       throw error;
     }
     if (changes.length > 0) this.#onCommit(changes);
