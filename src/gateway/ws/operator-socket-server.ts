@@ -32,6 +32,7 @@ import { operatorSocketEnv } from '../http/request-auth.ts';
 import { authenticateTerminalUpgrade } from '../terminals/terminal-access.ts';
 import { truncateReason } from '../vibers/viber-connection.ts';
 import { connectionSource, runConnectHandshake } from './connect-handshake.ts';
+import { SocketPinger } from './socket-pinger.ts';
 
 /** The operator socket's path, from the route table. */
 export const OPERATOR_SOCKET_PATH = REST_ROUTES['operator.socket'].path;
@@ -77,7 +78,6 @@ interface Connection {
   /** The seq of the last event frame sent; the next is one more. */
   seq: number;
   inFlight: number;
-  alive: boolean;
   unsubscribe: (() => void) | undefined;
 }
 
@@ -103,17 +103,17 @@ export class OperatorSocketServer {
   });
   readonly #connections = new Set<Connection>();
   readonly #running = new Set<Promise<void>>();
-  readonly #ping: NodeJS.Timeout;
-  readonly #pingIntervalMs: number;
+  readonly #pinger: SocketPinger;
   readonly #maxBufferedBytes: number;
   #closing = false;
 
   constructor(options: OperatorSocketOptions) {
     this.#options = options;
-    this.#pingIntervalMs = options.pingIntervalMs ?? PING_INTERVAL_MS;
+
     this.#maxBufferedBytes = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
-    this.#ping = setInterval(() => this.#pingAll(), this.#pingIntervalMs);
-    this.#ping.unref();
+    this.#pinger = new SocketPinger(options.pingIntervalMs ?? PING_INTERVAL_MS, (ws) =>
+      this.#options.log.info({ deviceId: this.#principalOf(ws) }, 'operator socket missed a pong'),
+    );
   }
 
   /** True when this upgrade is for the operator socket. */
@@ -182,7 +182,6 @@ export class OperatorSocketServer {
       source,
       seq: 0,
       inFlight: 0,
-      alive: true,
       unsubscribe: undefined,
     };
     this.#connections.add(connection);
@@ -197,9 +196,7 @@ export class OperatorSocketServer {
             expiry,
           );
     expires?.unref();
-    ws.on('pong', () => {
-      connection.alive = true;
-    });
+    this.#pinger.watch(ws);
     ws.on('message', (data, isBinary) => this.#onFrame(connection, data, isBinary));
     ws.once('close', (code) => {
       clearTimeout(expires);
@@ -232,7 +229,7 @@ export class OperatorSocketServer {
     this.#options.boardEvents
       .activities()
       .then((activities) => {
-        this.#push(connection, { type: 'events.ready', activities, heartbeatMs: this.#pingIntervalMs });
+        this.#push(connection, { type: 'events.ready', activities, heartbeatMs: this.#pinger.intervalMs });
         ready = true;
         for (const event of early.splice(0)) this.#push(connection, event);
       })
@@ -335,23 +332,16 @@ export class OperatorSocketServer {
     if (connection.ws.readyState === WebSocket.OPEN) connection.ws.send(JSON.stringify(answer));
   }
 
-  /** Closes sockets that did not answer the last ping (a closed laptop lid leaves a half-open one). */
-  #pingAll(): void {
-    for (const connection of this.#connections) {
-      if (!connection.alive) {
-        this.#options.log.info({ deviceId: connection.principal.deviceId }, 'operator socket missed a pong');
-        connection.ws.terminate();
-        continue;
-      }
-      connection.alive = false;
-      connection.ws.ping();
-    }
+  #principalOf(ws: WebSocket): string | undefined {
+    for (const connection of this.#connections)
+      if (connection.ws === ws) return connection.principal.deviceId;
+    return undefined;
   }
 
   /** Closes every operator socket; requests already running get a moment to finish. */
   async close(): Promise<void> {
     this.#closing = true;
-    clearInterval(this.#ping);
+    this.#pinger.stop();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
     await Promise.race([Promise.all([...this.#running]), timeout]);
     for (const ws of this.#wss.clients) ws.close(WS_CLOSE.goingAway, 'gateway shutting down');

@@ -20,6 +20,7 @@ import type { TerminalRelay } from '../terminals/terminal-relay.ts';
 import { ViewerClient } from '../terminals/viewer-client.ts';
 import { truncateReason } from '../vibers/viber-connection.ts';
 import { connectionSource, runConnectHandshake } from './connect-handshake.ts';
+import { SocketPinger } from './socket-pinger.ts';
 
 /** A viewer frame: input is at most LIMITS.maxTerminalInputChars, JSON-escaped. */
 const MAX_VIEWER_FRAME_BYTES = 256 * 1024;
@@ -54,9 +55,7 @@ export class TerminalSocketServer {
     perMessageDeflate: false,
     clientTracking: true,
   });
-  readonly #ping: NodeJS.Timeout;
-  /** False once pinged until the pong comes back. */
-  readonly #alive = new WeakMap<WebSocket, boolean>();
+  readonly #pinger = new SocketPinger(PING_INTERVAL_MS);
   #nextId = 0;
   #closing = false;
 
@@ -64,8 +63,6 @@ export class TerminalSocketServer {
     this.#options = options;
     this.path = options.path;
     this.#relay = options.relay;
-    this.#ping = setInterval(() => this.#pingAll(), PING_INTERVAL_MS);
-    this.#ping.unref();
   }
 
   /** True when this upgrade is for the terminal socket. */
@@ -123,7 +120,7 @@ export class TerminalSocketServer {
 
   async close(): Promise<void> {
     this.#closing = true;
-    clearInterval(this.#ping);
+    this.#pinger.stop();
     for (const ws of this.#wss.clients) ws.close(WS_CLOSE.goingAway, 'gateway shutting down');
     for (const ws of this.#wss.clients) ws.terminate();
     this.#wss.close();
@@ -133,8 +130,7 @@ export class TerminalSocketServer {
     this.#nextId += 1;
     const id = `tv${this.#nextId}`;
     const viewer = new ViewerClient(id, ws, access, this.#options.log.child({ terminalViewer: id }));
-    this.#alive.set(ws, true);
-    ws.on('pong', () => this.#alive.set(ws, true));
+    this.#pinger.watch(ws);
     ws.on('message', (data, isBinary) => this.#onFrame(viewer, data, isBinary));
     ws.on('error', (error) => viewer.log.debug({ err: error }, 'terminal viewer socket error'));
     ws.on('close', () => this.#relay.clientClosed(viewer));
@@ -170,18 +166,6 @@ export class TerminalSocketServer {
         code: 'internal',
         message: `${decoded.value.type} failed on the gateway`,
       });
-    }
-  }
-
-  /** Drops viewers that stopped answering pings (a closed laptop lid leaves a half-open socket). */
-  #pingAll(): void {
-    for (const ws of this.#wss.clients) {
-      if (this.#alive.get(ws) === false) {
-        ws.terminate();
-        continue;
-      }
-      this.#alive.set(ws, false);
-      ws.ping();
     }
   }
 }
