@@ -300,6 +300,34 @@ describe('who may connect to the operator socket', () => {
     await expectStillServing();
   });
 
+  it('gives a new operator device every scope but devices.admin unless the approver grants more', async () => {
+    const asking = async () => {
+      const identity = await newIdentity();
+      const { socket, answer } = await rawConnect(harness, '/api/ws', identity, { role: 'operator' });
+      expect(answer.type).toBe('connect.pairing');
+      return { identity, socket };
+    };
+    const plain = await asking();
+    const pending = (await harness.api('GET', '/api/devices')).json.devices.find(
+      (device: { id: string }) => device.id === plain.identity.id,
+    );
+    expect(pending.scopes).not.toContain('devices.admin');
+    expect(pending.scopes).toHaveLength(8);
+    const approved = await harness.api('POST', `/api/devices/${plain.identity.id}/approve`, {});
+    expect(approved.json.scopes).toEqual(pending.scopes);
+    const trusted = await asking();
+    const granted = await harness.api('POST', `/api/devices/${trusted.identity.id}/approve`, {
+      scopes: ['devices.admin', 'tasks.read'],
+    });
+    expect(granted.json.scopes).toEqual(['devices.admin', 'tasks.read']);
+    for (const { socket } of [plain, trusted]) {
+      const ok = await socket.next();
+      expect(ok).toMatchObject({ type: 'connect.ok' });
+      secrets.add(ok.deviceToken);
+      await socket.close();
+    }
+  });
+
   it('hands a pending device its token over the waiting socket once approved', async () => {
     const identity = await newIdentity();
     let pairingCode = '';
