@@ -18,7 +18,13 @@ export class TerminalError extends Error {
 /** Maps what tmux printed on failure to a code a viewer can act on. */
 export function tmuxFailure(what: string, text: string): TerminalError {
   const detail = text.trim().split('\n')[0]?.slice(0, 500) ?? '';
-  if (/can't find|no such|not found|no current|no server running|error connecting/i.test(detail)) {
+  // A server that is going away as the request arrives (killed, or its last session just ended)
+  // answers with one of the last phrases: for a viewer the pane is gone all the same.
+  if (
+    /can't find|no such|not found|no current|no server running|error connecting|server exited|lost server|no sessions/i.test(
+      detail,
+    )
+  ) {
     return new TerminalError('not_found', `${what}: ${detail}`);
   }
   if (/duplicate session/i.test(detail)) return new TerminalError('bad_request', `${what}: ${detail}`);

@@ -164,6 +164,15 @@ describe('terminals through the gateway, with real tmux', () => {
     // tmux killed (here it has already exited with its last session): requests say so, the daemon still answers.
     await createSession(client, 'victim');
     stack.tmux('kill-server');
+    // kill-server returns before the server has gone: ask only once tmux itself says it has.
+    await waitFor(() => {
+      try {
+        stack.tmux('list-sessions');
+        return false;
+      } catch {
+        return true;
+      }
+    });
     client.send({ type: 'terminal:attach', viberId: stack.viberId, target: 'sturdy' });
     const gone = await client.waitFor(
       (message) =>

@@ -80,7 +80,10 @@ export class TerminalStack {
 
   /** A tmux command on the daemon's own server, as the tests' independent witness. */
   tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-S', this.socketPath, ...args], { encoding: 'utf8' }).trim();
+    return execFileSync('tmux', ['-S', this.socketPath, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
   }
 
   async cleanup(): Promise<void> {
