@@ -6,6 +6,7 @@ import {
   type HandshakeSocket,
   performHandshake,
 } from '../client/index.ts';
+import { isUntrustedIssuer } from '../core/tls-errors.ts';
 import { type ConnectOk, type ConnectPairing, errorBodyMessage } from '../protocol/index.ts';
 import { CliError } from './cli-error.ts';
 
@@ -60,16 +61,6 @@ export interface HandshakeOnceOptions {
   timeoutMs?: number;
 }
 
-/** OpenSSL's verification failures (as Node names them) that mean: the issuing CA is not trusted. */
-const UNTRUSTED_ISSUER = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-]);
-
 /**
  * Opens the socket, runs the connect handshake (waiting through `connect.pairing` for as long as
  * the gateway keeps the request open), and closes the socket again. Resolves with `connect.ok`;
@@ -100,7 +91,7 @@ export function handshakeOnce(options: HandshakeOnceOptions): Promise<ConnectOk>
     };
     socket.on('error', (error: Error & { code?: unknown }) => {
       const code = typeof error.code === 'string' ? error.code : '';
-      const hint = UNTRUSTED_ISSUER.has(code)
+      const hint = isUntrustedIssuer(code)
         ? ": the gateway's TLS certificate is signed by a CA this machine does not trust; give that CA with --ca FILE or OPENVIBER_CA_FILE"
         : '';
       finish(new CliError(`cannot reach the gateway at ${options.url}: ${error.message}${hint}`));

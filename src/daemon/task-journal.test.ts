@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { TaskSubmit } from '../protocol/index.ts';
 import { openDaemonDb } from './daemon-db.ts';
 import { resumeOf, TaskJournal } from './task-journal.ts';
-import type { TaskSubmit } from './task-runtime.ts';
 
 const submit: TaskSubmit = {
   type: 'task:submit',

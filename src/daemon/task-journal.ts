@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AgentCheckpoint, AgentFollowUp, AgentResume } from '../agent/agent-task.ts';
-import type { TaskSubmit } from './task-runtime.ts';
+import type { TaskSubmit } from '../protocol/index.ts';
 
 /** What the journal keeps of a running task, enough for a restarted daemon to resume it. */
 export interface JournalTask {

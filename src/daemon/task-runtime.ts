@@ -19,8 +19,8 @@ import type { Logger } from '../core/logger.ts';
 import { NO_REDACTION, type Redactor } from '../core/redaction.ts';
 import {
   type ErrorCode,
-  type GatewayMessage,
   TaskProgressEventSchema,
+  type TaskSubmit,
   type UIChunk,
   UIChunkSchema,
   type UnnumberedTaskEvent,
@@ -33,7 +33,6 @@ import { isSafeTaskId, type SessionLog } from './session-log.ts';
 import { type JournalTask, resumeOf, type TaskJournal } from './task-journal.ts';
 import { outcomeRecord, terminalEvent } from './task-outcome.ts';
 
-export type TaskSubmit = Extract<GatewayMessage, { type: 'task:submit' }>;
 export type RuntimeResult = { ok: true } | { ok: false; code: ErrorCode; message: string };
 
 export interface TaskRuntimeOptions {

@@ -11,6 +11,7 @@ import {
 import type { DeviceIdentity } from '../client/device-identity.ts';
 import { OpenViberError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { isUntrustedIssuer } from '../core/tls-errors.ts';
 import {
   type ConnectOk,
   type ConnectPairing,
@@ -586,16 +587,6 @@ function parseQuietly(data: Buffer): unknown {
   }
 }
 
-/** OpenSSL's verification failures (as Node names them) that mean: the issuing CA is not trusted. */
-const UNTRUSTED_ISSUER = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-]);
-
 /** Why a connection attempt failed, for the log: a TLS refusal says how to trust the gateway. */
 function describeSocketError(error: (Error & { code?: unknown }) | undefined): Record<string, string> {
   if (!error) return {};
@@ -603,7 +594,7 @@ function describeSocketError(error: (Error & { code?: unknown }) | undefined): R
   return {
     error: error.message,
     ...(code ? { errorCode: code } : {}),
-    ...(code && UNTRUSTED_ISSUER.has(code)
+    ...(isUntrustedIssuer(code)
       ? {
           hint: "the gateway's TLS certificate is signed by a CA this daemon does not trust: give that CA with --ca FILE or OPENVIBER_CA_FILE",
         }

@@ -68,6 +68,8 @@ export const GatewayMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type GatewayMessage = z.infer<typeof GatewayMessageSchema>;
 export type GatewayMessageType = GatewayMessage['type'];
+/** The command that starts a task on a daemon. */
+export type TaskSubmit = Extract<GatewayMessage, { type: 'task:submit' }>;
 /** Gateway messages that travel through the durable command outbox. */
 export type GatewayCommand = Extract<GatewayMessage, { commandId: string }>;
 
