@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket as ServerSocket, WebSocketServer } from 'ws';
-import type { TerminalServerMessage } from '../protocol/index.ts';
+import { encodeViewerOutputFrame, type TerminalServerMessage } from '../protocol/index.ts';
 import { createGatewayClient } from './gateway-client.ts';
 import type { GatewayClientError } from './gateway-client-error.ts';
 import type { TerminalConnection } from './terminal-connection.ts';
@@ -56,7 +56,7 @@ describe('connectTerminal', () => {
       onInvalid: (error) => invalid.push(error),
     });
     expect(terminal).toMatchObject({ access: 'read', maxInputChars: 64 });
-    expect(requests[0]?.url).toBe('/api/terminals/ws?access=read');
+    expect(requests[0]?.url).toBe('/api/terminals/ws?access=read&output=binary');
     expect(requests[0]?.headers.authorization).toBe('Bearer ovo_t');
 
     const seen: string[] = [];
@@ -96,6 +96,43 @@ describe('connectTerminal', () => {
       terminal.send({ type: 'terminal:attach', viberId: 'viber_1', target: 'bad target!' }),
     ).toThrow(/terminal:attach: target: must be a tmux target/);
     await terminal.close();
+  });
+
+  it('asks for binary output and delivers each binary frame as the terminal:output it stands for', async () => {
+    const { requests, client } = await scripted(
+      (socket) => {
+        send(socket, { type: 'terminal:ready', access: 'write', maxInputChars: 64, output: 'binary' });
+        socket.once('message', () => {
+          const text = new TextEncoder().encode('\x1b[1mé€😀\r\n');
+          socket.send(encodeViewerOutputFrame('viber_1', 'work', text));
+          socket.send(Buffer.from([9, 9, 9]));
+          socket.send(encodeViewerOutputFrame('viber_1', 'work', new TextEncoder().encode('after')));
+        });
+      },
+      (socket) => ready(socket),
+    );
+    const invalid: GatewayClientError[] = [];
+    const seen: TerminalServerMessage[] = [];
+    const terminal = await client.connectTerminal({ onInvalid: (error) => invalid.push(error) });
+    terminal.onMessage((message) => seen.push(message));
+    terminal.send({ type: 'terminal:attach', viberId: 'viber_1', target: 'work' });
+    expect(requests[0]?.url).toBe('/api/terminals/ws?output=binary');
+    expect(terminal.output).toBe('binary');
+    await expect.poll(() => seen.length).toBe(2);
+    expect(seen).toEqual([
+      { type: 'terminal:output', viberId: 'viber_1', target: 'work', data: '\x1b[1mé€😀\r\n' },
+      { type: 'terminal:output', viberId: 'viber_1', target: 'work', data: 'after' },
+    ]);
+    expect(invalid.map((error) => error.message)).toEqual([
+      'terminals.socket: a binary frame that is not terminal output',
+    ]);
+    await terminal.close();
+
+    // JSON output on request: no query, and the gateway's ready says nothing of binary.
+    const json = await client.connectTerminal({ output: 'json' });
+    expect(requests[1]?.url).toBe('/api/terminals/ws');
+    expect(json.output).toBe('json');
+    await json.close();
   });
 
   it('reports a refused upgrade as unauthorized', async () => {

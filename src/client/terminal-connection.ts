@@ -1,10 +1,12 @@
 import {
   ConnectServerFrameSchema,
+  decodeViewerOutputFrame,
   describeZodError,
   TERMINAL_ERROR_CODES,
   type TerminalAccess,
   type TerminalClientMessage,
   TerminalClientMessageSchema,
+  type TerminalOutputFormat,
   type TerminalServerMessage,
   TerminalServerMessageSchema,
   WS_CLOSE,
@@ -44,6 +46,12 @@ export type TerminalAnswer<T extends RequestType> = Extract<
 export interface ConnectTerminalOptions {
   /** `read` asks for a read-only viewer. */
   access?: TerminalAccess;
+  /**
+   * How pane output travels: `binary` (the default) asks for binary frames, which cost neither side
+   * any JSON; a gateway that does not know them sends JSON. Either way output is delivered as
+   * `terminal:output` messages.
+   */
+  output?: TerminalOutputFormat;
   /** The route table's path by default; OPENVIBER_TERMINAL_WS_PATH moves it on the gateway. */
   path?: string;
   /** How long to wait for `terminal:ready`, the connect handshake included (default 15 s). */
@@ -80,6 +88,8 @@ export class TerminalConnection {
   readonly socket: WebSocket;
   access: TerminalAccess = 'read';
   maxInputChars = 0;
+  /** How the gateway sends pane output on this connection, as `terminal:ready` said. */
+  output: TerminalOutputFormat = 'json';
   /** Settles with the close code and reason, however the socket closed. */
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly #listeners = new Set<TerminalListener>();
@@ -88,6 +98,9 @@ export class TerminalConnection {
 
   constructor(socket: WebSocket, onInvalid?: (error: GatewayClientError) => void) {
     this.socket = socket;
+    // Binary output frames as ArrayBuffers: the browser's default (Blob) is read asynchronously.
+    // (The `ws` package's socket, which tests pass, hands over Buffers, which do as well.)
+    if (socket.binaryType === 'blob') socket.binaryType = 'arraybuffer';
     this.#onInvalid = onInvalid;
     this.closed = new Promise((resolve) =>
       socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason })),
@@ -162,6 +175,10 @@ export class TerminalConnection {
   }
 
   #receive(data: unknown): void {
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      this.#receiveBinary(data);
+      return;
+    }
     let value: unknown;
     try {
       value = typeof data === 'string' ? JSON.parse(data) : undefined;
@@ -180,8 +197,31 @@ export class TerminalConnection {
     if (parsed.data.type === 'terminal:ready') {
       this.access = parsed.data.access;
       this.maxInputChars = parsed.data.maxInputChars;
+      this.output = parsed.data.output ?? 'json';
     }
-    for (const listener of [...this.#listeners]) listener(parsed.data);
+    this.#deliver(parsed.data);
+  }
+
+  /** A binary frame: pane output (`?output=binary`), delivered as the `terminal:output` it stands for. */
+  #receiveBinary(data: ArrayBuffer | ArrayBufferView): void {
+    const bytes =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const output = decodeViewerOutputFrame(bytes);
+    if (!output) {
+      this.#onInvalid?.(
+        new GatewayClientError('bad_response', `${ROUTE}: a binary frame that is not terminal output`, {
+          route: ROUTE,
+        }),
+      );
+      return;
+    }
+    this.#deliver(output);
+  }
+
+  #deliver(message: TerminalServerMessage): void {
+    for (const listener of [...this.#listeners]) listener(message);
   }
 }
 
@@ -326,7 +366,11 @@ function openRuntimeSocket(url: string, headers: Record<string, string>): WebSoc
 
 function socketUrl(client: GatewayAccess, options: ConnectTerminalOptions): string {
   const base = typeof location === 'undefined' ? undefined : location.href;
-  const url = new URL(client.url(ROUTE, options.access ? { query: { access: options.access } } : {}), base);
+  const query = {
+    ...(options.access ? { access: options.access } : {}),
+    ...((options.output ?? 'binary') === 'binary' ? { output: 'binary' as const } : {}),
+  };
+  const url = new URL(client.url(ROUTE, { query }), base);
   if (options.path) url.pathname = options.path;
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.toString();

@@ -29,7 +29,7 @@ describe('daemon connection', () => {
       scopes: [],
       token: TEST_TOKEN,
       viberId: TEST_VIBER_ID,
-      extensions: ['seq', 'command-ack'],
+      extensions: ['seq', 'command-ack', 'terminal-binary'],
       client: { name: 'openviber-daemon', version: DAEMON_VERSION },
     });
     expect(connection.signatureValid).toBe(true);

@@ -72,10 +72,11 @@ export function connectSignedPayload(fields: {
 
 /**
  * Protocol extensions a daemon may offer beyond the protocol document's frames: `seq` (numbered
- * task events the gateway acknowledges with `task:ack`) and `command-ack` (commands carry a
- * `commandId` that the daemon acknowledges, so the gateway redelivers until it does).
+ * task events the gateway acknowledges with `task:ack`), `command-ack` (commands carry a
+ * `commandId` that the daemon acknowledges, so the gateway redelivers until it does) and
+ * `terminal-binary` (pane output travels as binary frames, terminal.ts `encodePaneOutputFrame`).
  */
-export const ProtocolExtensionSchema = z.enum(['seq', 'command-ack']);
+export const ProtocolExtensionSchema = z.enum(['seq', 'command-ack', 'terminal-binary']);
 export type ProtocolExtension = z.infer<typeof ProtocolExtensionSchema>;
 
 /** Gateway -> client, first frame on every socket. */

@@ -7,11 +7,18 @@ import type { RestRoute } from './rest-route.ts';
 import {
   TerminalAccessSchema,
   TerminalClientMessageSchema,
+  TerminalOutputFormatSchema,
   TerminalServerMessageSchema,
 } from './terminal.ts';
 
-/** `?access=read` asks for a read-only viewer; without it a viewer may also type and resize. */
-export const TerminalSocketQuerySchema = z.object({ access: TerminalAccessSchema.optional() });
+/**
+ * `?access=read` asks for a read-only viewer; without it a viewer may also type and resize.
+ * `?output=binary` asks for pane output as binary frames (terminal.ts `encodeViewerOutputFrame`).
+ */
+export const TerminalSocketQuerySchema = z.object({
+  access: TerminalAccessSchema.optional(),
+  output: TerminalOutputFormatSchema.optional(),
+});
 
 /**
  * The WebSockets on the gateway's port. Each opens with the connect handshake (device.ts): the

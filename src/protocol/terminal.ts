@@ -10,8 +10,9 @@ export const TerminalTargetSchema = z
     'must be a tmux target such as work:0.1 or %3',
   );
 
+const PANE_ID = /^%\d+$/;
 /** tmux's own pane id (`%3`): stable for the pane's life, whatever target a viewer used. */
-export const TerminalPaneIdSchema = z.string().regex(/^%\d+$/, 'must be a tmux pane id such as %3');
+export const TerminalPaneIdSchema = z.string().regex(PANE_ID, 'must be a tmux pane id such as %3');
 
 export const TerminalSessionNameSchema = z
   .string()
@@ -193,6 +194,13 @@ export type TerminalClientMessage = z.infer<typeof TerminalClientMessageSchema>;
 export const TerminalAccessSchema = z.enum(['read', 'write']);
 export type TerminalAccess = z.infer<typeof TerminalAccessSchema>;
 
+/**
+ * How a viewer gets pane output: `terminal:output` JSON messages (the default), or binary frames
+ * (`?output=binary`, see encodeViewerOutputFrame), which the gateway confirms in `terminal:ready`.
+ */
+export const TerminalOutputFormatSchema = z.enum(['json', 'binary']);
+export type TerminalOutputFormat = z.infer<typeof TerminalOutputFormatSchema>;
+
 /** Gateway -> browser or CLI, on the terminal WebSocket. `target` is the one the viewer used. */
 export const TerminalServerMessageSchema = z.discriminatedUnion('type', [
   /** First message: what this connection may do and the input limit in force. */
@@ -200,6 +208,8 @@ export const TerminalServerMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('terminal:ready'),
     access: TerminalAccessSchema,
     maxInputChars: z.number().int(),
+    /** Present when the viewer asked for `?output=binary` and gets it. */
+    output: z.literal('binary').optional(),
   }),
   z.strictObject({
     type: z.literal('terminal:list-result'),
@@ -235,3 +245,88 @@ export const TerminalServerMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('terminal:error'), ...errorFields, viberId: viberId.optional() }),
 ]);
 export type TerminalServerMessage = z.infer<typeof TerminalServerMessageSchema>;
+
+/**
+ * Binary output frames. Pane output is nearly all of terminal traffic; as binary it crosses the
+ * daemon link and the viewer socket without JSON escaping, parsing or UTF-16 strings in between.
+ * Both sides negotiate it: the daemon link with the `terminal-binary` extension (device.ts), the
+ * viewer socket with `?output=binary`. Everything else stays JSON, on the same socket, so the
+ * order of output, screens and detaches is the order of the frames.
+ *
+ * A frame is one byte for its kind, then each name as a 16-bit big-endian byte length and its
+ * UTF-8 bytes, then the output: UTF-8 that never ends inside a character, so each frame decodes
+ * on its own. Kind 1 (daemon -> gateway): the pane id, then its output. Kind 2 (gateway ->
+ * viewer): the viberId and the target the viewer used, then the output.
+ */
+export const TERMINAL_FRAME_KIND = { paneOutput: 1, viewerOutput: 2 } as const;
+
+/** Output bytes in one frame (binary) or characters in one `terminal:output` (JSON). */
+export const MAX_TERMINAL_OUTPUT_BYTES = 64 * 1024;
+
+const MAX_NAME_BYTES = 1024;
+const utf8Encoder = new TextEncoder();
+// ignoreBOM keeps a U+FEFF the pane printed at the start of a frame (by default it is dropped).
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+export function encodePaneOutputFrame(paneId: string, data: Uint8Array): Uint8Array {
+  return encodeOutputFrame(TERMINAL_FRAME_KIND.paneOutput, [paneId], data);
+}
+
+/** The pane and its output (a view into `frame`), or undefined when this is not such a frame. */
+export function decodePaneOutputFrame(frame: Uint8Array): { paneId: string; data: Uint8Array } | undefined {
+  const decoded = decodeOutputFrame(TERMINAL_FRAME_KIND.paneOutput, 1, frame);
+  const paneId = decoded?.names[0];
+  if (!decoded || paneId === undefined || !PANE_ID.test(paneId)) return undefined;
+  return { paneId, data: decoded.data };
+}
+
+export function encodeViewerOutputFrame(viberId: string, target: string, data: Uint8Array): Uint8Array {
+  return encodeOutputFrame(TERMINAL_FRAME_KIND.viewerOutput, [viberId, target], data);
+}
+
+/** A binary frame as the `terminal:output` message it stands for, or undefined when it is not one. */
+export function decodeViewerOutputFrame(
+  frame: Uint8Array,
+): Extract<TerminalServerMessage, { type: 'terminal:output' }> | undefined {
+  const decoded = decodeOutputFrame(TERMINAL_FRAME_KIND.viewerOutput, 2, frame);
+  const [viberId, target] = decoded?.names ?? [];
+  if (!decoded || !viberId || viberId.length > 200 || target === undefined) return undefined;
+  return { type: 'terminal:output', viberId, target, data: utf8Decoder.decode(decoded.data) };
+}
+
+function encodeOutputFrame(kind: number, names: readonly string[], data: Uint8Array): Uint8Array {
+  const encoded = names.map((name) => utf8Encoder.encode(name));
+  const header = 1 + encoded.reduce((total, name) => total + 2 + name.length, 0);
+  const frame = new Uint8Array(header + data.length);
+  frame[0] = kind;
+  let offset = 1;
+  for (const name of encoded) {
+    if (name.length > MAX_NAME_BYTES)
+      throw new RangeError(`a terminal frame name is over ${MAX_NAME_BYTES} bytes`);
+    frame[offset] = name.length >> 8;
+    frame[offset + 1] = name.length & 0xff;
+    frame.set(name, offset + 2);
+    offset += 2 + name.length;
+  }
+  frame.set(data, offset);
+  return frame;
+}
+
+function decodeOutputFrame(
+  kind: number,
+  count: number,
+  frame: Uint8Array,
+): { names: string[]; data: Uint8Array } | undefined {
+  if (frame.length < 1 || frame[0] !== kind) return undefined;
+  const names: string[] = [];
+  let offset = 1;
+  for (let index = 0; index < count; index += 1) {
+    if (offset + 2 > frame.length) return undefined;
+    const length = (frame[offset]! << 8) | frame[offset + 1]!;
+    offset += 2;
+    if (length > MAX_NAME_BYTES || offset + length > frame.length) return undefined;
+    names.push(utf8Decoder.decode(frame.subarray(offset, offset + length)));
+    offset += length;
+  }
+  return { names, data: frame.subarray(offset) };
+}

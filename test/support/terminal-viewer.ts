@@ -8,6 +8,7 @@ import {
 import type {
   TerminalAccess,
   TerminalClientMessage,
+  TerminalOutputFormat,
   TerminalServerMessage,
 } from '../../src/protocol/index.ts';
 import { waitFor } from './wait.ts';
@@ -32,11 +33,20 @@ export class TerminalViewer {
     connection.onMessage((message) => this.received.push(message));
   }
 
-  /** Connects and resolves on `terminal:ready`; rejects with the client's error when refused. */
-  static async connect(gatewayUrl: string, token: string, access?: TerminalAccess): Promise<TerminalViewer> {
+  /**
+   * Connects and resolves on `terminal:ready`; rejects with the client's error when refused.
+   * `output` is the client's default (binary frames) unless a test asks for JSON.
+   */
+  static async connect(
+    gatewayUrl: string,
+    token: string,
+    access?: TerminalAccess,
+    output?: TerminalOutputFormat,
+  ): Promise<TerminalViewer> {
     let socket: WebSocket | undefined;
     const connection = await connectTerminal(createGatewayClient({ baseUrl: gatewayUrl, token }), {
       ...(access ? { access } : {}),
+      ...(output ? { output } : {}),
       openSocket: (url, headers) => {
         socket = new WebSocket(url, { headers, maxPayload: 64 * 1024 * 1024 });
         socket.on('error', () => undefined);

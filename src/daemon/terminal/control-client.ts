@@ -1,13 +1,16 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { decodeOctalEscapes } from './octal-escape.ts';
+import { decodeOctalEscapesInto } from './octal-escape.ts';
 import { TerminalError, tmuxFailure } from './terminal-error.ts';
 import { missingTmux, type TmuxRunner } from './tmux-runner.ts';
 
 export type CommandCallback = (error: TerminalError | undefined, lines: string[]) => void;
 
 export interface ControlClientEvents {
-  /** Raw bytes a pane wrote (the `%output` value, unescaped). */
+  /**
+   * Raw bytes a pane wrote: every `%output` of the pane in one read of tmux's stream, unescaped and
+   * joined, emitted at the end of that read (or before an answer parsed in it, to keep tmux's order).
+   */
   output: [paneId: string, data: Buffer];
   /** Windows or panes changed: a watched pane may be gone. */
   layout: [];
@@ -18,6 +21,17 @@ export interface ControlClientEvents {
 interface Pending {
   line: string;
   callback: CommandCallback;
+}
+
+export interface ControlClientOptions {
+  /** Whose output to decode and emit; every pane's by default (the others are skipped unread). */
+  wantsOutput?(paneId: string): boolean;
+}
+
+/** A pane's output in the read being parsed: decoded into a buffer kept for the pane's next reads. */
+interface OutputBatch {
+  bytes: Buffer;
+  length: number;
 }
 
 const PREFIX_OUTPUT = Buffer.from('%output ');
@@ -34,13 +48,17 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
   readonly #process: ChildProcessWithoutNullStreams;
   readonly #pending: Pending[] = [];
   #partial: Buffer[] = [];
+  readonly #wantsOutput: ((paneId: string) => boolean) | undefined;
+  /** Per pane: the buffer its output is decoded into (reused), and how much of it this read filled. */
+  readonly #batches = new Map<string, OutputBatch>();
   #block: { header: string; lines: string[]; ours: boolean } | undefined;
   #exitReason: string | undefined;
   #ended = false;
 
-  constructor(runner: TmuxRunner, session: string) {
+  constructor(runner: TmuxRunner, session: string, options: ControlClientOptions = {}) {
     super();
     this.session = session;
+    this.#wantsOutput = options.wantsOutput;
     this.#process = spawn(runner.binary, [...runner.baseArgs, '-C', 'attach-session', '-t', `=${session}`], {
       env: runner.env,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -105,6 +123,39 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
       }
     }
     if (start < chunk.length) this.#partial.push(Buffer.from(chunk.subarray(start)));
+    this.#flushOutput();
+  }
+
+  /** Emits what each pane wrote so far in this read, one message per pane, and empties the batches. */
+  #flushOutput(): void {
+    for (const [paneId, batch] of this.#batches) {
+      if (batch.length === 0) continue;
+      // A copy of exactly the output: the batch's buffer is reused for the pane's next read.
+      const data = Buffer.allocUnsafe(batch.length);
+      batch.bytes.copy(data, 0, 0, batch.length);
+      batch.length = 0;
+      this.emit('output', paneId, data);
+    }
+  }
+
+  #appendOutput(paneId: string, line: Buffer, start: number): void {
+    let batch = this.#batches.get(paneId);
+    if (!batch) {
+      batch = { bytes: Buffer.allocUnsafe(Math.max(16 * 1024, line.length)), length: 0 };
+      this.#batches.set(paneId, batch);
+    }
+    const needed = batch.length + line.length - start;
+    if (needed > batch.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, batch.bytes.length * 2));
+      batch.bytes.copy(grown, 0, 0, batch.length);
+      batch.bytes = grown;
+    }
+    batch.length = decodeOctalEscapesInto(line, start, batch.bytes, batch.length);
+  }
+
+  /** Stops keeping a decode buffer for a pane nobody watches any more. */
+  forgetPane(paneId: string): void {
+    this.#batches.delete(paneId);
   }
 
   #onLine(raw: Buffer): void {
@@ -117,7 +168,8 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
       const space = line.indexOf(0x20, PREFIX_OUTPUT.length);
       if (space === -1) return;
       const paneId = line.toString('latin1', PREFIX_OUTPUT.length, space);
-      this.emit('output', paneId, decodeOctalEscapes(line, space + 1));
+      if (this.#wantsOutput && !this.#wantsOutput(paneId)) return;
+      this.#appendOutput(paneId, line, space + 1);
       return;
     }
     const text = line.toString('utf8');
@@ -145,6 +197,8 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     if (!block.ours) return;
     const pending = this.#pending.shift();
     if (!pending) return;
+    // The answer reflects everything tmux wrote before it: that output goes out first.
+    this.#flushOutput();
     pending.callback(
       isError ? tmuxFailure(pending.line.split(' ')[0] ?? 'tmux', block.lines.join('\n')) : undefined,
       block.lines,

@@ -7,19 +7,31 @@ export function decodeOctalEscapes(line: Buffer, start = 0): Buffer {
   // Most output lines of printable text have no escape at all.
   if (line.indexOf(0x5c, start) === -1) return line.subarray(start);
   const out = Buffer.allocUnsafe(line.length - start);
-  let length = 0;
-  for (let index = start; index < line.length; index += 1) {
-    const byte = line[index]!;
-    if (byte === 0x5c && isOctal(line[index + 1]) && isOctal(line[index + 2]) && isOctal(line[index + 3])) {
-      out[length] =
-        ((line[index + 1]! - 0x30) << 6) | ((line[index + 2]! - 0x30) << 3) | (line[index + 3]! - 0x30);
-      index += 3;
+  return out.subarray(0, decodeOctalEscapesInto(line, start, out, 0));
+}
+
+/**
+ * decodeOctalEscapes into `out` from `offset` (which has room for `line.length - start` more
+ * bytes: decoding never lengthens); returns the offset after the last byte written. The runs
+ * between escapes (most of a line: text, with `\015\012` at its end) are copied whole.
+ */
+export function decodeOctalEscapesInto(line: Buffer, start: number, out: Buffer, offset: number): number {
+  let from = start;
+  let at = offset;
+  for (let slash = line.indexOf(0x5c, from); slash !== -1; slash = line.indexOf(0x5c, from)) {
+    if (slash > from) at += line.copy(out, at, from, slash);
+    if (isOctal(line[slash + 1]) && isOctal(line[slash + 2]) && isOctal(line[slash + 3])) {
+      out[at] =
+        ((line[slash + 1]! - 0x30) << 6) | ((line[slash + 2]! - 0x30) << 3) | (line[slash + 3]! - 0x30);
+      from = slash + 4;
     } else {
-      out[length] = byte;
+      out[at] = 0x5c;
+      from = slash + 1;
     }
-    length += 1;
+    at += 1;
   }
-  return out.subarray(0, length);
+  if (from < line.length) at += line.copy(out, at, from, line.length);
+  return at;
 }
 
 function isOctal(byte: number | undefined): boolean {

@@ -13,8 +13,8 @@ export interface PaneWatch {
 }
 
 export interface SessionWatchHandlers {
-  /** Output of a watched pane, coalesced and decoded. */
-  output(pane: PaneWatch, data: string): void;
+  /** Output of a watched pane: what one read carried, unescaped, never ending inside a character. */
+  output(pane: PaneWatch, data: Buffer): void;
   /** Windows or panes changed in this session. */
   layout(watch: SessionWatch): void;
   /** The control client ended; every pane of the session is gone for its viewers. */
@@ -34,7 +34,8 @@ export class SessionWatch {
   constructor(runner: TmuxRunner, name: string, handlers: SessionWatchHandlers) {
     this.name = name;
     this.#handlers = handlers;
-    this.client = new ControlClient(runner, name);
+    // Output of the session's other panes is not even decoded.
+    this.client = new ControlClient(runner, name, { wantsOutput: (paneId) => this.panes.has(paneId) });
     this.client.on('output', (paneId, data) => this.panes.get(paneId)?.output.push(data));
     this.client.on('layout', () => handlers.layout(this));
     this.client.on('exit', (reason) => handlers.exit(this, reason));
@@ -57,5 +58,6 @@ export class SessionWatch {
   unwatch(pane: PaneWatch): void {
     pane.output.drop();
     this.panes.delete(pane.paneId);
+    this.client.forgetPane(pane.paneId);
   }
 }

@@ -41,6 +41,9 @@ export async function startTerminals(
     viberId: string;
     env: NodeJS.ProcessEnv;
     send(message: DaemonMessage): void;
+    /** Binary pane output, when the gateway link negotiated `terminal-binary` (TerminalBridgeOptions). */
+    binaryOutput?(): boolean;
+    sendBinary?(frame: Uint8Array): void;
     logger: Logger;
   },
 ): Promise<Terminals> {
@@ -56,6 +59,8 @@ export async function startTerminals(
   const bridge = new TerminalBridge({
     runner,
     send: options.send,
+    ...(options.binaryOutput ? { binaryOutput: options.binaryOutput } : {}),
+    ...(options.sendBinary ? { sendBinary: options.sendBinary } : {}),
     ...(options.backlogBytes ? { backlogBytes: options.backlogBytes } : {}),
     defaultCwd: ensureDir(options.home.workspace),
     logger,

@@ -1,6 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { Logger } from '../../core/logger.ts';
-import { type DaemonMessage, type GatewayMessage, LIMITS } from '../../protocol/index.ts';
+import {
+  type DaemonMessage,
+  encodePaneOutputFrame,
+  type GatewayMessage,
+  LIMITS,
+} from '../../protocol/index.ts';
 import { commandLine, deliverKeys } from './input-commands.ts';
 import { buildScreen, SCREEN_FORMAT } from './pane-screen.ts';
 import type { PaneWatch } from './session-watch.ts';
@@ -15,6 +20,12 @@ type Request<K extends TerminalRequest['type']> = Extract<TerminalRequest, { typ
 export interface TerminalBridgeOptions {
   runner: TmuxRunner;
   send(message: DaemonMessage): void;
+  /**
+   * Whether the gateway link negotiated `terminal-binary`: pane output then goes as binary frames
+   * (encodePaneOutputFrame) through `sendBinary`, else as `terminal:output` messages.
+   */
+  binaryOutput?(): boolean;
+  sendBinary?(frame: Uint8Array): void;
   /** Bytes waiting on the gateway link; above highWaterBytes pane output is dropped, then resynced. */
   backlogBytes?(): number;
   highWaterBytes?: number;
@@ -179,7 +190,10 @@ export class TerminalBridge {
     return { paneId, session };
   }
 
-  /** Flushes the pane's pending output, then captures: the screen follows everything sent before it. */
+  /**
+   * Captures through the control client that carries the pane's output: the client sends the
+   * output it parsed before the answer first, so the screen follows everything sent before it.
+   */
   #sendScreen(pane: PaneWatch, appId: string | undefined): void {
     const { client } = pane.session;
     let info = '';
@@ -203,7 +217,6 @@ export class TerminalBridge {
         });
         return;
       }
-      pane.output.flush();
       this.#send({
         type: 'terminal:screen',
         target,
@@ -214,12 +227,11 @@ export class TerminalBridge {
     });
   }
 
-  #onOutput(pane: PaneWatch, data: string): void {
+  #onOutput(pane: PaneWatch, data: Buffer): void {
     if (pane.resyncing) return;
     if ((this.#options.backlogBytes?.() ?? 0) > this.#highWater) {
       // The gateway link is behind: drop this pane's output and repaint its viewers once it drains.
       pane.resyncing = true;
-      pane.output.drop();
       this.#options.logger.warn(
         { paneId: pane.paneId },
         'gateway link behind; terminal output dropped until it drains',
@@ -234,7 +246,17 @@ export class TerminalBridge {
       poll.unref();
       return;
     }
-    this.#send({ type: 'terminal:output', target: pane.paneId, paneId: pane.paneId, data });
+    const { sendBinary } = this.#options;
+    if (sendBinary && this.#options.binaryOutput?.()) {
+      sendBinary(encodePaneOutputFrame(pane.paneId, data));
+      return;
+    }
+    this.#send({
+      type: 'terminal:output',
+      target: pane.paneId,
+      paneId: pane.paneId,
+      data: data.toString('utf8'),
+    });
   }
 
   #checkPanes(watch: SessionWatch): void {
@@ -257,7 +279,6 @@ export class TerminalBridge {
   }
 
   #paneGone(pane: PaneWatch, reason: string): void {
-    pane.output.flush();
     this.#send({ type: 'terminal:detached', target: pane.paneId, paneId: pane.paneId, reason });
     this.#unwatch(pane);
   }

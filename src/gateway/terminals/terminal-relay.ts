@@ -1,6 +1,8 @@
 import type { Logger } from '../../core/logger.ts';
 import {
   type DaemonMessage,
+  decodePaneOutputFrame,
+  encodeViewerOutputFrame,
   type GatewayMessage,
   LIMITS,
   type TerminalClientMessage,
@@ -107,7 +109,7 @@ export class TerminalRelay {
         this.#onScreen(viberId, message);
         return;
       case 'terminal:output':
-        this.#onOutput(viberId, message.paneId, message.data);
+        this.#onOutput(viberId, message.paneId, { text: message.data });
         return;
       case 'terminal:detached':
         this.#onDetached(viberId, message);
@@ -116,6 +118,17 @@ export class TerminalRelay {
         this.#onError(viberId, message);
         return;
     }
+  }
+
+  /**
+   * A binary frame from a daemon that negotiated `terminal-binary`: a pane's output, relayed like
+   * `terminal:output`. False when the frame is not one.
+   */
+  handleDaemonFrame(viberId: string, frame: Uint8Array): boolean {
+    const output = decodePaneOutputFrame(frame);
+    if (!output) return false;
+    this.#onOutput(viberId, output.paneId, { bytes: output.data });
+    return true;
   }
 
   /** The viber's connection is gone: its viewers are told, its pending requests fail. */
@@ -210,10 +223,17 @@ export class TerminalRelay {
     }
   }
 
-  #onOutput(viberId: string, paneId: string, data: string): void {
+  /**
+   * Fans a pane's output out to its live viewers. The output arrives as text (`terminal:output`) or
+   * bytes (a binary frame), and goes to each viewer as it asked for it; each frame is made once per
+   * distinct target and form, and a binary frame from the daemon reaches a binary viewer without
+   * ever being decoded.
+   */
+  #onOutput(viberId: string, paneId: string, output: { text?: string; bytes?: Uint8Array }): void {
     const attachments = this.#byPane.get(paneKey(viberId, paneId));
     if (!attachments) return;
-    const frames = new Map<string, string>();
+    let { text, bytes } = output;
+    const frames = new Map<string, string | Uint8Array>();
     for (const attachment of attachments) {
       if (attachment.state !== 'live') continue;
       const { viewer } = attachment;
@@ -221,10 +241,19 @@ export class TerminalRelay {
         this.#fallBehind(attachment);
         continue;
       }
-      let frame = frames.get(attachment.target);
-      if (!frame) {
-        frame = JSON.stringify({ type: 'terminal:output', viberId, target: attachment.target, data });
-        frames.set(attachment.target, frame);
+      const key = `${viewer.binaryOutput ? 'b' : 't'}${attachment.target}`;
+      let frame = frames.get(key);
+      if (frame === undefined) {
+        if (viewer.binaryOutput) {
+          bytes ??= Buffer.from(text ?? '', 'utf8');
+          frame = encodeViewerOutputFrame(viberId, attachment.target, bytes);
+        } else {
+          text ??= bytes
+            ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+            : '';
+          frame = JSON.stringify({ type: 'terminal:output', viberId, target: attachment.target, data: text });
+        }
+        frames.set(key, frame);
       }
       viewer.send(frame);
     }

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TerminalStack } from '../../../test/support/in-process/terminal-stack.ts';
 import { TerminalViewer } from '../../../test/support/terminal-viewer.ts';
@@ -107,6 +109,41 @@ describe('terminals through the gateway, with real tmux', () => {
     );
     // What it missed was dropped, not queued: it never received the whole flood.
     expect(slow.output('shared')).not.toContain('\r\n1500000\r\n');
+  });
+
+  it('gives a binary and a JSON viewer of one pane the same output, byte for byte', async () => {
+    const binary = await stack.client();
+    const json = await stack.client('read', 'json');
+    expect([binary.connection.output, json.connection.output]).toEqual(['binary', 'json']);
+    await createSession(binary, 'both');
+    for (const viewer of [binary, json]) {
+      viewer.send({ type: 'terminal:attach', viberId: stack.viberId, target: 'both' });
+      await viewer.waitFor((message) => message.type === 'terminal:screen');
+    }
+    const lines = Array.from(
+      { length: 20_000 },
+      (_, index) => `${index} é€😀 \x1b[7mrev\x1b[0m \\ ${'.'.repeat(index % 90)}\n`,
+    );
+    const file = join(dirname(stack.socketPath), 'both.txt');
+    writeFileSync(file, lines.join(''));
+    binary.send({
+      type: 'terminal:input',
+      viberId: stack.viberId,
+      target: 'both',
+      keys: `echo begin-$((1+1)); cat ${file}; echo end-$((1+1))\r`,
+    });
+    const between = (viewer: TerminalViewer) => {
+      const text = viewer.output('both');
+      const start = text.indexOf('begin-2\r\n');
+      const end = text.indexOf('end-2', start);
+      return start === -1 || end === -1 ? undefined : text.slice(start + 'begin-2\r\n'.length, end);
+    };
+    const expected = lines.join('').replaceAll('\n', '\r\n');
+    for (const viewer of [binary, json]) {
+      expect(await waitFor(() => between(viewer), { timeoutMs: 60_000, description: 'the cat' })).toBe(
+        expected,
+      );
+    }
   });
 
   it('refuses typing on a read-only connection', async () => {

@@ -37,16 +37,19 @@ export class ViewerClient {
   readonly id: string;
   readonly socket: WebSocket;
   readonly access: TerminalAccess;
+  /** Pane output goes to this viewer as binary frames (it asked with `?output=binary`). */
+  readonly binaryOutput: boolean;
   readonly log: Logger;
   readonly attachments = new Map<string, Attachment>();
   #nextAppId = 0;
   #drainTimer: NodeJS.Timeout | undefined;
 
-  constructor(id: string, socket: WebSocket, access: TerminalAccess, log: Logger) {
+  constructor(id: string, socket: WebSocket, access: TerminalAccess, log: Logger, binaryOutput = false) {
     this.id = id;
     this.socket = socket;
     this.access = access;
     this.log = log;
+    this.binaryOutput = binaryOutput;
   }
 
   static key(viberId: string, target: string): string {
@@ -66,8 +69,12 @@ export class ViewerClient {
     return this.socket.bufferedAmount;
   }
 
-  send(message: TerminalServerMessage | string): void {
-    if (this.open) this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  /** A message, or a frame already made: JSON text, or a binary output frame. */
+  send(message: TerminalServerMessage | string | Uint8Array): void {
+    if (!this.open) return;
+    this.socket.send(
+      typeof message === 'string' || message instanceof Uint8Array ? message : JSON.stringify(message),
+    );
   }
 
   /** Polls until the socket drains below `lowWaterBytes`, then calls `drained` once. */

@@ -76,7 +76,9 @@ export class TerminalSocketServer {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const requested = new URL(request.url ?? '/', 'http://gateway').searchParams.get('access');
+    const query = new URL(request.url ?? '/', 'http://gateway').searchParams;
+    const requested = query.get('access');
+    const binaryOutput = query.get('output') === 'binary';
     const source = connectionSource(request);
     authenticateTerminalUpgrade(this.#options.auth, request, source)
       .then((upgrade) => {
@@ -88,7 +90,7 @@ export class TerminalSocketServer {
             );
             return;
           }
-          this.#handshake(ws, source, requested, upgrade?.principal);
+          this.#handshake(ws, source, { requested, binaryOutput }, upgrade?.principal);
         });
       })
       .catch((error: unknown) => {
@@ -98,7 +100,13 @@ export class TerminalSocketServer {
   }
 
   /** The connect handshake (the upgrade's cookie or bearer, if any, must be the signing device's). */
-  #handshake(ws: WebSocket, source: ConnectionSource, requested: string | null, upgraded?: Principal): void {
+  #handshake(
+    ws: WebSocket,
+    source: ConnectionSource,
+    asked: { requested: string | null; binaryOutput: boolean },
+    upgraded?: Principal,
+  ): void {
+    const { requested, binaryOutput } = asked;
     const { devices, log } = this.#options;
     runConnectHandshake(ws, { devices, role: 'operator', source, log, ...(upgraded ? { upgraded } : {}) })
       .then((connected) => {
@@ -110,7 +118,7 @@ export class TerminalSocketServer {
         }
         const forget = this.#options.deviceSockets.add(connected.principal.deviceId, ws);
         ws.once('close', forget);
-        this.#accept(ws, decided.access);
+        this.#accept(ws, decided.access, binaryOutput);
       })
       .catch((error: unknown) => {
         log.error({ err: error }, 'terminal handshake failed');
@@ -126,16 +134,22 @@ export class TerminalSocketServer {
     this.#wss.close();
   }
 
-  #accept(ws: WebSocket, access: ViewerClient['access']): void {
+  #accept(ws: WebSocket, access: ViewerClient['access'], binaryOutput: boolean): void {
     this.#nextId += 1;
     const id = `tv${this.#nextId}`;
-    const viewer = new ViewerClient(id, ws, access, this.#options.log.child({ terminalViewer: id }));
+    const log = this.#options.log.child({ terminalViewer: id });
+    const viewer = new ViewerClient(id, ws, access, log, binaryOutput);
     this.#pinger.watch(ws);
     ws.on('message', (data, isBinary) => this.#onFrame(viewer, data, isBinary));
     ws.on('error', (error) => viewer.log.debug({ err: error }, 'terminal viewer socket error'));
     ws.on('close', () => this.#relay.clientClosed(viewer));
-    viewer.send({ type: 'terminal:ready', access, maxInputChars: LIMITS.maxTerminalInputChars });
-    viewer.log.info({ access }, 'terminal viewer connected');
+    viewer.send({
+      type: 'terminal:ready',
+      access,
+      maxInputChars: LIMITS.maxTerminalInputChars,
+      ...(binaryOutput ? { output: 'binary' as const } : {}),
+    });
+    viewer.log.info({ access, binaryOutput }, 'terminal viewer connected');
   }
 
   #onFrame(viewer: ViewerClient, data: RawData, isBinary: boolean): void {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { resolveHome } from '../../../src/core/home.ts';
 import { type RunningDaemon, startDaemon } from '../../../src/daemon/index.ts';
-import type { TerminalAccess } from '../../../src/protocol/index.ts';
+import type { TerminalAccess, TerminalOutputFormat } from '../../../src/protocol/index.ts';
 import { makeTempDir, removeTempDir } from '../temp-dirs.ts';
 import { TerminalViewer } from '../terminal-viewer.ts';
 import { stopTmuxServer } from '../tmux.ts';
@@ -71,9 +71,14 @@ export class TerminalStack {
     return stack;
   }
 
-  /** A viewer on the gateway's terminal socket, closed by `cleanup`. */
-  async client(access?: TerminalAccess): Promise<TerminalViewer> {
-    const viewer = await TerminalViewer.connect(this.gateway.gateway.url, TEST_OPERATOR_TOKEN, access);
+  /** A viewer on the gateway's terminal socket (binary output unless `output` says json), closed by `cleanup`. */
+  async client(access?: TerminalAccess, output?: TerminalOutputFormat): Promise<TerminalViewer> {
+    const viewer = await TerminalViewer.connect(
+      this.gateway.gateway.url,
+      TEST_OPERATOR_TOKEN,
+      access,
+      output,
+    );
     this.#viewers.push(viewer);
     return viewer;
   }
