@@ -1,12 +1,4 @@
-import {
-  createUIMessageStream,
-  type LanguageModel,
-  type LanguageModelUsage,
-  type ModelMessage,
-  type ToolSet,
-  type UIMessageChunk,
-  type UIMessageStreamWriter,
-} from 'ai';
+import type { LanguageModel, LanguageModelUsage, ModelMessage, ToolSet, UIMessageChunk } from 'ai';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/logger.ts';
 import type { TaskResult } from '../protocol/index.ts';
@@ -79,7 +71,8 @@ export class AgentSession implements AgentTask {
   private readonly approvals = new ApprovalGate();
   private readonly outlet: TaskOutlet;
   private conversation: ModelMessage[] = [];
-  private writer: UIMessageStreamWriter | undefined;
+  /** Open while the task runs: hands each chunk to the outlet as it is written. */
+  private writer: { write(chunk: UIMessageChunk): void } | undefined;
   private accepting = true;
   private settled = false;
   private resolveDone!: (outcome: AgentTaskOutcome) => void;
@@ -150,24 +143,24 @@ export class AgentSession implements AgentTask {
     this.writer?.write(part);
   }
 
+  /**
+   * Every chunk (the model's, the tools' data parts, the agent's own) goes to the outlet as it is
+   * written, in the order written: one writer per task, with no stream between the agent and the
+   * daemon to queue them.
+   */
   private async run(): Promise<void> {
-    let outcome: AgentTaskOutcome | undefined;
-    const stream = createUIMessageStream({
-      execute: async ({ writer }) => {
-        this.writer = writer;
-        try {
-          outcome = await this.runTurns();
-        } catch (error) {
-          outcome = { status: 'error', error: `agent failed: ${message(error)}` };
-          writer.write({ type: 'error', errorText: outcome.error });
-        } finally {
-          this.writer = undefined;
-        }
-      },
-      onError: (error) => message(error),
-    });
-    for await (const chunk of stream) this.outlet.chunk(chunk);
-    this.settle(outcome ?? { status: 'error', error: 'agent ended without an outcome' });
+    let outcome: AgentTaskOutcome;
+    const writer = { write: (chunk: UIMessageChunk) => this.outlet.chunk(chunk) };
+    this.writer = writer;
+    try {
+      outcome = await this.runTurns();
+    } catch (error) {
+      outcome = { status: 'error', error: `agent failed: ${message(error)}` };
+      writer.write({ type: 'error', errorText: outcome.error });
+    } finally {
+      this.writer = undefined;
+    }
+    this.settle(outcome);
   }
 
   private async runTurns(): Promise<AgentTaskOutcome> {

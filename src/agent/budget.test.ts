@@ -6,7 +6,7 @@ import { chunkTypes, useAgentTest } from '../../test/support/in-process/agent-te
 import { scriptedModel, textTurn, toolTurn } from '../../test/support/scripted-model.ts';
 import type { ConfigFile } from '../core/config.ts';
 import { BudgetGuard } from './budget.ts';
-import { DailyUsageStore, dailyUsagePath } from './usage-store.ts';
+import { DailyUsageStore, dailyUsagePath, flushDailyUsage } from './usage-store.ts';
 
 const agent = useAgentTest();
 
@@ -66,6 +66,9 @@ describe('BudgetGuard', () => {
   it('keeps per-day usage in a file shared by every task of the day', () => {
     guard({}).record(steps(10, 5));
     guard({}).record(steps(20, 5));
+    // Counted at once in this process, before the write that carries both steps.
+    expect(guard({ perDay: { tokens: 40 } }).check()).toBe('budget exceeded: per-day tokens (40/40)');
+    flushDailyUsage();
     const file = JSON.parse(readFileSync(dailyUsagePath(agent.home), 'utf8'));
     expect(file.days['2025-03-04']).toEqual({
       inputTokens: 30,

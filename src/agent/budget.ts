@@ -80,7 +80,12 @@ export class BudgetGuard {
 
   /** `budget exceeded: <limit> (<used>/<limit>)` when no further model call may start, else undefined. */
   check(): string | undefined {
-    const day = this.store.read(utcDay(this.now()));
+    const perDay = this.budget.perDay;
+    // Today's usage is a file read: only for a per-day limit.
+    const day =
+      perDay?.tokens !== undefined || perDay?.costUsd !== undefined
+        ? this.store.read(utcDay(this.now()))
+        : ZERO_USAGE;
     const nextTokens = this.lastInputTokens;
     const nextCost = this.cost(this.lastInputTokens, 0);
     const checks: LimitCheck[] = [

@@ -74,12 +74,19 @@ export function createAgentTask(
   if (budgetProblem) return failedTask(request.taskId, budgetProblem);
 
   const execution = environment.execution;
-  const redactor = toolOutputRedactor(environment, settings);
-  const redact = <T>(value: T): T => redactor.redactDeep(value);
+  // What tool output is redacted of is read when a tool first needs it: a task that calls no
+  // tool never reads the credential files.
+  let redactor: Redactor | undefined;
+  const outputRedactor = (): Redactor => {
+    redactor ??= toolOutputRedactor(environment, settings);
+    return redactor;
+  };
+  const redact = <T>(value: T): T => outputRedactor().redactDeep(value);
   const stopController = new AbortController();
   const evidence = new EvidenceLog();
   let session: AgentSession | undefined;
   const hiddenPaths = credentialFolders(environment.home);
+  let processEnv: NodeJS.ProcessEnv | undefined;
   const context: ToolContext = {
     taskId: request.taskId,
     cwd: paths.cwd,
@@ -88,9 +95,12 @@ export function createAgentTask(
     memoryDir: environment.home.memory,
     planPath: paths.planPath,
     // An environment's variables and secrets reach the processes tools start, never the prompt;
-    // the daemon's own variables only through the allow-list.
-    env: toolProcessEnvironment(environment.env, environment.config.agent?.env, execution?.env),
-    settingsEnv: { ...environment.env, ...execution?.env },
+    // the daemon's own variables only through the allow-list (built when a tool first starts one).
+    get env() {
+      processEnv ??= toolProcessEnvironment(environment.env, environment.config.agent?.env, execution?.env);
+      return processEnv;
+    },
+    settingsEnv: execution?.env ? { ...environment.env, ...execution.env } : environment.env,
     hiddenPaths,
     commandWrapper: () => wrapperFor(environment, hiddenPaths, paths.cwd),
     ...terminalSocketFor(environment),
@@ -100,7 +110,9 @@ export function createAgentTask(
     logger,
   };
   const tools: ToolSet = {
-    ...withEvidenceIds(redacted(forEnvironment(dependencies.createTools(context), execution), redactor)),
+    ...withEvidenceIds(
+      redacted(forEnvironment(dependencies.createTools(context), execution), outputRedactor),
+    ),
     [REPORT_TOOL_NAME]: createReportTool(evidence, (statement) => session?.acceptStatement(statement)),
   };
   const catalog = catalogFor(tools, dependencies.catalog);
@@ -234,14 +246,17 @@ function toolOutputRedactor(environment: AgentEnvironment, settings: ModelSettin
   return combineRedactors(environment.execution?.redactor ?? createRedactor({}), createRedactor(credentials));
 }
 
-function redacted(tools: ToolSet, redactor: Redactor): ToolSet {
-  if (!redactor.active) return tools;
+function redacted(tools: ToolSet, outputRedactor: () => Redactor): ToolSet {
   return wrapExecute(tools, (execute) => async (input, options) => {
     try {
       const output: unknown = await execute(input, options);
-      return isStreamed(output) ? output : redactor.redactDeep(output);
+      const redactor = outputRedactor();
+      return isStreamed(output) || !redactor.active ? output : redactor.redactDeep(output);
     } catch (error) {
-      throw new Error(redactor.redact(error instanceof Error ? error.message : String(error)));
+      const redactor = outputRedactor();
+      const text = error instanceof Error ? error.message : String(error);
+      if (!redactor.active) throw error;
+      throw new Error(redactor.redact(text));
     }
   });
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigFile } from '../core/config.ts';
 import type { OpenViberHome } from '../core/home.ts';
@@ -87,6 +87,8 @@ export function knownCredentials(
 }
 
 function readText(path: string): string | undefined {
+  // Usually absent (a daemon without the gateway's home): no exception to build, every task.
+  if (!existsSync(path)) return undefined;
   try {
     return readFileSync(path, 'utf8');
   } catch {

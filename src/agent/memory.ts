@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpenViberHome } from '../core/home.ts';
 
@@ -38,6 +38,8 @@ export function loadPersonaAndMemory(home: OpenViberHome): PersonaAndMemory {
 }
 
 function readOptional(path: string): string | undefined {
+  // Usually absent: checked first, so a task start does not build an exception per file.
+  if (!existsSync(path)) return undefined;
   let text: string;
   try {
     text = readFileSync(path, 'utf8').trim();

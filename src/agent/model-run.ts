@@ -3,7 +3,7 @@ import {
   type LanguageModel,
   type LanguageModelUsage,
   type ModelMessage,
-  streamText,
+  experimental_streamTextLowMemory as streamText,
   type ToolApprovalStatus,
   type ToolSet,
   toUIMessageStream,
@@ -64,6 +64,10 @@ export interface ModelRunResult {
 /**
  * One `streamText` call, relayed chunk by chunk: the unit between two waits for the operator.
  * Never throws: failures come back as `error`, aborts as `aborted`.
+ *
+ * The call has one consumer (this relay), so it runs without the SDK's replay: a replayable
+ * result keeps a second copy of every part of the run queued in memory until it ends, for
+ * getters this relay does not use. The response messages come with the call's end (`onEnd`).
  */
 export async function runModel(request: ModelRunRequest): Promise<ModelRunResult> {
   const state: ModelRunResult = {
@@ -77,6 +81,7 @@ export async function runModel(request: ModelRunRequest): Promise<ModelRunResult
     aborted: undefined,
   };
   const toolNames = new Map<string, string>();
+  let responseMessages: ModelMessage[] = [];
   try {
     const result = streamText({
       model: request.model,
@@ -92,6 +97,10 @@ export async function runModel(request: ModelRunRequest): Promise<ModelRunResult
         state.error ??= describeModelError(error);
       },
       onStepStart: () => request.onStepStart(),
+      // Not called when the call failed or was aborted: the conversation then gains nothing.
+      onEnd: (event) => {
+        responseMessages = event.responseMessages as ModelMessage[];
+      },
       onStepEnd: (step) => {
         state.steps += 1;
         if (step.text) state.text = step.text;
@@ -117,7 +126,7 @@ export async function runModel(request: ModelRunRequest): Promise<ModelRunResult
       redactToolErrors: false,
     });
     for await (const chunk of chunks) relay(chunk, state, toolNames, request);
-    state.responseMessages = await Promise.resolve(result.responseMessages).catch(() => []);
+    state.responseMessages = responseMessages;
   } catch (error) {
     state.error ??= describeModelError(error);
   }

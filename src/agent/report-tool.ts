@@ -1,4 +1,4 @@
-import { type Tool, tool } from 'ai';
+import { type Tool, tool, zodSchema } from 'ai';
 import type { EvidenceLog } from './evidence-log.ts';
 import { type ReportStatement, ReportStatementSchema, verifyClaims } from './report.ts';
 
@@ -12,6 +12,9 @@ const DESCRIPTION = [
   'Call it again to replace the statement (for example after verifying more).',
 ].join(' ');
 
+/** Shared by every task: the SDK converts it to JSON Schema once, not at every task's first call. */
+const INPUT_SCHEMA = zodSchema(ReportStatementSchema);
+
 /**
  * The agent's own `report` tool: the model states its claims; the answer tells it at once which
  * claims are verified, so it can gather missing proof before it finishes. The last statement wins.
@@ -19,7 +22,7 @@ const DESCRIPTION = [
 export function createReportTool(log: EvidenceLog, onStatement: (statement: ReportStatement) => void): Tool {
   return tool({
     description: DESCRIPTION,
-    inputSchema: ReportStatementSchema,
+    inputSchema: INPUT_SCHEMA,
     execute: async (statement: ReportStatement) => {
       onStatement(statement);
       const claims = verifyClaims(statement, log);

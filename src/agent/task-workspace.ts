@@ -21,7 +21,8 @@ export function prepareTaskPaths(
 ): TaskPaths {
   const taskDir = join(home.workspace, taskId);
   const cwd = cwdOption ? resolve(cwdOption) : taskDir;
-  for (const dir of [taskDir, cwd, home.memory]) {
+  // The memory folder is made by the remember tool, the one writer there.
+  for (const dir of new Set([taskDir, cwd])) {
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {

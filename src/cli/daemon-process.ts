@@ -6,6 +6,13 @@ import { styleText } from 'node:util';
 const VIBER_BIN = fileURLToPath(new URL('../../bin/viber.js', import.meta.url));
 
 /**
+ * Node flags of the daemon `viber up` runs. Under many concurrent tasks V8 let its young generation
+ * grow to 128 MB; capped at 16 MB semi-spaces the daemon with 200 running tasks peaked about 100 MB
+ * lower at the same CPU and latency (`bench/concurrent-tasks.ts`, docs/performance.md).
+ */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=16'];
+
+/**
  * The local daemon of `viber up`, as a child process: a crash in a task never takes the gateway
  * down, and the daemon is restarted with a growing delay if it exits on its own.
  */
@@ -22,7 +29,7 @@ export class DaemonProcess {
   }
 
   start(): void {
-    const child = spawn(process.execPath, [VIBER_BIN, 'start', ...this.args], {
+    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, VIBER_BIN, 'start', ...this.args], {
       env: {
         ...daemonEnvironment(process.env),
         ...(process.stderr.isTTY && !process.env.OPENVIBER_LOG_FORMAT

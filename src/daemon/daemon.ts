@@ -16,6 +16,7 @@ import { createCommandRouter } from './command-router.ts';
 import { type ConfigCheckResult, checkConfig } from './config-validation.ts';
 import { openDaemonDb } from './daemon-db.ts';
 import { daemonKeyPath, saveDaemonCredentials } from './device-credentials.ts';
+import { DurableBatch } from './durable-batch.ts';
 import { EnvironmentManager, pullViberConfig } from './environment/index.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
 import { SessionLog } from './session-log.ts';
@@ -101,12 +102,22 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   // The outbox is durable: a restarted daemon resends what the gateway has not acknowledged.
   const db = openDaemonDb(join(ensureDir(home.daemon), 'outbox.db'));
   const outbox = new Outbox(options.outbox, db);
+  // The writes of one turn of the event loop commit together; the frames behind them wait for it.
+  const batch = new DurableBatch(db, {
+    send: (frames) => controller.sendFrames(frames),
+    committed: (error) => {
+      if (error) logger.error({ err: error }, 'the outbox could not be written');
+      outbox.committed(error);
+    },
+  });
   const startedAt = Date.now();
   const terminals = await startTerminals({
     home,
     viberId,
     env,
     send: (message) => controller.send(message),
+    binaryOutput: () => controller.negotiated('terminal-binary'),
+    sendBinary: (frame) => controller.sendBinary(frame),
     // A gateway link that falls behind makes the bridge drop terminal backlog and resync panes
     // from their screens, so terminal output never piles up in front of task events.
     backlogBytes: () => controller.bufferedBytes,
@@ -158,7 +169,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     outbox,
     journal: new TaskJournal(db),
     sessions,
-    publish: (entry) => controller.sendFrame(entry.frame),
+    batch,
+    publish: (entry) => batch.send(entry.frame),
     maxFrameBytes: () => controller.maxFrameBytes,
     logger,
   });
@@ -167,7 +179,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const route = createCommandRouter({
     runtime,
     handled: new RecentIds(10_000),
-    send: (message) => controller.send(message),
+    // Behind the writes of the command it answers: a command is acknowledged once it is on disk.
+    send: (message) => batch.send(JSON.stringify(message)),
     checkConfig: () => {
       // config:push means "pull the latest config": re-read config.json when there is one.
       let loadError: string | undefined;
@@ -192,6 +205,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   controller.on('disconnected', () => terminals.bridge?.detachAll());
   // Replays everything unacknowledged, in order, right after `connected` (DESIGN.md, rule 2).
   controller.on('connected', () => {
+    // On disk first; what waited behind the batch is in the replay or was for the last connection.
+    batch.commit({ send: false });
     for (const entry of outbox.pending()) controller.sendFrame(entry.frame);
     // A preparation the gateway still waits for (this daemon restarted mid-way) starts again.
     void environments.resync();
@@ -213,6 +228,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   let closing: Promise<void> | undefined;
   const release = async (): Promise<void> => {
+    batch.close();
     await terminals.close();
     await controller.close();
     await sessions.flush();

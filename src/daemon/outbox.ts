@@ -58,15 +58,19 @@ export class Outbox {
   readonly #maxBytes: number;
   readonly #maxEvents: number;
   readonly #db: OutboxStatements | undefined;
+  readonly #database: DatabaseSync | undefined;
   #bytes = 0;
   #count = 0;
   #order = 0;
   #diskError: string | undefined;
+  /** An insert failed since the last batch was committed (DurableBatch). */
+  #failedInBatch = false;
 
   constructor(limits: OutboxLimits = {}, db?: DatabaseSync) {
     this.#maxBytes = limits.maxBytes ?? DEFAULT_OUTBOX_LIMITS.maxBytes;
     this.#maxEvents = limits.maxEvents ?? DEFAULT_OUTBOX_LIMITS.maxEvents;
     if (!db) return;
+    this.#database = db;
     this.#db = {
       insert: db.prepare('INSERT INTO outbox_events (ord, task_id, seq, frame) VALUES (?, ?, ?, ?)'),
       release: db.prepare('DELETE FROM outbox_events WHERE task_id = ? AND seq <= ?'),
@@ -147,16 +151,28 @@ export class Outbox {
     if (this.#db) {
       try {
         this.#db.insert.run(entry.order, event.taskId, numbered.seq, frame);
-        this.#diskError = undefined;
+        // Inside a batch the write is not on disk until the commit says so (`committed`).
+        if (!this.#database?.isTransaction) this.#diskError = undefined;
       } catch (error) {
         // A full disk: the event still goes out from memory, and `overflowing` stops the task.
         this.#diskError = `cannot write the outbox: ${error instanceof Error ? error.message : String(error)}`;
+        this.#failedInBatch = true;
       }
     }
     queue.entries.push(entry);
     this.#bytes += entry.bytes;
     this.#count += 1;
     return entry;
+  }
+
+  /**
+   * How a batch of writes (DurableBatch) ended: a commit that failed stops the producing tasks as
+   * a failed insert does; one that succeeded clears the error unless an insert of it failed.
+   */
+  committed(error: Error | undefined): void {
+    if (error) this.#diskError = `cannot write the outbox: ${error.message}`;
+    else if (!this.#failedInBatch) this.#diskError = undefined;
+    this.#failedInBatch = false;
   }
 
   /** Releases every event of the task with seq <= `seq`; returns how many were released. */

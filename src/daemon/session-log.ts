@@ -1,4 +1,4 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
 import type {
@@ -35,17 +35,28 @@ interface Writer {
   path: string;
   lines: string[];
   flushing: Promise<void> | undefined;
+  /** Kept open while the task runs (up to MAX_OPEN_FILES across tasks), closed with it. */
+  file: FileHandle | undefined;
 }
+
+/** Session files kept open at once; past it a writer opens its file for each batch. */
+const MAX_OPEN_FILES = 256;
 
 /**
  * Appends each task's records as JSON lines, asynchronously and in order: lines queue in memory
- * and one `appendFile` per task is in flight at a time, carrying everything queued so far. The
- * event loop never waits on the disk, and a slow disk costs batching, not reordering.
+ * and one write per task is in flight at a time, carrying everything queued so far. Writes start
+ * after the current turn of the event loop, so the records of a burst (many tasks starting or
+ * streaming at once) go out in a few large writes, and a task's file stays open while it runs.
+ * The event loop never waits on the disk, and a slow disk costs batching, not reordering.
  */
 export class SessionLog {
   readonly #dir: string;
   readonly #logger: Logger;
   readonly #writers = new Map<string, Writer>();
+  /** Writers with lines and no write in flight, started together after this turn. */
+  #due = new Set<Writer>();
+  #scheduled = false;
+  #openFiles = 0;
 
   constructor(dir: string, logger: Logger) {
     this.#dir = dir;
@@ -60,24 +71,50 @@ export class SessionLog {
     if (!isSafeTaskId(taskId)) return;
     let writer = this.#writers.get(taskId);
     if (!writer) {
-      writer = { path: this.pathFor(taskId), lines: [], flushing: undefined };
+      writer = { path: this.pathFor(taskId), lines: [], flushing: undefined, file: undefined };
       this.#writers.set(taskId, writer);
     }
     writer.lines.push(`${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
-    writer.flushing ??= this.#drain(writer);
+    if (writer.flushing) return;
+    this.#due.add(writer);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#startDue());
+    }
   }
 
   /** Waits for the task's queued lines and forgets its writer (the task has ended). */
   async close(taskId: string): Promise<void> {
     const writer = this.#writers.get(taskId);
     if (!writer) return;
+    this.#start(writer);
     await writer.flushing;
-    if (writer.flushing === undefined && writer.lines.length === 0) this.#writers.delete(taskId);
+    if (writer.flushing !== undefined || writer.lines.length > 0) return;
+    this.#writers.delete(taskId);
+    await this.#closeFile(writer);
   }
 
-  /** Waits until every queued line of every task is on disk (or failed and was logged). */
+  /**
+   * Waits until every queued line of every task is on disk (or failed and was logged), and closes
+   * the files kept open: the daemon is stopping (a later line opens its file again).
+   */
   async flush(): Promise<void> {
-    await Promise.all([...this.#writers.values()].map((writer) => writer.flushing));
+    this.#startDue();
+    const writers = [...this.#writers.values()];
+    await Promise.all(writers.map((writer) => writer.flushing));
+    await Promise.all(writers.map((writer) => (writer.flushing ? undefined : this.#closeFile(writer))));
+  }
+
+  #startDue(): void {
+    this.#scheduled = false;
+    const due = this.#due;
+    this.#due = new Set();
+    for (const writer of due) this.#start(writer);
+  }
+
+  #start(writer: Writer): void {
+    this.#due.delete(writer);
+    if (writer.lines.length > 0) writer.flushing ??= this.#drain(writer);
   }
 
   async #drain(writer: Writer): Promise<void> {
@@ -85,12 +122,32 @@ export class SessionLog {
       const batch = writer.lines.join('');
       writer.lines = [];
       try {
-        await appendFile(writer.path, batch, { mode: 0o600 });
+        if (!writer.file && this.#openFiles < MAX_OPEN_FILES) {
+          this.#openFiles += 1;
+          try {
+            writer.file = await open(writer.path, 'a', 0o600);
+          } catch (error) {
+            this.#openFiles -= 1;
+            throw error;
+          }
+        }
+        if (writer.file) await writer.file.appendFile(batch);
+        else await appendFile(writer.path, batch, { mode: 0o600 });
       } catch (error) {
         // The session log is a record, not the delivery path: a full disk must not stop the task.
         this.#logger.error({ err: error, path: writer.path }, 'session log append failed');
       }
     }
     writer.flushing = undefined;
+  }
+
+  async #closeFile(writer: Writer): Promise<void> {
+    const file = writer.file;
+    if (!file) return;
+    writer.file = undefined;
+    this.#openFiles -= 1;
+    await file.close().catch((error: unknown) => {
+      this.#logger.warn({ err: error, path: writer.path }, 'session log not closed');
+    });
   }
 }

@@ -27,6 +27,7 @@ import {
 } from '../protocol/index.ts';
 import { EVENT_ENVELOPE_BYTES, fitChunk } from './chunk-fit.ts';
 import { RecentIds } from './command-dedupe.ts';
+import type { DurableBatch } from './durable-batch.ts';
 import type { TaskEnvironment } from './environment/index.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
 import { isSafeTaskId, type SessionLog } from './session-log.ts';
@@ -45,6 +46,11 @@ export interface TaskRuntimeOptions {
   /** Where running tasks are kept for a restarted daemon to resume them (absent: not resumable). */
   journal?: TaskJournal;
   sessions: SessionLog;
+  /**
+   * Groups the outbox and journal writes of one turn of the event loop into one transaction
+   * (absent: each write commits on its own). `publish` must then send behind it.
+   */
+  batch?: Pick<DurableBatch, 'begin'>;
   /** Hands a numbered event to the connection (sent now when connected, else on reconnect). */
   publish(entry: OutboxEntry): void;
   /** Largest frame the gateway accepts. */
@@ -290,6 +296,7 @@ export class TaskRuntime {
     const found = this.#running(taskId);
     if (!found.ok) return found;
     this.#options.sessions.append(taskId, { kind: 'message', ...followUp });
+    this.#options.batch?.begin();
     this.#options.journal?.followUp(taskId, followUp);
     found.record.agentTask?.send(followUp);
     return { ok: true };
@@ -316,6 +323,7 @@ export class TaskRuntime {
 
   /** A cumulative `task:ack`: releases the events and forgets the task once it is fully delivered. */
   acknowledge(taskId: string, seq: number): void {
+    this.#options.batch?.begin();
     this.#options.outbox.ack(taskId, seq);
     const record = this.#tasks.get(taskId);
     if (record?.ended) this.#forgetIfDelivered(record);
@@ -368,7 +376,9 @@ export class TaskRuntime {
     return {
       onChunk: (chunk) => this.#relayChunk(record, chunk as unknown as UIChunk),
       onCheckpoint: (checkpoint) => {
-        if (!record.ended) this.#options.journal?.checkpoint(record.taskId, checkpoint);
+        if (record.ended) return;
+        this.#options.batch?.begin();
+        this.#options.journal?.checkpoint(record.taskId, checkpoint);
       },
       onProgress: (event) => {
         if (record.ended || record.dropping) return;
@@ -456,6 +466,7 @@ export class TaskRuntime {
   }
 
   #publish(event: UnnumberedTaskEvent): OutboxEntry {
+    this.#options.batch?.begin();
     const entry = this.#options.outbox.append(event, this.#options.maxFrameBytes());
     this.#options.publish(entry);
     return entry;

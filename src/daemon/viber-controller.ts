@@ -34,7 +34,7 @@ export const MAX_INBOUND_FRAME_BYTES = 64 * 1024 * 1024;
 const MIN_DEAD_CONNECTION_MS = 10_000;
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 /** The protocol extensions this daemon speaks beyond the protocol document (device.ts). */
-const EXTENSIONS = ['seq', 'command-ack'];
+const EXTENSIONS = ['seq', 'command-ack', 'terminal-binary'];
 
 /**
  * Refusals of the connect handshake that no retry can cure: the credentials, the key or the
@@ -154,6 +154,8 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
    * order once the connection is open.
    */
   #early: Array<{ data: Buffer; isBinary: boolean }> = [];
+  /** The extensions the gateway agreed to in this connection's handshake. */
+  #extensions: readonly string[] = [];
 
   constructor(options: ViberControllerOptions) {
     super();
@@ -206,6 +208,40 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
 
   /** Sends an already serialised message; false when there is no open connection. */
   sendFrame(frame: string): boolean {
+    if (!this.isOpen) return false;
+    this.#socket!.send(frame);
+    return true;
+  }
+
+  /**
+   * Sends already serialised messages in order, as one socket write where the socket allows it
+   * (each frame is still its own WebSocket message); false when there is no open connection.
+   */
+  sendFrames(frames: readonly string[]): boolean {
+    if (!this.isOpen) return false;
+    const socket = this.#socket!;
+    if (frames.length === 1) {
+      socket.send(frames[0]!);
+      return true;
+    }
+    // `ws` writes each message to its TCP socket on its own; corked, they leave in one writev.
+    const tcp = (socket as unknown as { _socket?: { cork?(): void; uncork?(): void } })._socket;
+    tcp?.cork?.();
+    try {
+      for (const frame of frames) socket.send(frame);
+    } finally {
+      tcp?.uncork?.();
+    }
+    return true;
+  }
+
+  /** Whether the current connection negotiated `extension` (device.ts ProtocolExtensionSchema). */
+  negotiated(extension: string): boolean {
+    return this.isOpen && this.#extensions.includes(extension);
+  }
+
+  /** Sends a binary frame (terminal output, once `terminal-binary` is negotiated); false when closed. */
+  sendBinary(frame: Uint8Array): boolean {
     if (!this.isOpen) return false;
     this.#socket!.send(frame);
     return true;
@@ -330,6 +366,7 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
       return;
     }
     this.#state = 'open';
+    this.#extensions = ok.extensions;
     this.#lastInboundAt = Date.now();
     this.send({ type: 'connected', viber: this.#options.getInfo() });
     this.#startHeartbeat();
