@@ -51,7 +51,7 @@ describe('GatewayClient calls', () => {
       if (request.url === '/health')
         sendJson(response, 200, { status: 'ok', vibers: 1, tasks: 2, extra: true });
       else if (request.method === 'POST') sendJson(response, 201, TASK_VIEW);
-      else sendJson(response, 200, { tasks: [TASK_VIEW] });
+      else sendJson(response, 200, { tasks: [TASK_VIEW], nextCursor: null });
     });
     // Unknown fields of an answer are dropped, not refused: a newer gateway may add some.
     expect(await client.call('health.get')).toEqual({ status: 'ok', vibers: 1, tasks: 2 });

@@ -39,6 +39,7 @@ export {
   type OperatorEventListener,
   type OperatorSocketLike,
 } from './operator-socket.ts';
+export { readAllPages } from './pages.ts';
 export type { CallOptions, CallResult, ResponseOf, RouteArgs, RouteInput } from './route-input.ts';
 export { type ReadSseOptions, readSse, type SseMessage } from './sse-events.ts';
 export {

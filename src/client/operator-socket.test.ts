@@ -81,7 +81,13 @@ describe('connectOperatorSocket', () => {
       (socket, frame) => {
         if (frame.method === 'tasks.list') {
           socket.send(
-            JSON.stringify({ type: 'res', id: frame.id, ok: true, status: 200, data: { tasks: [] } }),
+            JSON.stringify({
+              type: 'res',
+              id: frame.id,
+              ok: true,
+              status: 200,
+              data: { tasks: [], nextCursor: null },
+            }),
           );
         } else if (frame.method === 'tasks.get') {
           socket.send(
@@ -99,7 +105,7 @@ describe('connectOperatorSocket', () => {
       identity: await identityFromKeyPair(await generateDeviceKeys()),
       token: 'ovd_test',
     });
-    expect(await connection.call('tasks.list')).toEqual({ tasks: [] });
+    expect(await connection.call('tasks.list')).toEqual({ tasks: [], nextCursor: null });
     const bad = await connection.call('tasks.get', { params: { id: 't1' } }).catch((error: unknown) => error);
     expect(bad).toMatchObject({ code: 'bad_response', route: 'tasks.get' });
     const refused = (await connection

@@ -30,6 +30,8 @@ export interface GatewayAppParts {
   auth: GatewayAuth;
   devices: DeviceService;
   connections: ConnectionRegistry;
+  /** How many tasks the store holds, kept in memory (tasks/task-count.ts): `/health` reads it. */
+  taskCount: { readonly value: number };
   log: Logger;
   vibers: ViberService;
   router: TaskRouter;

@@ -23,6 +23,7 @@ import { openEnvironments } from './environments/index.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
 import { IDEMPOTENCY_TTL_MS } from './http/idempotency.ts';
 import { GATEWAY_DB_FILE, openSqliteStore } from './store/index.ts';
+import { TaskCount } from './tasks/task-count.ts';
 import { TaskRouter } from './tasks/task-router.ts';
 import { StreamSessions } from './tasks/task-streams.ts';
 import { TerminalRelay } from './terminals/terminal-relay.ts';
@@ -79,10 +80,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const presence = new Presence({ store, bus, connections, tasks: router, timings, log });
   const environments = await openEnvironments({ store, connections, log }, options.home);
   const streams = new StreamSessions({ store, bus, log });
+  // Before the server listens: no task is created between its count and its subscription.
+  const taskCount = await TaskCount.open(store, bus);
   const boardEvents = new BoardEvents({ store, bus, vibers, log: log.child({ component: 'board-events' }) });
   const eventStreams = new BoardEventStreams({ bus, boardEvents, log });
   const app = createGatewayApp({
-    ...{ store, auth, devices, connections, log, vibers, router, streams, environments },
+    ...{ store, auth, devices, connections, taskCount, log, vibers, router, streams, environments },
     board: { sessions: new BoardSessions(store, auth, devices), eventStreams, dir: DEFAULT_BOARD_DIR },
     corsOrigins: options.corsOrigins ?? [],
   });
@@ -152,6 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     closing ??= (async () => {
       presence.stop();
       boardEvents.stop();
+      taskCount.close();
       streams.closeAll();
       eventStreams.closeAll();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeviceRoleSchema } from './device.ts';
 import { OperatorScopeSchema } from './operator-scopes.ts';
+import { NextCursorSchema, PageQuerySchema } from './pagination.ts';
 import type { RestRoute } from './rest-route.ts';
 
 /**
@@ -39,7 +40,17 @@ export const DeviceViewSchema = z.object({
 });
 export type DeviceView = z.infer<typeof DeviceViewSchema>;
 
-export const DeviceListResponseSchema = z.object({ devices: z.array(DeviceViewSchema) });
+/** `GET /api/devices`: a page, pending requests first; filtered by status or role. */
+export const DeviceListQuerySchema = PageQuerySchema.extend({
+  status: DeviceStatusSchema.optional(),
+  role: DeviceRoleSchema.optional(),
+});
+export type DeviceListQuery = z.infer<typeof DeviceListQuerySchema>;
+
+export const DeviceListResponseSchema = z.object({
+  devices: z.array(DeviceViewSchema),
+  nextCursor: NextCursorSchema,
+});
 export type DeviceListResponse = z.infer<typeof DeviceListResponseSchema>;
 
 export const DeviceIdParamsSchema = z.strictObject({ deviceId: z.string().min(1).max(200) });
@@ -85,7 +96,9 @@ export const DEVICE_ROUTES = {
     method: 'GET',
     path: '/api/devices',
     scope: 'devices.admin',
-    summary: 'Every device: pending pairing requests first, then paired, then revoked.',
+    summary:
+      'A page of devices: pending pairing requests first (newest first), then paired, then revoked; filtered by status or role.',
+    query: DeviceListQuerySchema,
     responses: { 200: DeviceListResponseSchema },
     idempotencyKey: false,
   },

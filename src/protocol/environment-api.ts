@@ -8,6 +8,7 @@ import {
   EnvironmentViewSchema,
   UpdateEnvironmentBodySchema,
 } from './environment-rest.ts';
+import { NameFilterSchema, NextCursorSchema, PageQuerySchema } from './pagination.ts';
 import type { RestRoute, ScopeCondition } from './rest-route.ts';
 
 /** An environment's id, or its name: the gateway looks up either. */
@@ -23,7 +24,14 @@ export const BindingLogsQuerySchema = z.object({
   limit: z.coerce.number<number>().int().min(0).max(2000).optional(),
 });
 
-export const EnvironmentListResponseSchema = z.object({ environments: z.array(EnvironmentViewSchema) });
+/** `GET /api/environments`: a page by name, filtered by a piece of the name. */
+export const EnvironmentListQuerySchema = PageQuerySchema.extend({ q: NameFilterSchema.optional() });
+export type EnvironmentListQuery = z.infer<typeof EnvironmentListQuerySchema>;
+
+export const EnvironmentListResponseSchema = z.object({
+  environments: z.array(EnvironmentViewSchema),
+  nextCursor: NextCursorSchema,
+});
 export type EnvironmentListResponse = z.infer<typeof EnvironmentListResponseSchema>;
 
 export const EnvironmentDeletedResponseSchema = z.object({ id: z.string(), deletedAt: z.string() });
@@ -49,7 +57,8 @@ export const ENVIRONMENT_ROUTES = {
     method: 'GET',
     path: '/api/environments',
     scope: 'tasks.read',
-    summary: 'Every environment with its bindings and status pill; secrets by name only.',
+    summary: 'A page of environments by name, with their bindings and status pill; secrets by name only.',
+    query: EnvironmentListQuerySchema,
     responses: { 200: EnvironmentListResponseSchema },
     idempotencyKey: false,
   },

@@ -14,6 +14,7 @@ export * from './ids.ts';
 export * from './limits.ts';
 export * from './operator-scopes.ts';
 export * from './operator-socket.ts';
+export * from './pagination.ts';
 export * from './rest.ts';
 export * from './rest-route.ts';
 export * from './rest-routes.ts';

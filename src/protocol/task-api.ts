@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NextCursorSchema, PageQuerySchema } from './pagination.ts';
 import {
   ApprovalBodySchema,
   CreateTaskBodySchema,
@@ -20,16 +21,18 @@ export const ApprovalParamsSchema = z.strictObject({
   approvalId: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 visible ASCII characters'),
 });
 
-/** `GET /api/tasks`: newest first. `environmentId` takes an environment's id or its name. */
-export const TaskListQuerySchema = z.object({
+/** `GET /api/tasks`: a page, newest first. `environmentId` takes an environment's id or its name. */
+export const TaskListQuerySchema = PageQuerySchema.extend({
   viberId: z.string().min(1).max(200).optional(),
   status: TaskStatusSchema.optional(),
   environmentId: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number<number>().int().min(1).max(1000).optional(),
 });
 export type TaskListQuery = z.infer<typeof TaskListQuerySchema>;
 
-export const TaskListResponseSchema = z.object({ tasks: z.array(TaskViewSchema) });
+export const TaskListResponseSchema = z.object({
+  tasks: z.array(TaskViewSchema),
+  nextCursor: NextCursorSchema,
+});
 export type TaskListResponse = z.infer<typeof TaskListResponseSchema>;
 
 /** `POST /api/tasks/:id/approvals/:approvalId`: the answer is on its way to the viber. */
@@ -52,7 +55,7 @@ export const TASK_ROUTES = {
     method: 'GET',
     path: '/api/tasks',
     scope: 'tasks.read',
-    summary: 'Tasks, newest first, filtered by viber, status or environment.',
+    summary: 'A page of tasks, newest first, filtered by viber, status or environment.',
     query: TaskListQuerySchema,
     responses: { 200: TaskListResponseSchema },
     idempotencyKey: false,

@@ -1,12 +1,24 @@
 import { z } from 'zod';
 import { ViberConfigPullSchema } from './environment-rest.ts';
+import { NameFilterSchema, NextCursorSchema, PageQuerySchema } from './pagination.ts';
 import { RegisterViberBodySchema, RegisterViberResponseSchema, ViberViewSchema } from './rest.ts';
 import type { RestRoute } from './rest-route.ts';
+import { ViberPresenceSchema } from './viber-info.ts';
 
 /** A viber's id in a path. */
 export const ViberIdParamsSchema = z.strictObject({ id: z.string().min(1).max(200) });
 
-export const ViberListResponseSchema = z.object({ vibers: z.array(ViberViewSchema) });
+/** `GET /api/vibers`: a page by name, filtered by presence and by a piece of the name. */
+export const ViberListQuerySchema = PageQuerySchema.extend({
+  presence: ViberPresenceSchema.optional(),
+  q: NameFilterSchema.optional(),
+});
+export type ViberListQuery = z.infer<typeof ViberListQuerySchema>;
+
+export const ViberListResponseSchema = z.object({
+  vibers: z.array(ViberViewSchema),
+  nextCursor: NextCursorSchema,
+});
 export type ViberListResponse = z.infer<typeof ViberListResponseSchema>;
 
 /** `DELETE /api/vibers/:id`: the token stopped working and the live connection was cut. */
@@ -35,7 +47,9 @@ export const VIBER_ROUTES = {
     method: 'GET',
     path: '/api/vibers',
     scope: 'tasks.read',
-    summary: 'Every viber not revoked, with its presence (online, busy, offline).',
+    summary:
+      'A page of the vibers not revoked, by name, with their presence (online, busy, offline); filtered by presence or name.',
+    query: ViberListQuerySchema,
     responses: { 200: ViberListResponseSchema },
     idempotencyKey: false,
   },

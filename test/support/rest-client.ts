@@ -1,13 +1,19 @@
-import { createGatewayClient, type GatewayClient, GatewayClientError } from '../../src/client/index.ts';
-import type {
-  CreateTaskBody,
-  ErrorBody,
-  InjectionMode,
-  RegisterViberResponse,
-  TaskDetailResponse,
-  TaskMessageView,
-  TaskView,
-  ViberView,
+import {
+  createGatewayClient,
+  type GatewayClient,
+  GatewayClientError,
+  readAllPages,
+} from '../../src/client/index.ts';
+import {
+  type CreateTaskBody,
+  type ErrorBody,
+  type InjectionMode,
+  PAGE_LIMITS,
+  type RegisterViberResponse,
+  type TaskDetailResponse,
+  type TaskMessageView,
+  type TaskView,
+  type ViberView,
 } from '../../src/protocol/index.ts';
 
 /**
@@ -84,8 +90,12 @@ export class RestClient {
     return this.client.call('vibers.register', { body: { name } });
   }
 
-  async listVibers(): Promise<ViberView[]> {
-    return (await this.client.call('vibers.list')).vibers;
+  /** Every viber, page after page. */
+  listVibers(): Promise<ViberView[]> {
+    return readAllPages(
+      (cursor) => this.client.call('vibers.list', { query: { limit: PAGE_LIMITS.max, cursor } }),
+      (page) => page.vibers,
+    );
   }
 
   /** The viber, or undefined once the gateway does not know it (never registered, or revoked). */
@@ -102,8 +112,12 @@ export class RestClient {
     return this.client.call('tasks.create', { body, ...(headers ? { headers } : {}) });
   }
 
-  async listTasks(): Promise<TaskView[]> {
-    return (await this.client.call('tasks.list')).tasks;
+  /** Every task, newest first, page after page. */
+  listTasks(): Promise<TaskView[]> {
+    return readAllPages(
+      (cursor) => this.client.call('tasks.list', { query: { limit: PAGE_LIMITS.max, cursor } }),
+      (page) => page.tasks,
+    );
   }
 
   getTask(id: string): Promise<TaskDetailResponse> {

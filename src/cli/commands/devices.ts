@@ -1,15 +1,19 @@
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
-import type { GatewayClient } from '../../client/index.ts';
+import { type GatewayClient, readAllPages } from '../../client/index.ts';
 import { resolveHome } from '../../core/home.ts';
 import {
+  DeviceRoleSchema,
+  DeviceStatusSchema,
   type DeviceView,
   type OperatorScope,
   OperatorScopeSchema,
+  PAGE_LIMITS,
   type RotateDeviceResponse,
 } from '../../protocol/index.ts';
-import { CliError } from '../cli-error.ts';
+import { CliError, checkedOption } from '../cli-error.ts';
 import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
+import { addPageOptions, type PageFlags, printRows, readListPages } from '../list-pages.ts';
 
 const STATUS_COLORS = { pending: 'yellow', paired: 'green', revoked: 'gray' } as const;
 
@@ -60,7 +64,10 @@ export function resolveDevice(devices: DeviceView[], given: string): DeviceView 
 }
 
 async function resolveDeviceId(client: GatewayClient, given: string): Promise<DeviceView> {
-  const { devices } = await client.call('devices.list');
+  const devices = await readAllPages(
+    (cursor) => client.call('devices.list', { query: { limit: PAGE_LIMITS.max, cursor } }),
+    (page) => page.devices,
+  );
   return resolveDevice(devices, given);
 }
 
@@ -95,11 +102,22 @@ export function registerDeviceCommands(program: Command): void {
     .command('devices')
     .description('approve, reject, revoke and rotate paired devices; mint pairing codes for new machines');
 
-  addClientOptions(devices.command('list'))
-    .description('list devices: pending pairing requests first, then paired, then revoked')
-    .action(async (flags: ClientFlags) => {
-      const { devices: list } = await clientFromFlags(flags, resolveHome()).call('devices.list');
-      print(flags, list, list.length ? list.map(deviceLine).join('\n') : 'no devices');
+  addPageOptions(addClientOptions(devices.command('list')))
+    .description('list devices: pending pairing requests first, then paired, then revoked; a page at a time')
+    .option('--status <status>', 'only devices pending, paired or revoked')
+    .option('--role <role>', 'only node or operator devices')
+    .action(async (flags: ClientFlags & PageFlags & { status?: string; role?: string }) => {
+      const filters = {
+        ...(flags.status ? { status: checkedOption('--status', DeviceStatusSchema, flags.status) } : {}),
+        ...(flags.role ? { role: checkedOption('--role', DeviceRoleSchema, flags.role) } : {}),
+      };
+      const client = clientFromFlags(flags, resolveHome());
+      const read = await readListPages(
+        flags,
+        (page) => client.call('devices.list', { query: { ...filters, ...page } }),
+        (page) => page.devices,
+      );
+      printRows(read, flags.json, deviceLine, 'no devices');
     });
 
   addClientOptions(

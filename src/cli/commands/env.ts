@@ -13,6 +13,7 @@ import {
 } from '../../protocol/index.ts';
 import { CliError, checkedOption, parseIntegerOption } from '../cli-error.ts';
 import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
+import { addPageOptions, type PageFlags, printRows, readListPages } from '../list-pages.ts';
 import { bindingLine, describeEnvironment, environmentLine } from './env-lines.ts';
 
 type CreateBody = RouteInput<'environments.create'>['body'];
@@ -184,13 +185,18 @@ export function registerEnvCommands(program: Command): void {
       print(flags, created, () => environmentLine(created));
     });
 
-  addClientOptions(env.command('list'))
-    .description('list environments with their status')
-    .action(async (flags: ClientFlags) => {
-      const { environments } = await clientFromFlags(flags, resolveHome()).call('environments.list');
-      print(flags, environments, () =>
-        environments.length ? environments.map(environmentLine).join('\n') : 'no environments yet',
+  addPageOptions(addClientOptions(env.command('list')))
+    .description('list environments by name with their status, a page at a time')
+    .option('--name <text>', 'only environments whose name contains this')
+    .action(async (flags: ClientFlags & PageFlags & { name?: string }) => {
+      const client = clientFromFlags(flags, resolveHome());
+      const read = await readListPages(
+        flags,
+        (page) =>
+          client.call('environments.list', { query: { ...(flags.name ? { q: flags.name } : {}), ...page } }),
+        (page) => page.environments,
       );
+      printRows(read, flags.json, environmentLine, 'no environments yet');
     });
 
   addClientOptions(env.command('show').argument('<environment>', 'id or name'))

@@ -17,6 +17,7 @@ import {
 import { ChunkRenderer } from '../chunk-renderer.ts';
 import { checkedOption } from '../cli-error.ts';
 import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
+import { addPageOptions, type PageFlags, printRows, readListPages } from '../list-pages.ts';
 
 function print(flags: ClientFlags, value: unknown, human: () => string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
@@ -97,17 +98,24 @@ export function registerTaskCommands(program: Command): void {
       },
     );
 
-  addClientOptions(task.command('list'))
-    .description('list tasks, newest first')
+  addPageOptions(addClientOptions(task.command('list')))
+    .description('list tasks, newest first, a page at a time')
     .option('--status <status>', 'only tasks in this state')
     .option('--viber <id>', 'only tasks of this viber')
-    .action(async (flags: ClientFlags & { status?: string; viber?: string }) => {
-      const query = {
+    .option('--env <environment>', 'only tasks in this environment (id or name)')
+    .action(async (flags: ClientFlags & PageFlags & { status?: string; viber?: string; env?: string }) => {
+      const filters = {
         ...(flags.status ? { status: checkedOption('--status', TaskStatusSchema, flags.status) } : {}),
         ...(flags.viber ? { viberId: flags.viber } : {}),
+        ...(flags.env ? { environmentId: flags.env } : {}),
       };
-      const { tasks } = await clientFromFlags(flags, resolveHome()).call('tasks.list', { query });
-      print(flags, tasks, () => (tasks.length ? tasks.map(taskLine).join('\n') : 'no tasks yet'));
+      const client = clientFromFlags(flags, resolveHome());
+      const read = await readListPages(
+        flags,
+        (page) => client.call('tasks.list', { query: { ...filters, ...page } }),
+        (page) => page.tasks,
+      );
+      printRows(read, flags.json, taskLine, 'no tasks yet');
     });
 
   addClientOptions(task.command('show').argument('<taskId>'))

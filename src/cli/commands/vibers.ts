@@ -1,8 +1,10 @@
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
 import { resolveHome } from '../../core/home.ts';
-import type { ViberView } from '../../protocol/index.ts';
+import { ViberPresenceSchema, type ViberView } from '../../protocol/index.ts';
+import { checkedOption } from '../cli-error.ts';
 import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
+import { addPageOptions, type PageFlags, printRows, readListPages } from '../list-pages.ts';
 
 const PRESENCE_COLORS = { online: 'green', busy: 'cyan', offline: 'gray' } as const;
 
@@ -33,15 +35,24 @@ export function registerViberCommands(program: Command): void {
       );
     });
 
-  addClientOptions(vibers.command('list'))
-    .description('list vibers with their presence')
-    .action(async (flags: ClientFlags) => {
-      const { vibers: list } = await clientFromFlags(flags, resolveHome()).call('vibers.list');
-      process.stdout.write(
-        flags.json
-          ? `${JSON.stringify(list, null, 2)}\n`
-          : `${list.length ? list.map(viberLine).join('\n') : 'no vibers registered'}\n`,
+  addPageOptions(addClientOptions(vibers.command('list')))
+    .description('list vibers by name with their presence, a page at a time')
+    .option('--presence <presence>', 'only vibers online, busy or offline')
+    .option('--name <text>', 'only vibers whose name contains this')
+    .action(async (flags: ClientFlags & PageFlags & { presence?: string; name?: string }) => {
+      const filters = {
+        ...(flags.presence
+          ? { presence: checkedOption('--presence', ViberPresenceSchema, flags.presence) }
+          : {}),
+        ...(flags.name ? { q: flags.name } : {}),
+      };
+      const client = clientFromFlags(flags, resolveHome());
+      const read = await readListPages(
+        flags,
+        (page) => client.call('vibers.list', { query: { ...filters, ...page } }),
+        (page) => page.vibers,
       );
+      printRows(read, flags.json, viberLine, 'no vibers registered');
     });
 
   addClientOptions(vibers.command('show').argument('<viberId>'))

@@ -15,7 +15,15 @@ import {
   ProtocolExtensionSchema,
   WS_CLOSE,
 } from '../../protocol/index.ts';
-import type { DeviceRecord, DevicesStore, SessionsStore, VibersStore } from '../store/index.ts';
+import type {
+  DevicePageKey,
+  DeviceQuery,
+  DeviceRecord,
+  DevicesStore,
+  Page,
+  SessionsStore,
+  VibersStore,
+} from '../store/index.ts';
 import { checkDeviceProof } from './device-signature.ts';
 import type { DeviceSockets } from './device-sockets.ts';
 import { deviceKey, type FailureLimiter, sourceKey } from './failure-limiter.ts';
@@ -419,10 +427,11 @@ export class DeviceService {
 
   // ---- operator actions ----
 
-  async list(): Promise<DeviceView[]> {
+  /** A page of devices (DevicesStore.devicePage), lapsed pairing requests purged first. */
+  async page(query: DeviceQuery): Promise<Page<DeviceView, DevicePageKey>> {
     await this.#deps.store.purgeLapsedPairings(this.#iso());
-    const devices = await this.#deps.store.listDevices();
-    return Promise.all(devices.map((device) => this.#view(device)));
+    const page = await this.#deps.store.devicePage(query);
+    return { items: await Promise.all(page.items.map((device) => this.#view(device))), next: page.next };
   }
 
   async view(deviceId: string): Promise<DeviceView> {

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { OpenViberError } from '../../core/errors.ts';
+import { CURSORS, nextCursor, pageRequest } from '../http/page-cursor.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import { routes } from '../http/route-registrar.ts';
 import type { EnvironmentsStore } from '../store/index.ts';
@@ -17,7 +18,13 @@ export function environmentRoutes(
 ): Hono<GatewayEnv> {
   return routes()
     .json('environments.create', ({ body }) => environments.create(body))
-    .json('environments.list', async () => ({ environments: await environments.list() }))
+    .json('environments.list', async ({ query }) => {
+      const page = await environments.page({
+        ...pageRequest(CURSORS.environments, query),
+        ...(query.q !== undefined ? { nameContains: query.q } : {}),
+      });
+      return { environments: page.items, nextCursor: nextCursor(CURSORS.environments, page) };
+    })
     .json('environments.validate', ({ body }) => environments.validate(body))
     .json('environments.get', ({ params }) => environments.view(params.id))
     .json('environments.update', ({ params, body }) => environments.update(params.id, body))

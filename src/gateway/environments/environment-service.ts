@@ -8,10 +8,13 @@ import type {
   UpdateEnvironmentBody,
 } from '../../protocol/index.ts';
 import type {
+  EnvironmentPageKey,
+  EnvironmentQuery,
   EnvironmentRecord,
   EnvironmentsStore,
   FullEnvironment,
   NewCommand,
+  Page,
   SecretRecord,
   TasksStore,
 } from '../store/index.ts';
@@ -96,9 +99,10 @@ export class EnvironmentService {
     return this.view(id);
   }
 
-  async list(): Promise<EnvironmentView[]> {
-    const all = await this.#deps.store.listEnvironments();
-    return all.map((full) => toEnvironmentView(full, this.#deps.box));
+  /** A page of environments by name (EnvironmentsStore.environmentPage), as views. */
+  async page(query: EnvironmentQuery): Promise<Page<EnvironmentView, EnvironmentPageKey>> {
+    const page = await this.#deps.store.environmentPage(query);
+    return { items: page.items.map((full) => toEnvironmentView(full, this.#deps.box)), next: page.next };
   }
 
   async view(idOrName: string): Promise<EnvironmentView> {

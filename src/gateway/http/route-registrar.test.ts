@@ -49,7 +49,7 @@ const app = appWith(
     })
     .json('tasks.list', ({ query }) => {
       seen.push(query);
-      return { tasks: [] };
+      return { tasks: [], nextCursor: null };
     })
     .json('environments.update', ({ params, body }) => {
       seen.push({ params, body });

@@ -1,4 +1,5 @@
 import type { DeviceRole, DeviceStatus, OperatorScope } from '../../protocol/index.ts';
+import type { Page, PageRequest } from './store-page.ts';
 
 /**
  * A device: a client identity (an Ed25519 key, `keyId` = hex SHA-256 of the raw public key), or a
@@ -52,13 +53,26 @@ export type DevicePatch = Partial<
   >
 >;
 
+/**
+ * A device's place in `devicePage`'s order: its status's section (0 pending, 1 paired, 2 revoked),
+ * its creation time, its id.
+ */
+export type DevicePageKey = readonly [section: number, createdAt: string, id: string];
+
+export interface DeviceQuery extends PageRequest<DevicePageKey> {
+  status?: DeviceStatus;
+  role?: DeviceRole;
+}
+
 /** Devices and their tokens (only hashes). A device has at most one live token at a time. */
 export interface DevicesStore {
   insertDevice(device: DeviceRecord): Promise<void>;
   getDevice(id: string): Promise<DeviceRecord | null>;
   findDeviceByKeyId(keyId: string): Promise<DeviceRecord | null>;
-  /** Pending first (newest first), then paired, then revoked. */
+  /** Pending first (newest first), then paired, then revoked (oldest first); ties by id. */
   listDevices(): Promise<DeviceRecord[]>;
+  /** A page of `listDevices`'s order. */
+  devicePage(query: DeviceQuery): Promise<Page<DeviceRecord, DevicePageKey>>;
   /** The device after the patch, or null when it does not exist. */
   updateDevice(id: string, patch: DevicePatch): Promise<DeviceRecord | null>;
   /** Deletes a pending device (a rejected or lapsed request); false when there was none pending. */

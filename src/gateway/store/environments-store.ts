@@ -1,5 +1,6 @@
 import type { BindingStatus, BindingStrategy, EnvironmentType } from '../../protocol/index.ts';
 import type { NewCommand } from './outbox-store.ts';
+import type { Page, PageRequest } from './store-page.ts';
 
 export interface EnvironmentRecord {
   id: string;
@@ -61,6 +62,14 @@ export interface LogRecord {
   at: string;
 }
 
+/** An environment's place in `environmentPage`'s order: its name, then its id. */
+export type EnvironmentPageKey = readonly [name: string, id: string];
+
+export interface EnvironmentQuery extends PageRequest<EnvironmentPageKey> {
+  /** Environments whose name contains this, ignoring ASCII case. */
+  nameContains?: string;
+}
+
 /** An environment with everything that hangs off it. */
 export interface FullEnvironment {
   environment: EnvironmentRecord;
@@ -97,6 +106,8 @@ export interface EnvironmentsStore {
   findEnvironmentByName(name: string): Promise<FullEnvironment | null>;
   /** By name, case-insensitively. */
   listEnvironments(): Promise<FullEnvironment[]>;
+  /** A page of `listEnvironments`'s order: by name ignoring ASCII case, then by id. */
+  environmentPage(query: EnvironmentQuery): Promise<Page<FullEnvironment, EnvironmentPageKey>>;
   /**
    * Reads, lets `decide` choose the change (it may throw to abort), applies it: one transaction.
    * Throws an OpenViberError `conflict` when the new name is taken. Null when there is no such id.

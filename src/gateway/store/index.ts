@@ -1,11 +1,20 @@
 // The gateway's durable state: the store interface by concept, its change feed, and the embedded
 // implementation. Concept modules import from here; the implementations' own files stay inside.
 
-export type { DevicePatch, DeviceRecord, DevicesStore, DeviceTokenRecord } from './devices-store.ts';
+export type {
+  DevicePageKey,
+  DevicePatch,
+  DeviceQuery,
+  DeviceRecord,
+  DevicesStore,
+  DeviceTokenRecord,
+} from './devices-store.ts';
 export type {
   BindingChange,
   BindingRecord,
   EnvironmentChange,
+  EnvironmentPageKey,
+  EnvironmentQuery,
   EnvironmentRecord,
   EnvironmentsStore,
   FullEnvironment,
@@ -37,6 +46,7 @@ export type {
   ViberChanged,
   ViberRevoked,
 } from './store-changes.ts';
+export type { Page, PageRequest } from './store-page.ts';
 export type {
   AppendOutcome,
   AppendResult,
@@ -44,10 +54,12 @@ export type {
   TaskEventRecord,
   TaskFilter,
   TaskMessageRecord,
+  TaskPageKey,
   TaskPatch,
+  TaskQuery,
   TaskRecord,
   TasksStore,
   TaskUpdate,
 } from './tasks-store.ts';
 export { newTaskRecord } from './tasks-store.ts';
-export type { ViberRecord, VibersStore } from './vibers-store.ts';
+export type { ViberPageKey, ViberQuery, ViberRecord, VibersStore } from './vibers-store.ts';

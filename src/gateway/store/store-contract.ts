@@ -5,6 +5,7 @@ import { devicesContract } from './contract/devices-contract.ts';
 import { environmentsContract } from './contract/environments-contract.ts';
 import { idempotencyContract } from './contract/idempotency-contract.ts';
 import { outboxContract } from './contract/outbox-contract.ts';
+import { pagesContract } from './contract/pages-contract.ts';
 import { sessionsContract } from './contract/sessions-contract.ts';
 import { taskLogContract } from './contract/task-log-contract.ts';
 import { tasksContract } from './contract/tasks-contract.ts';
@@ -30,5 +31,6 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     environmentsContract(open);
     bindingsContract(open);
     devicesContract(open);
+    pagesContract(open);
   });
 }

@@ -7,6 +7,7 @@ import type {
   TokenUsage,
 } from '../../protocol/index.ts';
 import type { NewCommand, TaskOutboxView } from './outbox-store.ts';
+import type { Page } from './store-page.ts';
 
 export interface TaskRecord {
   id: string;
@@ -110,6 +111,16 @@ export interface TaskFilter {
 }
 
 /**
+ * A task's place in `taskPage`'s order (newest first): its position in the order tasks were
+ * inserted, which only the store knows (a row number); a key is only ever one the store gave.
+ */
+export type TaskPageKey = readonly [position: number];
+
+export interface TaskQuery extends TaskFilter {
+  after?: TaskPageKey;
+}
+
+/**
  * Tasks, their durable stream log and their follow-up messages. Every method that decides
  * something does it inside one transaction, through a synchronous `decide` (or `transition`)
  * callback, so no backend needs a transaction that spans awaits.
@@ -120,6 +131,8 @@ export interface TasksStore {
   getTask(id: string): Promise<TaskRecord | null>;
   /** Newest first. */
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+  /** A page of `listTasks`'s order, newest first, after `after`. */
+  taskPage(query: TaskQuery): Promise<Page<TaskRecord, TaskPageKey>>;
   countTasks(): Promise<number>;
   /** Oldest first. */
   listTasksOfViber(viberId: string, statuses: readonly TaskStatus[]): Promise<TaskRecord[]>;

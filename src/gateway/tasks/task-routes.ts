@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { OpenViberError } from '../../core/errors.ts';
 import type { CreateTaskBody } from '../../protocol/index.ts';
+import { CURSORS, nextCursor, pageRequest } from '../http/page-cursor.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import { routes } from '../http/route-registrar.ts';
 import type { TasksStore } from '../store/index.ts';
@@ -24,19 +25,21 @@ export interface TaskRouteDeps {
   placement: TaskPlacement;
 }
 
-const DEFAULT_LIST_LIMIT = 100;
-
 /** The task routes of the table (src/protocol/task-api.ts): create, list, show, stop, follow-up
  * messages, approvals, the report, and the SSE stream. */
 export function taskRoutes({ store, router, streams, placement }: TaskRouteDeps): Hono<GatewayEnv> {
   return routes()
     .json('tasks.list', async ({ query }) => {
-      const { viberId, status, environmentId, limit = DEFAULT_LIST_LIMIT } = query;
-      const filter = { limit, ...(viberId ? { viberId } : {}), ...(status ? { status } : {}) };
-      const tasks = await store.listTasks(
+      const { viberId, status, environmentId } = query;
+      const filter = {
+        ...pageRequest(CURSORS.tasks, query),
+        ...(viberId ? { viberId } : {}),
+        ...(status ? { status } : {}),
+      };
+      const page = await store.taskPage(
         environmentId ? { ...filter, environmentId: await placement.environmentId(environmentId) } : filter,
       );
-      return { tasks: tasks.map(toTaskView) };
+      return { tasks: page.items.map(toTaskView), nextCursor: nextCursor(CURSORS.tasks, page) };
     })
     .json('tasks.create', async ({ body }) => {
       // A task in an environment goes to a viber where the environment is ready.

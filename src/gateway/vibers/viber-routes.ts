@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { holdsSecret } from '../http/idempotency.ts';
+import { CURSORS, nextCursor, pageRequest } from '../http/page-cursor.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import { routes } from '../http/route-registrar.ts';
 import type { ViberService } from './viber-service.ts';
@@ -16,7 +17,14 @@ export function viberRoutes(vibers: ViberService): Hono<GatewayEnv> {
       );
       return viber;
     })
-    .json('vibers.list', async () => ({ vibers: await vibers.list() }))
+    .json('vibers.list', async ({ query }) => {
+      const page = await vibers.page({
+        ...pageRequest(CURSORS.vibers, query),
+        ...(query.presence ? { presence: query.presence } : {}),
+        ...(query.q !== undefined ? { q: query.q } : {}),
+      });
+      return { vibers: page.items, nextCursor: nextCursor(CURSORS.vibers, page) };
+    })
     .json('vibers.get', ({ params }) => vibers.view(params.id))
     .json('vibers.revoke', ({ params }) => vibers.revoke(params.id))
     .json('vibers.configPush', ({ params }) => vibers.pushConfig(params.id)).app;

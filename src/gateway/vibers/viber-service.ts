@@ -3,7 +3,7 @@ import { newId } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { ViberPresence, ViberView } from '../../protocol/index.ts';
 import type { DeviceService } from '../auth/devices.ts';
-import type { TasksStore, VibersStore } from '../store/index.ts';
+import type { Page, TasksStore, ViberPageKey, ViberQuery, VibersStore } from '../store/index.ts';
 import type { ConnectionRegistry } from './connection-registry.ts';
 import { toViberView } from './viber-views.ts';
 
@@ -12,6 +12,15 @@ export interface RegisteredViber {
   name: string;
   /** Shown once; the store keeps only its hash. */
   token: string;
+}
+
+/** What `page` takes: a limit, the key to continue after, and the list's filters. */
+export interface ViberPageQuery {
+  limit: number;
+  after?: ViberPageKey;
+  presence?: ViberPresence;
+  /** A piece of the name, ASCII case ignored. */
+  q?: string;
 }
 
 export interface ViberServiceDeps {
@@ -56,12 +65,32 @@ export class ViberService {
     return { id: viberId, revokedAt };
   }
 
-  async list(): Promise<ViberView[]> {
-    const [vibers, running] = await Promise.all([
-      this.#deps.store.listVibers(),
-      this.#deps.store.countRunningTasksByViber(),
-    ]);
-    return vibers.map((viber) => toViberView(viber, this.#presenceOf(viber.id, running)));
+  /**
+   * A page of vibers by name. Presence lives in this process (the connections), not in the
+   * store: a presence filter becomes the connected vibers' ids, to keep or to leave out.
+   */
+  async page(query: ViberPageQuery): Promise<Page<ViberView, ViberPageKey>> {
+    const running = await this.#deps.store.countRunningTasksByViber();
+    const busy = (viberId: string) => (running.get(viberId) ?? 0) > 0;
+    const connected = () => [...this.#deps.connections.all()].map((connection) => connection.viberId);
+    const byPresence: Pick<ViberQuery, 'onlyIds' | 'exceptIds'> =
+      query.presence === 'offline'
+        ? { exceptIds: connected() }
+        : query.presence === 'busy'
+          ? { onlyIds: connected().filter(busy) }
+          : query.presence === 'online'
+            ? { onlyIds: connected().filter((viberId) => !busy(viberId)) }
+            : {};
+    const page = await this.#deps.store.viberPage({
+      limit: query.limit,
+      ...(query.after ? { after: query.after } : {}),
+      ...(query.q !== undefined ? { nameContains: query.q } : {}),
+      ...byPresence,
+    });
+    return {
+      items: page.items.map((viber) => toViberView(viber, this.#presenceOf(viber.id, running))),
+      next: page.next,
+    };
   }
 
   async view(viberId: string): Promise<ViberView> {

@@ -1,5 +1,10 @@
+import type { DeviceStatus } from '../../../protocol/index.ts';
 import type { DevicePatch, DeviceRecord, DevicesStore, DeviceTokenRecord } from '../devices-store.ts';
+import { pageOf } from '../store-page.ts';
 import type { Params, Row, SqliteDatabase } from './sqlite-database.ts';
+
+/** The sections of the devices' order, by DevicePageKey's section number. */
+const DEVICE_SECTIONS: readonly DeviceStatus[] = ['pending', 'paired', 'revoked'];
 
 const COLUMNS: Record<keyof DevicePatch, string> = {
   keyId: 'key_id',
@@ -56,9 +61,45 @@ export function sqliteDevices(db: SqliteDatabase): DevicesStore {
         .all(
           `SELECT * FROM devices ORDER BY
              CASE status WHEN 'pending' THEN 0 WHEN 'paired' THEN 1 ELSE 2 END,
-             CASE status WHEN 'pending' THEN created_at END DESC, created_at, id`,
+             CASE status WHEN 'pending' THEN created_at END DESC,
+             CASE status WHEN 'pending' THEN id END DESC, created_at, id`,
         )
         .map(deviceFromRow);
+    },
+    async devicePage(query) {
+      // Section by section (pending, paired, revoked), each a range on devices_by_status, until
+      // the page is full: pending newest first, the others oldest first; ties by id the same way.
+      const rows: Row[] = [];
+      const want = query.limit + 1;
+      for (const [section, status] of DEVICE_SECTIONS.entries()) {
+        if (rows.length >= want) break;
+        if (query.status !== undefined && query.status !== status) continue;
+        if (query.after && section < query.after[0]) continue;
+        const newestFirst = status === 'pending';
+        const where = ['status = :status'];
+        const params: Params = { status, limit: want - rows.length };
+        if (query.after && section === query.after[0]) {
+          where.push(`(created_at, id) ${newestFirst ? '<' : '>'} (:afterCreatedAt, :afterId)`);
+          params.afterCreatedAt = query.after[1];
+          params.afterId = query.after[2];
+        }
+        if (query.role !== undefined) {
+          where.push('role = :role');
+          params.role = query.role;
+        }
+        const order = newestFirst ? 'created_at DESC, id DESC' : 'created_at, id';
+        const found = db.all(
+          `SELECT * FROM devices WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT :limit`,
+          params,
+        );
+        rows.push(...found.map((row) => ({ ...row, page_section: section })));
+      }
+      return pageOf(
+        rows,
+        query.limit,
+        deviceFromRow,
+        (row) => [row.page_section as number, String(row.created_at), String(row.id)] as const,
+      );
     },
     async updateDevice(id, patch) {
       return db.transaction((changes) => {

@@ -8,7 +8,8 @@ import type {
   VariableRecord,
 } from '../environments-store.ts';
 import type { StoreChange } from '../store-changes.ts';
-import type { Row, SqliteDatabase } from './sqlite-database.ts';
+import { pageOf } from '../store-page.ts';
+import type { Params, Row, SqliteDatabase } from './sqlite-database.ts';
 import {
   BINDING_COLUMNS,
   bindingFromRow,
@@ -101,7 +102,32 @@ export function sqliteEnvironments(db: SqliteDatabase): EnvironmentsStore {
       return full(db.get('SELECT * FROM environments WHERE name = :name', { name }));
     },
     async listEnvironments() {
-      return db.all('SELECT * FROM environments ORDER BY name COLLATE NOCASE').map((row) => full(row)!);
+      return db.all('SELECT * FROM environments ORDER BY name COLLATE NOCASE, id').map((row) => full(row)!);
+    },
+    async environmentPage(query) {
+      // A range on environments_by_name; one statement per combination of conditions.
+      const where: string[] = [];
+      const params: Params = { limit: query.limit + 1 };
+      if (query.after) {
+        where.push('(name, id) > (:afterName COLLATE NOCASE, :afterId)');
+        params.afterName = query.after[0];
+        params.afterId = query.after[1];
+      }
+      if (query.nameContains !== undefined) {
+        where.push('instr(lower(name), lower(:nameContains)) > 0');
+        params.nameContains = query.nameContains;
+      }
+      const rows = db.all(
+        `SELECT * FROM environments ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY name COLLATE NOCASE, id LIMIT :limit`,
+        params,
+      );
+      return pageOf(
+        rows,
+        query.limit,
+        (row) => full(row)!,
+        (row) => [row.name as string, row.id as string] as const,
+      );
     },
     async updateEnvironment(id, decide) {
       return db.transaction((changes) => {

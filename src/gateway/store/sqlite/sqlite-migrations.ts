@@ -216,6 +216,15 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE login_codes ADD COLUMN scopes TEXT NOT NULL DEFAULT '["tasks.read","tasks.write","approvals","vibers.admin","terminals.read","terminals.write","environments.write","secrets.write","devices.admin"]';
   ALTER TABLE board_sessions ADD COLUMN device_id TEXT NOT NULL DEFAULT 'operator-token';
   `,
+  // 6: keyset pages of every list (store-page.ts): each page is a range on an index in the list's
+  // order, never a scan from the start. Tasks page by rowid, which every index on tasks ends in;
+  // a viber's tasks needed an index of viber_id alone.
+  `
+  CREATE INDEX vibers_by_name ON vibers(name COLLATE NOCASE, id) WHERE revoked_at IS NULL;
+  CREATE INDEX tasks_by_viber ON tasks(viber_id);
+  CREATE INDEX environments_by_name ON environments(name COLLATE NOCASE, id);
+  CREATE INDEX devices_by_status ON devices(status, created_at, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

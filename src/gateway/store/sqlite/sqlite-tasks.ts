@@ -1,13 +1,16 @@
 import { isTerminalTaskStatus } from '../../../protocol/index.ts';
 import type { StoreChange } from '../store-changes.ts';
+import { type Page, pageOf } from '../store-page.ts';
 import type {
   AppendResult,
   TaskEventAppend,
   TaskMessageRecord,
+  TaskPageKey,
+  TaskQuery,
   TaskRecord,
   TasksStore,
 } from '../tasks-store.ts';
-import type { SqliteDatabase } from './sqlite-database.ts';
+import type { Params, SqliteDatabase } from './sqlite-database.ts';
 import { commandTypesOfTask, dropTaskCommands, enqueueCommand } from './sqlite-outbox.ts';
 import {
   applyPatch,
@@ -37,6 +40,37 @@ export function sqliteTasks(db: SqliteDatabase): TasksStore {
   const getTask = (id: string): TaskRecord | null => {
     const row = db.get('SELECT * FROM tasks WHERE id = :id', { id });
     return row ? taskFromRow(row) : null;
+  };
+
+  /** A page of tasks, newest first (TasksStore.taskPage). */
+  const taskPage = (query: TaskQuery): Page<TaskRecord, TaskPageKey> => {
+    // The key is the rowid, the order tasks were inserted in. One statement per combination of
+    // conditions, so each is a range on an index ending in the rowid: tasks_by_viber,
+    // tasks_by_status, tasks_by_viber_status, tasks_by_environment.
+    const where: string[] = [];
+    const params: Params = { limit: query.limit + 1 };
+    if (query.after) {
+      where.push('rowid < :after');
+      params.after = query.after[0];
+    }
+    if (query.environmentId !== undefined) {
+      where.push("json_extract(options, '$.environmentId') = :environmentId");
+      params.environmentId = query.environmentId;
+    }
+    if (query.viberId !== undefined) {
+      where.push('viber_id = :viberId');
+      params.viberId = query.viberId;
+    }
+    if (query.status !== undefined) {
+      where.push('status = :status');
+      params.status = query.status;
+    }
+    const rows = db.all(
+      `SELECT rowid AS page_position, * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY rowid DESC LIMIT :limit`,
+      params,
+    );
+    return pageOf(rows, query.limit, taskFromRow, (row) => [row.page_position as number] as const);
   };
 
   /** One event of a group commit, under the rules of appendTaskEvents. */
@@ -93,21 +127,10 @@ export function sqliteTasks(db: SqliteDatabase): TasksStore {
       return getTask(id);
     },
     async listTasks(filter) {
-      const params = { viberId: filter.viberId ?? null, status: filter.status ?? null, limit: filter.limit };
-      // Two statements, so the one by environment uses the tasks_by_environment index.
-      const rows = filter.environmentId
-        ? db.all(
-            `SELECT * FROM tasks WHERE json_extract(options, '$.environmentId') = :environmentId
-            AND (:viberId IS NULL OR viber_id = :viberId) AND (:status IS NULL OR status = :status)
-            ORDER BY rowid DESC LIMIT :limit`,
-            { ...params, environmentId: filter.environmentId },
-          )
-        : db.all(
-            `SELECT * FROM tasks WHERE (:viberId IS NULL OR viber_id = :viberId)
-            AND (:status IS NULL OR status = :status) ORDER BY rowid DESC LIMIT :limit`,
-            params,
-          );
-      return rows.map(taskFromRow);
+      return taskPage(filter).items;
+    },
+    async taskPage(query) {
+      return taskPage(query);
     },
     async countTasks() {
       return db.get('SELECT COUNT(*) AS n FROM tasks')!.n as number;

@@ -1,4 +1,5 @@
 import type { ViberChanged } from '../store-changes.ts';
+import { pageOf } from '../store-page.ts';
 import type { VibersStore } from '../vibers-store.ts';
 import type { Params, SqliteDatabase } from './sqlite-database.ts';
 import { viberFromRow } from './sqlite-rows.ts';
@@ -26,6 +27,39 @@ export function sqliteVibers(db: SqliteDatabase): VibersStore {
     },
     async listVibers() {
       return db.all('SELECT * FROM vibers WHERE revoked_at IS NULL ORDER BY rowid').map(viberFromRow);
+    },
+    async viberPage(query) {
+      // One statement per combination of conditions, so each is a range on vibers_by_name (a
+      // condition that is only sometimes there would hide the range from the planner).
+      const where = ['revoked_at IS NULL'];
+      const params: Params = { limit: query.limit + 1 };
+      if (query.after) {
+        where.push('(name, id) > (:afterName COLLATE NOCASE, :afterId)');
+        params.afterName = query.after[0];
+        params.afterId = query.after[1];
+      }
+      if (query.nameContains !== undefined) {
+        where.push('instr(lower(name), lower(:nameContains)) > 0');
+        params.nameContains = query.nameContains;
+      }
+      if (query.onlyIds) {
+        where.push('id IN (SELECT value FROM json_each(:onlyIds))');
+        params.onlyIds = JSON.stringify(query.onlyIds);
+      }
+      if (query.exceptIds && query.exceptIds.length > 0) {
+        where.push('id NOT IN (SELECT value FROM json_each(:exceptIds))');
+        params.exceptIds = JSON.stringify(query.exceptIds);
+      }
+      const rows = db.all(
+        `SELECT * FROM vibers WHERE ${where.join(' AND ')} ORDER BY name COLLATE NOCASE, id LIMIT :limit`,
+        params,
+      );
+      return pageOf(
+        rows,
+        query.limit,
+        viberFromRow,
+        (row) => [row.name as string, row.id as string] as const,
+      );
     },
     async revokeViber(id, at) {
       return db.transaction((changes) => {

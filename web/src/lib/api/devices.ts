@@ -1,5 +1,11 @@
 import type { RouteInput } from '#lib/client.ts';
-import type { DeviceView, OperatorScope, PairingCodeResponse, RotateDeviceResponse } from '#lib/protocol.ts';
+import type {
+  DeviceListResponse,
+  DeviceView,
+  OperatorScope,
+  PairingCodeResponse,
+  RotateDeviceResponse,
+} from '#lib/protocol.ts';
 import { gateway, newIdempotencyKey } from './gateway.ts';
 
 /**
@@ -9,9 +15,11 @@ import { gateway, newIdempotencyKey } from './gateway.ts';
 
 export type PairingCodeInput = RouteInput<'pairingCodes.create'>['body'];
 
-/** Every device: pending pairing requests first, then paired, then revoked. */
-export async function listDevices(): Promise<DeviceView[]> {
-  return (await gateway.call('devices.list')).devices;
+export type DeviceListQuery = NonNullable<RouteInput<'devices.list'>['query']>;
+
+/** A page of devices: pending pairing requests first, then paired, then revoked. */
+export function listDevices(query: DeviceListQuery = {}): Promise<DeviceListResponse> {
+  return gateway.call('devices.list', { query });
 }
 
 /** Pairs a pending device; an operator device gets `scopes` (default: what it asked for). */

@@ -2,6 +2,7 @@ import type { RouteInput } from '#lib/client.ts';
 import type {
   BindingLogsResponse,
   BindingView,
+  EnvironmentListResponse,
   EnvironmentValidationResponse,
   EnvironmentView,
 } from '#lib/protocol.ts';
@@ -13,8 +14,11 @@ export type CreateEnvironmentInput = RouteInput<'environments.create'>['body'];
 export type UpdateEnvironmentInput = RouteInput<'environments.update'>['body'];
 export type MapEnvironmentInput = RouteInput<'environments.bindings.create'>['body'];
 
-export async function listEnvironments(): Promise<EnvironmentView[]> {
-  return (await gateway.call('environments.list')).environments;
+export type EnvironmentListQuery = NonNullable<RouteInput<'environments.list'>['query']>;
+
+/** A page of environments by name: `nextCursor` reads the next one (null: none). */
+export function listEnvironments(query: EnvironmentListQuery = {}): Promise<EnvironmentListResponse> {
+  return gateway.call('environments.list', { query });
 }
 
 export function getEnvironment(id: string): Promise<EnvironmentView> {

@@ -1,5 +1,5 @@
 import type { FollowTaskStreamOptions, RouteInput, TaskStreamChunk } from '#lib/client.ts';
-import type { TaskDetailResponse, TaskView } from '#lib/protocol.ts';
+import type { TaskDetailResponse, TaskListResponse, TaskView } from '#lib/protocol.ts';
 import { gateway } from './gateway.ts';
 
 /** Tasks (`tasks.*` in src/protocol/task-api.ts): read, start, steer, stop, answer, follow. */
@@ -8,8 +8,11 @@ export type CreateTaskInput = RouteInput<'tasks.create'>['body'];
 export type TaskMessageInput = RouteInput<'tasks.message'>['body'];
 export type ApprovalInput = RouteInput<'tasks.approve'>['body'];
 
-export async function listTasks(limit: number): Promise<TaskView[]> {
-  return (await gateway.call('tasks.list', { query: { limit } })).tasks;
+export type TaskListQuery = NonNullable<RouteInput<'tasks.list'>['query']>;
+
+/** A page of tasks, newest first: `nextCursor` reads the next one (null: none). */
+export function listTasks(query: TaskListQuery): Promise<TaskListResponse> {
+  return gateway.call('tasks.list', { query });
 }
 
 export function getTask(id: string): Promise<TaskDetailResponse> {

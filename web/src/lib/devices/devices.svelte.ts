@@ -2,17 +2,23 @@ import type { BoardEvent, DeviceView } from '#lib/protocol.ts';
 import { listDevices } from '../api/devices.ts';
 import { errorMessage } from '../api/gateway.ts';
 import { board } from '../state/board.svelte.ts';
+import { appendNew, PAGE_SIZE, readPagesUpTo } from '../state/pages.ts';
 
 /**
- * The gateway's devices, for the Devices page and the sidebar's count of pairing requests. Kept
- * current by the board's push events, never by polling: the whole list is read again on every
- * `events.ready` and `devices.changed` (a request arrived, was approved, rejected, revoked or
- * rotated). Only a device holding `devices.admin` may read it.
+ * The gateway's devices, for the Devices page and the sidebar's count of pairing requests, read a
+ * page at a time (pending requests come first, so the first page holds them). Kept current by the
+ * board's push events, never by polling: the pages shown are read again on every `events.ready`
+ * and `devices.changed` (a request arrived, was approved, rejected, revoked or rotated). Only a
+ * device holding `devices.admin` may read it.
  */
 class DevicesState {
   list = $state<DeviceView[]>([]);
   loaded = $state(false);
   error = $state('');
+  /** The cursor of the page after the list; null once every device is read. */
+  nextCursor = $state<string | null>(null);
+  loadingMore = $state(false);
+  moreError = $state('');
   #users = 0;
   #unsubscribe: (() => void) | undefined;
   #refreshing: Promise<void> | undefined;
@@ -48,7 +54,13 @@ class DevicesState {
       do {
         this.#again = false;
         try {
-          this.list = await listDevices();
+          const limit = Math.min(500, Math.max(PAGE_SIZE, this.list.length));
+          const read = await readPagesUpTo(async (cursor) => {
+            const page = await listDevices({ limit, ...(cursor ? { cursor } : {}) });
+            return { rows: page.devices, nextCursor: page.nextCursor };
+          }, this.list.length);
+          this.list = read.rows;
+          this.nextCursor = read.nextCursor;
           this.loaded = true;
           this.error = '';
         } catch (error) {
@@ -59,6 +71,22 @@ class DevicesState {
       this.#refreshing = undefined;
     });
     return this.#refreshing;
+  }
+
+  /** The next page of devices. */
+  async loadMore(): Promise<void> {
+    if (this.loadingMore || this.nextCursor === null) return;
+    this.loadingMore = true;
+    this.moreError = '';
+    try {
+      const page = await listDevices({ limit: PAGE_SIZE, cursor: this.nextCursor });
+      this.list = appendNew(this.list, page.devices);
+      this.nextCursor = page.nextCursor;
+    } catch (error) {
+      this.moreError = errorMessage(error);
+    } finally {
+      this.loadingMore = false;
+    }
   }
 
   /** An answer of an action (approve, revoke, rotate): shown at once, before the event's refetch. */

@@ -2,18 +2,25 @@ import type { BoardEvent, EnvironmentView } from '#lib/protocol.ts';
 import { getEnvironment, listEnvironments } from '../api/environments.ts';
 import { errorMessage, isNotFound } from '../api/gateway.ts';
 import { board } from '../state/board.svelte.ts';
+import { appendNew, byName, PAGE_SIZE, readPagesUpTo } from '../state/pages.ts';
 
 const SELECTED_KEY = 'openviber.environment';
 
 /**
  * The environments the sidebar shows and the one selected (kept in localStorage, so the board
- * opens where the operator left it). `''` means every task, whatever its environment. Kept
- * current by the board's push events, never by polling: refetched on every `events.ready`.
+ * opens where the operator left it). `''` means every task, whatever its environment. Read a page
+ * at a time, by name; the selected one is read on its own when no page has it yet. Kept current
+ * by the board's push events, never by polling: the pages read are read again on every
+ * `events.ready`.
  */
 class EnvironmentsState {
   list = $state<EnvironmentView[]>([]);
   loaded = $state(false);
   error = $state('');
+  /** The cursor of the page after the list; null once every environment is read. */
+  nextCursor = $state<string | null>(null);
+  loadingMore = $state(false);
+  moreError = $state('');
   selectedId = $state('');
   #unsubscribe: (() => void) | undefined;
   #users = 0;
@@ -55,7 +62,23 @@ class EnvironmentsState {
 
   upsert(environment: EnvironmentView): void {
     const others = this.list.filter((candidate) => candidate.id !== environment.id);
-    this.list = [...others, environment].sort((a, b) => a.name.localeCompare(b.name));
+    this.list = [...others, environment].sort(byName);
+  }
+
+  /** The next page of environments. */
+  async loadMore(): Promise<void> {
+    if (this.loadingMore || this.nextCursor === null) return;
+    this.loadingMore = true;
+    this.moreError = '';
+    try {
+      const page = await listEnvironments({ limit: PAGE_SIZE, cursor: this.nextCursor });
+      this.list = appendNew(this.list, page.environments).sort(byName);
+      this.nextCursor = page.nextCursor;
+    } catch (error) {
+      this.moreError = errorMessage(error);
+    } finally {
+      this.loadingMore = false;
+    }
   }
 
   /** Reads the whole list; a call while one runs makes it read once more when done. */
@@ -78,10 +101,20 @@ class EnvironmentsState {
   async #fetchList(): Promise<void> {
     this.#touchedDuringFetch = new Set();
     try {
-      this.list = await listEnvironments();
+      const limit = Math.min(500, Math.max(PAGE_SIZE, this.list.length));
+      const read = await readPagesUpTo(async (cursor) => {
+        const page = await listEnvironments({ limit, ...(cursor ? { cursor } : {}) });
+        return { rows: page.environments, nextCursor: page.nextCursor };
+      }, this.list.length);
+      this.list = read.rows;
+      this.nextCursor = read.nextCursor;
       this.loaded = true;
       this.error = '';
-      if (this.selectedId && !this.list.some((environment) => environment.id === this.selectedId)) this.select('');
+      if (this.selectedId && !this.list.some((environment) => environment.id === this.selectedId)) {
+        // Gone, or on a page not read yet: read it on its own (gone, it is unselected).
+        if (read.nextCursor === null) this.select('');
+        else void this.#reload(this.selectedId);
+      }
       if (this.#neverChosen && !this.selectedId && this.list.length > 0) {
         this.select((this.list.find((environment) => environment.status === 'ready') ?? this.list[0]!).id);
       }
@@ -137,6 +170,7 @@ class EnvironmentsState {
         } catch (error) {
           if (isNotFound(error)) {
             this.list = this.list.filter((environment) => environment.id !== id);
+            if (id === this.selectedId) this.select('');
           }
         }
       } while (this.#reloads.get(id));
