@@ -101,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const dispatch = new DaemonDispatch({
     ...{ store, router, presence, environments, terminals: relay },
     heartbeatIntervalMs: timings.heartbeatIntervalMs,
+    log,
   });
   const sockets = new ViberSocketServer({ auth, devices, deviceSockets, connections, dispatch, log });
   const operatorSockets = new OperatorSocketServer({

@@ -33,7 +33,8 @@ export function decodeFrame<T>(
   maxBytes: number,
   maxDepth: number = LIMITS.maxFrameDepth,
 ): DecodeResult<T> {
-  if (Buffer.byteLength(raw) > maxBytes) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: a short frame is under the limit without counting.
+  if (raw.length * 3 > maxBytes && Buffer.byteLength(raw) > maxBytes) {
     return { ok: false, code: 'payload_too_large', message: `frame exceeds ${maxBytes} bytes` };
   }
   let data: unknown;
@@ -49,7 +50,7 @@ export function decodeFrame<T>(
   if (typeof type !== 'string') {
     return { ok: false, code: 'unknown_message', message: 'frame has no string "type" field' };
   }
-  if (exceedsJsonDepth(data, maxDepth)) {
+  if (mayExceedDepth(raw, maxDepth) && exceedsJsonDepth(data, maxDepth)) {
     return {
       ok: false,
       code: 'validation_failed',
@@ -73,3 +74,10 @@ export function decodeFrame<T>(
   }
   return { ok: true, value: parsed.data };
 }
+
+/**
+ * Whether JSON text is long enough to nest deeper than `maxDepth`: each level takes an opening and
+ * a closing bracket, so text of fewer than 2 * (maxDepth + 1) characters cannot, and the walk over
+ * the parsed value (the costlier part of decoding a small frame) is skipped.
+ */
+export const mayExceedDepth = (text: string, maxDepth: number): boolean => text.length >= 2 * (maxDepth + 1);

@@ -1,6 +1,7 @@
 // The OpenViber wire protocol: every message, body and event, defined once.
 export * from './board-api.ts';
 export * from './board-events.ts';
+export * from './daemon-frame.ts';
 export * from './daemon-messages.ts';
 export * from './device.ts';
 export * from './device-api.ts';

@@ -5,33 +5,48 @@ export interface DeviceSocket {
 
 /**
  * The live sockets of each device on this gateway (daemon, terminal and operator sockets alike),
- * so revoking or rotating a device closes every one of them at once.
+ * so revoking or rotating a device closes every one of them at once. A device nearly always has
+ * one socket (a viber's daemon): it is kept as it is, and a set is made only for a second one.
  */
 export class DeviceSockets {
-  readonly #byDevice = new Map<string, Set<DeviceSocket>>();
+  readonly #byDevice = new Map<string, DeviceSocket | Set<DeviceSocket>>();
 
   /** Registers a socket; the returned function unregisters it (call it on close). */
   add(deviceId: string, socket: DeviceSocket): () => void {
-    let sockets = this.#byDevice.get(deviceId);
-    if (!sockets) {
-      sockets = new Set();
-      this.#byDevice.set(deviceId, sockets);
+    this.register(deviceId, socket);
+    return () => this.unregister(deviceId, socket);
+  }
+
+  register(deviceId: string, socket: DeviceSocket): void {
+    const current = this.#byDevice.get(deviceId);
+    if (current === undefined) this.#byDevice.set(deviceId, socket);
+    else if (current instanceof Set) current.add(socket);
+    else if (current !== socket) this.#byDevice.set(deviceId, new Set([current, socket]));
+  }
+
+  unregister(deviceId: string, socket: DeviceSocket): void {
+    const current = this.#byDevice.get(deviceId);
+    if (current === socket) this.#byDevice.delete(deviceId);
+    else if (current instanceof Set) {
+      current.delete(socket);
+      if (current.size === 0) this.#byDevice.delete(deviceId);
     }
-    sockets.add(socket);
-    return () => {
-      sockets.delete(socket);
-      if (sockets.size === 0 && this.#byDevice.get(deviceId) === sockets) this.#byDevice.delete(deviceId);
-    };
   }
 
   count(deviceId: string): number {
-    return this.#byDevice.get(deviceId)?.size ?? 0;
+    return this.#sockets(deviceId).length;
   }
 
   /** Closes every live socket of the device; returns how many. */
   closeAll(deviceId: string, code: number, reason: string): number {
-    const sockets = [...(this.#byDevice.get(deviceId) ?? [])];
+    const sockets = this.#sockets(deviceId);
     for (const socket of sockets) socket.close(code, reason);
     return sockets.length;
+  }
+
+  #sockets(deviceId: string): DeviceSocket[] {
+    const current = this.#byDevice.get(deviceId);
+    if (current === undefined) return [];
+    return current instanceof Set ? [...current] : [current];
   }
 }

@@ -1,13 +1,17 @@
 const encoder = new TextEncoder();
 
 /**
- * The writing end of one server-sent events response: encoded writes, a periodic comment that
- * keeps proxies from closing an idle stream, and one close that runs `onClose` exactly once.
+ * The writing end of one server-sent events response: writes made in one turn of work (the events
+ * of one group commit, say) go out as one encoded chunk at the end of it, so a burst costs one
+ * write per commit instead of one per event; a periodic comment keeps proxies from closing an idle
+ * stream; one close runs `onClose` exactly once, after what was written has been handed over.
  */
 export class SseWriter {
   readonly #controller: ReadableStreamDefaultController<Uint8Array>;
   readonly #timer: NodeJS.Timeout;
   readonly #onClose: () => void;
+  #pending = '';
+  #flushQueued = false;
   #closed = false;
 
   constructor(
@@ -31,6 +35,17 @@ export class SseWriter {
 
   write(text: string): void {
     if (this.#closed) return;
+    this.#pending += text;
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#closed || this.#pending === '') return;
+    const text = this.#pending;
+    this.#pending = '';
     try {
       this.#controller.enqueue(encoder.encode(text));
     } catch {
@@ -41,7 +56,9 @@ export class SseWriter {
   /** Stops the stream; `end` closes the HTTP response (a cancelled one is already gone). */
   close(end: boolean): void {
     if (this.#closed) return;
+    if (end) this.#flush();
     this.#closed = true;
+    this.#pending = '';
     clearInterval(this.#timer);
     if (end) {
       try {

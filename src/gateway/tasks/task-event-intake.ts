@@ -34,8 +34,8 @@ export const isTaskEvent = (message: DaemonMessage): message is TaskEvent => isT
 /**
  * Stores a batch of one daemon connection's task events in the durable log in one group commit
  * (next seq only; duplicates dropped; gaps refused), with their state transitions (the store's
- * change feed announces the stored ones), and answers one cumulative `task:ack` per task, only
- * after the commit. Events the gateway numbered itself (`numberedByDaemon` false) get no ack.
+ * change feed announces the stored ones), and acknowledges each task's highest stored seq, only
+ * after the commit (ViberConnection.acknowledge coalesces the `task:ack`s of a burst). Events the gateway numbered itself (`numberedByDaemon` false) get no ack.
  */
 export async function handleTaskEvents(
   { store, router }: TaskEventDeps,
@@ -68,7 +68,7 @@ export async function handleTaskEvents(
       orphans.push(taskId);
     }
   });
-  for (const [taskId, seq] of acks) connection.send({ type: 'task:ack', taskId, seq });
+  for (const [taskId, seq] of acks) connection.acknowledge(taskId, seq);
   for (const taskId of orphans) await router.stopOrphan(taskId);
 }
 

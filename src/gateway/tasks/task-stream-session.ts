@@ -8,8 +8,8 @@ import { isTerminalEventType } from './task-transitions.ts';
 
 export const KEEPALIVE_MS = 15_000;
 const LOG_PAGE = 256;
-/** Chunks queued for a slow client before the session stops pushing and reads from the log later. */
-const HIGH_WATER_MARK = 64;
+/** Bytes queued for a slow client before the session stops pushing and reads from the log later. */
+const HIGH_WATER_MARK_BYTES = 64 * 1024;
 
 type LogRow = Pick<TaskEventRecord, 'seq' | 'type' | 'payload'>;
 
@@ -68,7 +68,7 @@ export class TaskStreamSession {
         },
         cancel: () => this.close(false),
       },
-      new CountQueuingStrategy({ highWaterMark: HIGH_WATER_MARK }),
+      new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_MARK_BYTES }),
     );
   }
 

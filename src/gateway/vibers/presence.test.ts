@@ -35,7 +35,9 @@ describe('gateway presence', () => {
     const daemon = await FakeDaemon.connect(harness.gateway.wsUrl, { viberId: viber.id, token: viber.token });
     const stopBeating = heartbeat(daemon, 30);
     const taskId = await runningTask(harness, daemon);
-    // The daemon stops talking but keeps its socket open: only the heartbeat timeout can notice.
+    // Nothing left in flight to it (a paused socket would hold its close behind unread data)...
+    await daemon.waitFor((message) => message.type === 'task:ack' && message.taskId === taskId);
+    // ...then the daemon stops talking but keeps its socket open: only the heartbeat timeout can notice.
     stopBeating();
     daemon.socket.pause();
     await daemon.closed;

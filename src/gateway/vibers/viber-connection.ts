@@ -4,6 +4,13 @@ import type { DocumentCommand, GatewayMessage, ProtocolExtension } from '../../p
 /** Most task events one group commit takes; a longer burst is committed in several. */
 export const MAX_TASK_EVENT_BATCH = 256;
 
+/**
+ * How long a stored event's `task:ack` may wait, so that the acks of a burst go out as one per task
+ * instead of one per group commit (each is a write to the socket). The daemon only frees its
+ * outbox with them: a later ack costs nothing but outbox rows kept a little longer.
+ */
+export const ACK_DELAY_MS = 10;
+
 /** WebSocket.OPEN, as every WebSocket implementation numbers it. */
 const OPEN = 1;
 
@@ -20,13 +27,16 @@ const NO_EXTENSIONS: readonly ProtocolExtension[] = Object.freeze([]);
 
 /**
  * One daemon's WebSocket. Kept small on purpose (a gateway holds thousands): the socket, the
- * extensions it negotiated, a timestamp, two flags, the tail of its message queue and the task
+ * extensions it negotiated, a timestamp, a few flags, the tail of its message queue and the task
  * events of its next group commit.
  */
 export class ViberConnection {
   readonly viberId: string;
+  /** The node device the daemon proved in the handshake (its sockets close with the device). */
+  readonly deviceId: string | undefined;
   readonly socket: DaemonSocket;
-  readonly log: Logger;
+  readonly #baseLog: Logger;
+  #log: Logger | undefined;
   /**
    * What the daemon negotiated beyond the protocol document's frames (docs/architecture.md, "Wire
    * compatibility"): `seq` (it numbers its task events and takes `task:ack`) and `command-ack` (it
@@ -45,17 +55,32 @@ export class ViberConnection {
    * or unnumbered ones for a daemon without `seq` (one connection has one kind).
    */
   #taskEvents: unknown[] | undefined;
+  /** What stores the open batch (one connection has one kind of task event). */
+  #commit: ((events: unknown[]) => Promise<void>) | undefined;
+  #sealQueued = false;
+  /** Highest stored seq per task not yet acknowledged, sent when `#ackTimer` fires. */
+  #acks: Map<string, number> | undefined;
+  #ackTimer: NodeJS.Timeout | undefined;
 
+  /** `log` is the gateway's logger: the connection's own (with its `viberId`) is made when first used. */
   constructor(
     viberId: string,
     socket: DaemonSocket,
     log: Logger,
     extensions: readonly ProtocolExtension[] = NO_EXTENSIONS,
+    deviceId?: string,
   ) {
     this.viberId = viberId;
+    this.deviceId = deviceId;
     this.socket = socket;
-    this.log = log;
+    this.#baseLog = log;
     this.extensions = extensions;
+  }
+
+  /** The connection's logger: most connections never log past their first lines, so it is lazy. */
+  get log(): Logger {
+    this.#log ??= this.#baseLog.child({ viberId: this.viberId });
+    return this.#log;
   }
 
   /** The daemon numbers its task events (`seq`) and takes `task:ack`. */
@@ -91,21 +116,36 @@ export class ViberConnection {
     return true;
   }
 
+  /** Acknowledges a task's events up to `seq` (cumulative) within ACK_DELAY_MS. */
+  acknowledge(taskId: string, seq: number): void {
+    this.#acks ??= new Map();
+    this.#acks.set(taskId, Math.max(seq, this.#acks.get(taskId) ?? 0));
+    this.#ackTimer ??= setTimeout(() => this.#sendAcks(), ACK_DELAY_MS);
+  }
+
+  #sendAcks(): void {
+    const acks = this.#acks;
+    this.#acks = undefined;
+    this.#ackTimer = undefined;
+    for (const [taskId, seq] of acks ?? []) this.send({ type: 'task:ack', taskId, seq });
+  }
+
   /**
    * Runs `work` after every earlier frame of this connection was handled: task events must reach
    * the store in the order the daemon sent them.
    */
   serialize(work: () => Promise<void>): void {
-    // Task events that arrive after this message go in a later batch, after it.
-    this.#taskEvents = undefined;
+    // Task events that arrived before this message are committed before it; later ones after it.
+    this.#sealTaskEvents();
     this.#chain(work);
   }
 
   /**
-   * Queues a task event for a group commit: the events that arrive before their batch's turn in
-   * the queue comes (the rest of the frames of one socket read, or everything that arrives while
-   * an earlier commit is being handled) are passed to one `commit` call, in order. No timer: an
-   * idle connection commits at the next microtask, so latency stays that of a single event.
+   * Queues a task event for a group commit: the events that arrive in one turn of the event loop
+   * (every frame of every socket read in its I/O phase) go to one `commit` call, in order, sealed
+   * when the loop reaches its check phase (`setImmediate`), when a message that is not a task event
+   * arrives, or at MAX_TASK_EVENT_BATCH. No timer: an idle connection commits as soon as the read
+   * that brought the event is done, so latency stays that of a single event.
    */
   enqueueTaskEvent<E>(event: E, commit: (events: E[]) => Promise<void>): void {
     const open = this.#taskEvents as E[] | undefined;
@@ -113,13 +153,24 @@ export class ViberConnection {
       open.push(event);
       return;
     }
-    const batch = [event];
-    this.#taskEvents = batch;
-    this.#chain(() => {
-      // Sealed from here: a later event opens the next batch.
-      if (this.#taskEvents === batch) this.#taskEvents = undefined;
-      return commit(batch);
+    this.#sealTaskEvents();
+    this.#taskEvents = [event];
+    this.#commit = commit as (events: unknown[]) => Promise<void>;
+    if (this.#sealQueued) return;
+    this.#sealQueued = true;
+    setImmediate(() => {
+      this.#sealQueued = false;
+      this.#sealTaskEvents();
     });
+  }
+
+  /** Queues the open batch's commit behind everything received before it. */
+  #sealTaskEvents(): void {
+    const batch = this.#taskEvents;
+    const commit = this.#commit;
+    if (!batch || !commit) return;
+    this.#taskEvents = undefined;
+    this.#chain(() => commit(batch));
   }
 
   #chain(work: () => Promise<void>): void {
@@ -130,6 +181,7 @@ export class ViberConnection {
 
   /** Settles when every frame received so far was handled. */
   idle(): Promise<void> {
+    this.#sealTaskEvents();
     return this.#queue;
   }
 

@@ -1,3 +1,4 @@
+import type { Logger } from '../../core/logger.ts';
 import type {
   DaemonMessage,
   DocumentDaemonMessage,
@@ -21,9 +22,10 @@ export interface DaemonDispatchDeps {
   router: TaskRouter;
   presence: Presence;
   environments: Pick<Environments, 'handleDaemonMessage'>;
-  terminals: Pick<TerminalRelay, 'handleDaemonMessage' | 'viberDisconnected'>;
+  terminals: Pick<TerminalRelay, 'handleDaemonMessage' | 'handleDaemonFrame' | 'viberDisconnected'>;
   /** Told to daemons in `welcome`. */
   heartbeatIntervalMs: number;
+  log: Logger;
 }
 
 /**
@@ -58,6 +60,22 @@ export class DaemonDispatch {
       return;
     }
     connection.serialize(() => this.#handle(connection, message));
+  }
+
+  /**
+   * A binary frame: pane output of a daemon that negotiated `terminal-binary`, relayed at once like
+   * terminal messages. False when the frame is not one (the caller refuses it).
+   */
+  dispatchBinary(connection: ViberConnection, data: Buffer | ArrayBuffer | Buffer[]): boolean {
+    if (!connection.extensions.includes('terminal-binary')) return false;
+    if (!connection.ready) return true;
+    // `ws` hands over a Buffer (the socket's default binaryType); the others are converted.
+    const frame = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data);
+    return this.#deps.terminals.handleDaemonFrame(connection.viberId, frame);
   }
 
   /** A task event (or the stand-in for a refused one) for the connection's next group commit. */
@@ -122,8 +140,13 @@ export class DaemonDispatch {
         this.#deps.presence.connected(connection.viberId);
         await reconcileViber(this.#deps, connection.viberId, message.viber);
         await router.deliverOutbox(connection);
-        connection.log.info(
-          { version: message.viber.version, runningTasks: message.viber.runningTasks.length },
+        // The gateway's logger with the id, not the connection's: most connections never need their own.
+        this.#deps.log.info(
+          {
+            viberId: connection.viberId,
+            version: message.viber.version,
+            runningTasks: message.viber.runningTasks.length,
+          },
           'viber ready',
         );
         return;

@@ -3,9 +3,9 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, WebSocketServer } from 'ws';
 import type { Logger } from '../../core/logger.ts';
 import {
-  DaemonMessageSchema,
   type DecodeResult,
   DocumentDaemonMessageSchema,
+  decodeDaemonFrame,
   decodeFrame,
   LIMITS,
   type ProtocolExtension,
@@ -22,6 +22,20 @@ import { connectionSource, runConnectHandshake } from './connect-handshake.ts';
 import type { DaemonDispatch } from './daemon-dispatch.ts';
 import { documentStandIn } from './document-refusal.ts';
 import { standInForRefused } from './refused-frame.ts';
+
+/** Where an accepted socket keeps its connection, for the listeners every socket shares. */
+const CONNECTION = Symbol('viber connection');
+type ConnectedSocket = WebSocket & { [CONNECTION]: ViberConnection };
+const connectionOf = (ws: WebSocket): ViberConnection => (ws as ConnectedSocket)[CONNECTION];
+
+/** A module function, not a closure: a closure here would keep the upgrade request for the socket's life. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  connectionOf(this).log.warn({ err: error }, 'viber socket error');
+}
 
 /** The daemon socket's path, from the route table. */
 export const DAEMON_SOCKET_PATH = REST_ROUTES['daemon.socket'].path;
@@ -66,12 +80,26 @@ export class ViberSocketServer {
   readonly #open = new Map<WebSocket, ViberConnection>();
   #closing = false;
 
+  /**
+   * The listeners of every accepted socket, made once (a gateway holds thousands of sockets): plain
+   * functions, so `this` is the socket, which carries its connection.
+   */
+  readonly #onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  readonly #onSocketClose: (this: WebSocket, code: number) => void;
+
   constructor(deps: ViberSocketDeps) {
     this.#deps = deps;
+    const server = this;
+    this.#onMessage = function (data, isBinary) {
+      server.#onFrame(connectionOf(this), data, isBinary);
+    };
+    this.#onSocketClose = function (code) {
+      server.#onClose(this, connectionOf(this), code);
+    };
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const path = (request.url ?? '/').split('?')[0];
     if (path !== DAEMON_SOCKET_PATH || this.#closing) {
       rejectUpgrade(socket, this.#closing ? '503 Service Unavailable' : '404 Not Found');
@@ -81,6 +109,8 @@ export class ViberSocketServer {
       this.#upgradeWithHeaders(request, socket, head);
       return;
     }
+    // The 101 response and the challenge leave in one write (a write costs more than either).
+    socket.cork();
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
       if (this.#closing) return ws.close(WS_CLOSE.goingAway, 'gateway shutting down');
       const log = this.#deps.log;
@@ -103,6 +133,7 @@ export class ViberSocketServer {
           ws.terminate();
         });
     });
+    socket.uncork();
   }
 
   /**
@@ -143,25 +174,28 @@ export class ViberSocketServer {
     extensions: readonly ProtocolExtension[],
   ): void {
     const viberId = principal.viberId!;
-    const connection = new ViberConnection(viberId, ws, this.#deps.log.child({ viberId }), extensions);
+    const connection = new ViberConnection(viberId, ws, this.#deps.log, extensions, principal.deviceId);
     this.#open.set(ws, connection);
-    const forget = this.#deps.deviceSockets.add(principal.deviceId, connection);
-    ws.once('close', forget);
+    this.#deps.deviceSockets.register(principal.deviceId, connection);
     const previous = this.#deps.connections.add(connection);
     if (previous) {
       previous.log.info('replaced by a newer connection');
       previous.close(WS_CLOSE.replaced, 'replaced by a newer connection of the same viber');
     }
     this.#deps.dispatch.opened(connection);
-    connection.log.info({ version: version?.slice(0, 100), extensions }, 'viber connected');
-    ws.on('message', (data, isBinary) => this.#onFrame(connection, data, isBinary));
-    ws.on('error', (error) => connection.log.warn({ err: error }, 'viber socket error'));
-    ws.on('close', (code) => this.#onClose(ws, connection, code));
+    this.#deps.log.info({ viberId, version: version?.slice(0, 100), extensions }, 'viber connected');
+    // One set of listeners for every socket (a gateway holds thousands): each finds its connection.
+    (ws as ConnectedSocket)[CONNECTION] = connection;
+    ws.on('message', this.#onMessage);
+    ws.on('error', onSocketError);
+    ws.on('close', this.#onSocketClose);
   }
 
   #onFrame(connection: ViberConnection, data: RawData, isBinary: boolean): void {
     connection.lastSeenAt = Date.now();
     if (isBinary) {
+      // Terminal output of a daemon that negotiated `terminal-binary`; nothing else is binary.
+      if (this.#deps.dispatch.dispatchBinary(connection, data)) return;
       connection.send({
         type: 'error',
         code: 'bad_request',
@@ -176,7 +210,7 @@ export class ViberSocketServer {
       else this.#refuse(connection, text, decoded);
       return;
     }
-    const decoded = decodeFrame(DaemonMessageSchema, text, LIMITS.maxFrameBytes);
+    const decoded = decodeDaemonFrame(text);
     if (decoded.ok) this.#deps.dispatch.dispatch(connection, decoded.value);
     else this.#refuse(connection, text, decoded);
   }
@@ -213,6 +247,7 @@ export class ViberSocketServer {
   #onClose(ws: WebSocket, connection: ViberConnection, code: number): void {
     this.#open.delete(ws);
     connection.closed = true;
+    if (connection.deviceId) this.#deps.deviceSockets.unregister(connection.deviceId, connection);
     if (!this.#deps.connections.remove(connection)) return;
     connection.log.info({ code }, 'viber disconnected');
     this.#deps.dispatch.closed(connection, this.#closing);

@@ -9,6 +9,7 @@ import { sqliteOutbox } from './sqlite-outbox.ts';
 import { sqliteSessions } from './sqlite-sessions.ts';
 import { sqliteTasks } from './sqlite-tasks.ts';
 import { sqliteVibers } from './sqlite-vibers.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 /** The embedded store's file under `home.gateway`. */
 export const GATEWAY_DB_FILE = 'openviber.db';
@@ -25,6 +26,8 @@ export function openSqliteStore(path: string, onCommit: ChangeSink = () => {}): 
   // WAL + NORMAL survives a killed process (the contract); only a power loss may drop the last commits.
   db.connection.exec('PRAGMA synchronous = NORMAL');
   migrate(db.connection);
+  const checkpointer = onDisk(path) ? new WalCheckpointer(path) : undefined;
+  if (checkpointer) db.connection.exec('PRAGMA wal_autocheckpoint = 0');
   return {
     ...sqliteVibers(db),
     ...sqliteTasks(db),
@@ -34,7 +37,10 @@ export function openSqliteStore(path: string, onCommit: ChangeSink = () => {}): 
     ...sqliteEnvironments(db),
     ...sqliteDevices(db),
     async close() {
+      await checkpointer?.close();
       db.close();
     },
   };
 }
+
+const onDisk = (path: string): boolean => path !== '' && path !== ':memory:' && !path.includes('mode=memory');
