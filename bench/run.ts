@@ -1,118 +1,59 @@
-import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { FakeDaemon } from '../test/support/fake-daemon.ts';
-import { REPO_ROOT, spawnNode, stopAllProcesses } from '../test/support/processes.ts';
+import { cpus, totalmem } from 'node:os';
+import { stopAllProcesses } from '../test/support/processes.ts';
 import { removeTempDirs } from '../test/support/temp-dirs.ts';
-import { spawnGateway } from '../test/support/viber-stack.ts';
-import { type ChunkPipe, directPipe, gatewayPipe } from './chunk-pipes.ts';
-import { measureMemoryPerViber } from './memory-per-viber.ts';
-import { measureLatency, measureThroughput } from './relay-measure.ts';
-import { measureTerminals } from './terminal-measure.ts';
+import type { BenchRow } from './bench-row.ts';
+import { benchTable } from './bench-table.ts';
+import { measureBoardWeight } from './board-weight.ts';
+import { measureConcurrentTasks } from './concurrent-tasks.ts';
+import { FULL_SIZES, measureRelayRows, SHORT_SIZES } from './relay-rows.ts';
+import { measureTerminalRows } from './terminal-measure.ts';
+import { measureViberList } from './viber-list-measure.ts';
 
 /**
- * `npm run bench`: prints JSON with the relay latency (p50, p99) and throughput from a daemon's
- * chunk to an SSE client beside a direct WebSocket hop measured in the same run, and the gateway's
- * memory per connected viber. Loopback only; every phase is bounded in count and time.
+ * `npm run bench`: every figure of docs/performance.md beside its bare baseline from the same run,
+ * as a table and as JSON (`--json` prints only the JSON). `--short` (CI) runs each phase small, to
+ * prove the bench works; its figures mean little. Loopback only; every phase is bounded.
  */
 
-const LATENCY_WARMUP = 100;
-const LATENCY_CHUNKS = Number(process.env.OPENVIBER_BENCH_LATENCY_CHUNKS ?? 1000);
-const THROUGHPUT_CHUNKS = Number(process.env.OPENVIBER_BENCH_THROUGHPUT_CHUNKS ?? 5000);
-const VIBERS = Number(process.env.OPENVIBER_BENCH_VIBERS ?? 1000);
-const OVERALL_LIMIT_MS = 300_000;
+const short = process.argv.includes('--short') || process.env.OPENVIBER_BENCH_SHORT === '1';
+const jsonOnly = process.argv.includes('--json');
+const OVERALL_LIMIT_MS = 20 * 60_000;
 
-async function measurePipe(makePipe: () => Promise<ChunkPipe>) {
-  const latencyPipe = await makePipe();
-  const latency = await measureLatency(latencyPipe, {
-    warmup: LATENCY_WARMUP,
-    count: LATENCY_CHUNKS,
-    firstSeq: 2,
-    timeoutMs: 60_000,
-  });
-  await latencyPipe.close();
-  const throughputPipe = await makePipe();
-  const throughput = await measureThroughput(throughputPipe, {
-    count: THROUGHPUT_CHUNKS,
-    firstSeq: 2,
-    timeoutMs: 60_000,
-  });
-  await throughputPipe.close();
-  return { latency, throughput };
-}
-
-async function measureDirect() {
-  const relay = spawnNode([join(REPO_ROOT, 'bench/ws-relay-server.ts')], { name: 'bench-ws-relay' });
-  const url = (await relay.waitForLine(/listening on (ws:\/\/\S+)/))[1]!;
-  try {
-    return await measurePipe(() => directPipe(url));
-  } finally {
-    await relay.kill('SIGKILL');
-  }
-}
-
-async function measureGateway() {
-  const gateway = await spawnGateway({ name: 'bench-gateway', env: { OPENVIBER_LOG_LEVEL: 'warn' } });
-  const registered = await gateway.rest.registerViber('bench-daemon');
-  const daemon = await FakeDaemon.connect(gateway.wsUrl, {
-    viberId: registered.id,
-    token: registered.token,
-    name: 'bench-daemon',
-  });
-  const heartbeat = setInterval(
-    () => daemon.send({ type: 'heartbeat', status: { state: 'busy', runningTasks: 1, uptimeSeconds: 1 } }),
-    5_000,
-  );
-  try {
-    return await measurePipe(() => gatewayPipe({ daemon, rest: gateway.rest, viberId: registered.id }));
-  } finally {
-    clearInterval(heartbeat);
-    daemon.socket.terminate();
-    await gateway.process.kill('SIGKILL');
-  }
-}
+const progress = (step: string) => process.stderr.write(`bench: ${step}\n`);
 
 async function main(): Promise<void> {
   const limit = setTimeout(() => {
-    process.stderr.write(`bench: gave up after ${OVERALL_LIMIT_MS} ms\n`);
+    progress(`gave up after ${OVERALL_LIMIT_MS} ms`);
     void stopAllProcesses().finally(() => process.exit(1));
   }, OVERALL_LIMIT_MS);
   try {
-    const direct = await measureDirect();
-    const viaGateway = await measureGateway();
-    const memory = await measureMemoryPerViber(VIBERS);
-    const terminals = await measureTerminals({
-      catBytes: Number(process.env.OPENVIBER_BENCH_CAT_BYTES ?? 32 * 1024 * 1024),
-      keystrokes: Number(process.env.OPENVIBER_BENCH_KEYSTROKES ?? 300),
-      timeoutMs: 120_000,
-    });
+    const rows: BenchRow[] = [];
+    rows.push(...(await measureRelayRows(short ? SHORT_SIZES : FULL_SIZES, progress)));
+    progress(`viber list: ${short ? 200 : 10_000} registered`);
+    rows.push(...(await measureViberList(short ? 200 : 10_000)));
+    progress('terminal: cat at the viewer and keystroke echo');
+    rows.push(
+      ...(await measureTerminalRows(
+        short ? { catBytes: 1024 * 1024, keystrokes: 30, rounds: 1 } : { catBytes: 16 * 1024 * 1024 },
+      )),
+    );
+    progress('board: the task page in Chromium');
+    rows.push(...(await measureBoardWeight()));
+    progress(`daemon: ${short ? 10 : 200} concurrent tasks`);
+    rows.push(...(await measureConcurrentTasks({ tasks: short ? 10 : 200 })));
     const report = {
-      relayLatencyMs: {
-        description: 'daemon task:stream-chunk frame -> SSE client, one chunk in flight at a time',
-        gatewayToSse: viaGateway.latency,
-        directWebSocketHop: direct.latency,
-      },
-      relayThroughputChunksPerSecond: {
-        description: `${THROUGHPUT_CHUNKS} chunks sent back to back; time until the last one arrived`,
-        gatewayToSse: viaGateway.throughput.chunksPerSecond,
-        directWebSocketHop: direct.throughput.chunksPerSecond,
-        details: { gatewayToSse: viaGateway.throughput, directWebSocketHop: direct.throughput },
-      },
-      gatewayMemoryPerViber: {
-        description:
-          'raw WebSocket vibers with real tokens sending `connected`; gateway process memory after a GC',
-        ...memory,
-        rssKiBPerViber: Math.round((memory.rssBytesPerViber / 1024) * 10) / 10,
-        heapKiBPerViber: Math.round((memory.heapBytesPerViber / 1024) * 10) / 10,
-      },
-      terminalThroughput: terminals.throughput,
-      terminalKeystrokeEchoMs: terminals.keystrokeEchoMs,
-      environment: {
+      short,
+      rows,
+      machine: {
         node: process.version,
-        platform: process.platform,
-        cpus: cpus().length,
+        platform: `${process.platform} ${process.arch}`,
+        cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
         transport: 'loopback 127.0.0.1',
       },
+      at: new Date().toISOString(),
     };
+    if (!jsonOnly) process.stdout.write(`${benchTable(rows)}\n\n`);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
     clearTimeout(limit);

@@ -1,9 +1,13 @@
-import { measureTerminals } from './terminal-measure.ts';
+import { measureTerminalRows } from './terminal-measure.ts';
 
-/** `npx node bench/terminal-bench.ts`: only the terminal figures of `npm run bench`. */
-const report = await measureTerminals({
-  catBytes: Number(process.env.OPENVIBER_BENCH_CAT_BYTES ?? 32 * 1024 * 1024),
-  keystrokes: Number(process.env.OPENVIBER_BENCH_KEYSTROKES ?? 300),
-  timeoutMs: 120_000,
+/** `npx node bench/terminal-bench.ts`: only the terminal rows of `npm run bench`, as JSON. */
+const rows = await measureTerminalRows({
+  ...(process.env.OPENVIBER_BENCH_CAT_BYTES
+    ? { catBytes: Number(process.env.OPENVIBER_BENCH_CAT_BYTES) }
+    : {}),
+  ...(process.env.OPENVIBER_BENCH_KEYSTROKES
+    ? { keystrokes: Number(process.env.OPENVIBER_BENCH_KEYSTROKES) }
+    : {}),
+  ...(process.env.OPENVIBER_BENCH_ROUNDS ? { rounds: Number(process.env.OPENVIBER_BENCH_ROUNDS) } : {}),
 });
-process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
