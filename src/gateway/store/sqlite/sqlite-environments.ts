@@ -9,7 +9,7 @@ import type {
 } from '../environments-store.ts';
 import type { StoreChange } from '../store-changes.ts';
 import { pageOf } from '../store-page.ts';
-import type { Params, Row, SqliteDatabase } from './sqlite-database.ts';
+import type { Row, SqliteDatabase } from './sqlite-database.ts';
 import {
   BINDING_COLUMNS,
   bindingFromRow,
@@ -20,6 +20,7 @@ import {
   logFromRow,
   secretFromRow,
 } from './sqlite-environment-rows.ts';
+import { nameOrderPage } from './sqlite-name-order.ts';
 import { dropBindingCommands, enqueueCommand } from './sqlite-outbox.ts';
 
 /** Row ids of variables and secrets (never on the wire, so no protocol prefix). */
@@ -106,17 +107,7 @@ export function sqliteEnvironments(db: SqliteDatabase): EnvironmentsStore {
     },
     async environmentPage(query) {
       // A range on environments_by_name; one statement per combination of conditions.
-      const where: string[] = [];
-      const params: Params = { limit: query.limit + 1 };
-      if (query.after) {
-        where.push('(name, id) > (:afterName COLLATE NOCASE, :afterId)');
-        params.afterName = query.after[0];
-        params.afterId = query.after[1];
-      }
-      if (query.nameContains !== undefined) {
-        where.push('instr(lower(name), lower(:nameContains)) > 0');
-        params.nameContains = query.nameContains;
-      }
+      const { where, params } = nameOrderPage(query);
       const rows = db.all(
         `SELECT * FROM environments ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
           ORDER BY name COLLATE NOCASE, id LIMIT :limit`,

@@ -2,6 +2,7 @@ import type { ViberChanged } from '../store-changes.ts';
 import { pageOf } from '../store-page.ts';
 import type { VibersStore } from '../vibers-store.ts';
 import type { Params, SqliteDatabase } from './sqlite-database.ts';
+import { nameOrderPage } from './sqlite-name-order.ts';
 import { viberFromRow } from './sqlite-rows.ts';
 
 export function sqliteVibers(db: SqliteDatabase): VibersStore {
@@ -31,17 +32,8 @@ export function sqliteVibers(db: SqliteDatabase): VibersStore {
     async viberPage(query) {
       // One statement per combination of conditions, so each is a range on vibers_by_name (a
       // condition that is only sometimes there would hide the range from the planner).
-      const where = ['revoked_at IS NULL'];
-      const params: Params = { limit: query.limit + 1 };
-      if (query.after) {
-        where.push('(name, id) > (:afterName COLLATE NOCASE, :afterId)');
-        params.afterName = query.after[0];
-        params.afterId = query.after[1];
-      }
-      if (query.nameContains !== undefined) {
-        where.push('instr(lower(name), lower(:nameContains)) > 0');
-        params.nameContains = query.nameContains;
-      }
+      const { where, params } = nameOrderPage(query);
+      where.push('revoked_at IS NULL');
       if (query.onlyIds) {
         where.push('id IN (SELECT value FROM json_each(:onlyIds))');
         params.onlyIds = JSON.stringify(query.onlyIds);
