@@ -37,6 +37,7 @@ const GATEWAY_FLOORS: string[][] = [
   ['vibers', 'devices'], // connections, registry, presence, the viber service; the Devices routes
   ['environments', 'tasks', 'terminals'], // concepts on top of vibers, independent of each other
   ['board'], // sign-in, the board's files, its push events
+  ['mcp'], // the gateway as an MCP server: tools over tasks and vibers, with auth's scopes
   ['ws'], // the daemon socket and the one dispatch of daemon messages; the terminal socket
   ['.'], // wiring: app.ts, start-gateway.ts, index.ts
 ];
@@ -47,6 +48,8 @@ const GATEWAY_FLOORS: string[][] = [
 // in; the multi-process tests (test/e2e, test/browser) may not use it.
 const OUTSIDE: Record<string, RegExp[]> = {
   'test/support/in-process/': [/^test\/support\//, /^src\/(protocol|core|client|agent|daemon|gateway)\//],
+  // The MCP conformance suite's client: the agent's MCP client in its own process, as a daemon runs it.
+  'test/conformance/mcp-client.ts': [/^src\/(protocol|core|client|agent)\//],
   'test/support/': [
     /^test\/support\/(?!in-process\/)/,
     /^src\/protocol\//,
@@ -63,7 +66,9 @@ const OUTSIDE: Record<string, RegExp[]> = {
 };
 /** The most specific OUTSIDE area a file of `area` falls in. */
 const outsideArea = (path: string, area: string) =>
-  ['test/support/in-process/', 'test/support/'].find((prefix) => path.startsWith(prefix)) ?? area;
+  ['test/support/in-process/', 'test/conformance/mcp-client.ts', 'test/support/'].find((prefix) =>
+    path.startsWith(prefix),
+  ) ?? area;
 
 function files(dir: string, pattern: RegExp): string[] {
   return readdirSync(dir).flatMap((name) => {

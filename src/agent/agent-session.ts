@@ -46,6 +46,11 @@ export interface SessionSetup {
   now: () => Date;
   /** Aborted by stop(); the tools' processes watch the same signal. */
   stopController: AbortController;
+  /**
+   * Runs before the first model call when some tools come later (MCP servers being connected):
+   * the task's tools, prompt and policy with them, and chunks to stream once its message is open.
+   */
+  prepare?(): Promise<Pick<SessionSetup, 'tools' | 'system' | 'policy'> & { notes: UIMessageChunk[] }>;
 }
 
 /** What the model is told of a tool call that was running when the viber's process ended. */
@@ -81,6 +86,8 @@ export class AgentSession implements AgentTask {
   private budgetError: string | undefined;
   private statement: ReportStatement | undefined;
   private lastText = '';
+  /** Written with the task's first chunk (after its `start`): what `prepare` had to say. */
+  private notes: UIMessageChunk[] = [];
 
   constructor(setup: SessionSetup) {
     this.setup = setup;
@@ -153,6 +160,11 @@ export class AgentSession implements AgentTask {
     const writer = { write: (chunk: UIMessageChunk) => this.outlet.chunk(chunk) };
     this.writer = writer;
     try {
+      if (this.setup.prepare) {
+        const { notes, ...prepared } = await this.setup.prepare();
+        Object.assign(this.setup, prepared);
+        this.notes = notes;
+      }
       outcome = await this.runTurns();
     } catch (error) {
       outcome = { status: 'error', error: `agent failed: ${message(error)}` };
@@ -469,7 +481,13 @@ export class AgentSession implements AgentTask {
   }
 
   private write(chunk: UIMessageChunk | undefined): void {
-    if (chunk) this.writer?.write(chunk);
+    if (!chunk) return;
+    const notes = this.notes;
+    this.notes = [];
+    // Notes belong inside a message: after its `start`, or first in a message a restart left open.
+    if (chunk.type !== 'start') for (const note of notes) this.writer?.write(note);
+    this.writer?.write(chunk);
+    if (chunk.type === 'start') for (const note of notes) this.writer?.write(note);
   }
 
   private settle(outcome: AgentTaskOutcome): void {

@@ -11,6 +11,7 @@ import type {
   TaskResult,
 } from '../protocol/index.ts';
 import type { SandboxCapabilities } from './command-sandbox.ts';
+import type { EnvironmentMcpServers, McpToolSource } from './mcp/mcp-tool-source.ts';
 
 /**
  * The contract between whoever runs tasks (the daemon, `viber run`) and the agent.
@@ -120,6 +121,8 @@ export interface AgentEnvironment {
   sandbox?: SandboxCapabilities;
   /** Credential values this process holds that no file or variable shows (a daemon's token). */
   knownSecrets?: Record<string, string>;
+  /** Keeps the MCP servers whose tools join the task's (docs/mcp.md); without it, no MCP tools. */
+  mcp?: McpToolSource;
 }
 
 /** How a task in an environment runs its tools. Secret values reach processes, never the model. */
@@ -132,4 +135,6 @@ export interface TaskExecution {
   container?: { image: string; mountRoot: string; variableNames: string[] };
   /** False: commands run without network and the web tools are left out. */
   networkAccess: boolean;
+  /** The environment's MCP servers, secrets resolved on the viber. */
+  mcpServers?: EnvironmentMcpServers;
 }

@@ -15,9 +15,11 @@ import { BudgetGuard } from './budget.ts';
 import { commandWrapper, ownProcessLineage } from './command-sandbox.ts';
 import { credentialFolders, knownCredentials, toolProcessEnvironment } from './credentials.ts';
 import { EvidenceLog } from './evidence-log.ts';
+import { mcpTaskAddition } from './mcp/mcp-task-tools.ts';
 import { loadPersonaAndMemory } from './memory.ts';
 import { modelRefOf } from './providers.ts';
 import { createReportTool, REPORT_TOOL_NAME } from './report-tool.ts';
+import { loadTaskSkills } from './skills/task-skills.ts';
 import { buildSystemPrompt } from './system-prompt.ts';
 import { prepareTaskPaths } from './task-workspace.ts';
 import { TASK_TMUX_SOCKET_VARIABLE } from './tools/run-in-tmux.ts';
@@ -39,6 +41,8 @@ export interface AgentDependencies {
   timeout?: { firstChunkMs: number; chunkMs: number };
   /** How long stop() waits for tools to end before `done` settles anyway (default 10 s). */
   stopGraceMs?: number;
+  /** The skills shipped with OpenViber (BUNDLED_SKILLS_DIR), found after the home's and the project's. */
+  bundledSkillsDir?: string;
   now?: () => Date;
 }
 
@@ -87,18 +91,27 @@ export function createAgentTask(
   let session: AgentSession | undefined;
   const hiddenPaths = credentialFolders(environment.home);
   let processEnv: NodeJS.ProcessEnv | undefined;
+  const commandEnv = () =>
+    (processEnv ??= toolProcessEnvironment(environment.env, environment.config.agent?.env, execution?.env));
+  const skills = loadTaskSkills({
+    home: environment.home,
+    cwd: paths.cwd,
+    ...(dependencies.bundledSkillsDir ? { bundledDir: dependencies.bundledSkillsDir } : {}),
+    env: commandEnv,
+    logger,
+  });
   const context: ToolContext = {
     taskId: request.taskId,
     cwd: paths.cwd,
     allowedRoots: paths.allowedRoots,
+    readOnlyRoots: skills.directories,
     artifactsDir: paths.artifactsDir,
     memoryDir: environment.home.memory,
     planPath: paths.planPath,
     // An environment's variables and secrets reach the processes tools start, never the prompt;
     // the daemon's own variables only through the allow-list (built when a tool first starts one).
     get env() {
-      processEnv ??= toolProcessEnvironment(environment.env, environment.config.agent?.env, execution?.env);
-      return processEnv;
+      return commandEnv();
     },
     settingsEnv: execution?.env ? { ...environment.env, ...execution.env } : environment.env,
     hiddenPaths,
@@ -111,11 +124,14 @@ export function createAgentTask(
   };
   const tools: ToolSet = {
     ...withEvidenceIds(
-      redacted(forEnvironment(dependencies.createTools(context), execution), outputRedactor),
+      redacted(
+        forEnvironment({ ...dependencies.createTools(context), ...skills.createTools(context) }, execution),
+        outputRedactor,
+      ),
     ),
     [REPORT_TOOL_NAME]: createReportTool(evidence, (statement) => session?.acceptStatement(statement)),
   };
-  const catalog = catalogFor(tools, dependencies.catalog);
+  const catalog = catalogFor(tools, { ...dependencies.catalog, ...skills.catalog });
   const mode = request.options.mode ?? environment.config.agent?.mode ?? 'agent-decides';
   const system = buildSystemPrompt({
     os: `${platform()} ${release()} (${arch()})`,
@@ -127,8 +143,41 @@ export function createAgentTask(
     mode,
     tools: catalog,
     memory: loadPersonaAndMemory(environment.home),
+    skills: skills.listings,
   });
   logger.info({ model: modelRefOf(settings), mode, cwd: paths.cwd }, 'task starting');
+  const policyFor = (known: ToolCatalog) =>
+    createAutonomyPolicy({
+      mode,
+      catalog: known,
+      describeToolCall: dependencies.describeToolCall,
+      allow: environment.config.agent?.allow,
+      deny: environment.config.agent?.deny,
+    });
+  // MCP servers' tools join before the first model call (docs/mcp.md). They run outside the
+  // command sandbox, so a task whose environment has network access off gets none.
+  const mcp = environment.mcp && execution?.networkAccess !== false ? environment.mcp : undefined;
+  const prepare = async () => {
+    const base = { tools, system, policy: policyFor(catalog), notes: [] as UIMessageChunk[] };
+    if (!mcp) return base;
+    try {
+      const added = await mcpTaskAddition({
+        source: mcp,
+        ...(execution?.mcpServers ? { environment: execution.mcpServers } : {}),
+        context,
+        signal: stopController.signal,
+      });
+      return {
+        tools: { ...tools, ...withEvidenceIds(redacted(added.tools, outputRedactor)) },
+        system: added.prompt ? `${system}\n\n${outputRedactor().redact(added.prompt)}` : system,
+        policy: policyFor({ ...catalog, ...added.catalog }),
+        notes: added.notes.map((note) => redact(note)),
+      };
+    } catch (error) {
+      logger.warn({ error: (error as Error).message }, 'MCP tools could not be added');
+      return base;
+    }
+  };
   session = new AgentSession({
     request,
     callbacks,
@@ -136,13 +185,8 @@ export function createAgentTask(
     model,
     system,
     tools,
-    policy: createAutonomyPolicy({
-      mode,
-      catalog,
-      describeToolCall: dependencies.describeToolCall,
-      allow: environment.config.agent?.allow,
-      deny: environment.config.agent?.deny,
-    }),
+    policy: policyFor(catalog),
+    ...(mcp ? { prepare } : {}),
     budget,
     evidence,
     describeToolCall: (name, input) => safeDescribe(dependencies.describeToolCall, name, input),

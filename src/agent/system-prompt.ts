@@ -2,6 +2,7 @@ import type { AutonomyMode } from '../protocol/index.ts';
 import type { ToolCatalog } from './autonomy-policy.ts';
 import type { PersonaAndMemory } from './memory.ts';
 import { REPORT_TOOL_NAME } from './report-tool.ts';
+import { type SkillListing, skillsPromptSection } from './skills/skill-prompt.ts';
 
 export interface PromptFacts {
   os: string;
@@ -14,6 +15,8 @@ export interface PromptFacts {
   /** The tools this task has, with their kinds. */
   tools: ToolCatalog;
   memory: PersonaAndMemory;
+  /** The AVAILABLE skills: only their names, descriptions and locations go in the prompt. */
+  skills?: readonly SkillListing[];
 }
 
 const MODE_TEXT: Record<AutonomyMode, string> = {
@@ -65,6 +68,7 @@ export function buildSystemPrompt(facts: PromptFacts): string {
       .filter(Boolean)
       .join('\n'),
     `# Tools\n${toolLines}`,
+    skillsPromptSection(facts.skills ?? []),
     facts.memory.rules ? `# Rules from memory (always follow)\n${facts.memory.rules}` : undefined,
     facts.memory.habits ? `# Working habits from memory\n${facts.memory.habits}` : undefined,
   ];

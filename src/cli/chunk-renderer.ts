@@ -82,6 +82,14 @@ export class ChunkRenderer {
       case 'data-plan':
         this.note(renderPlan(chunk.data));
         return;
+      case 'data-mcp-server': {
+        // An MCP server the task could not use (docs/mcp.md); its data is the server's health.
+        const server = (chunk.data ?? {}) as { name?: unknown; state?: unknown; reason?: unknown };
+        this.note(
+          `${styleText('yellow', '!')} MCP server ${String(server.name)} is not available: ${String(server.reason ?? server.state)}`,
+        );
+        return;
+      }
       case 'error':
         this.note(`${styleText('red', 'error:')} ${String(chunk.errorText ?? '')}`);
         return;

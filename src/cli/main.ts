@@ -9,6 +9,7 @@ import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerLoginCommand } from './commands/login.ts';
 import { registerLoginLinkCommand } from './commands/login-link.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerSkillCommands } from './commands/skill.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerTaskCommands } from './commands/task.ts';
@@ -49,6 +50,7 @@ registerTermCommands(program);
 registerViberCommands(program);
 registerDeviceCommands(program);
 registerEnvCommands(program);
+registerSkillCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AutonomyModeSchema, describeZodError, ModelRefSchema } from '../protocol/index.ts';
+import {
+  AutonomyModeSchema,
+  describeZodError,
+  McpServerListSchema,
+  ModelRefSchema,
+  mcpSecretReferences,
+} from '../protocol/index.ts';
 import { OpenViberError } from './errors.ts';
 import type { OpenViberHome } from './home.ts';
 
@@ -60,6 +66,25 @@ export const ConfigFileSchema = z.strictObject({
       prices: z.record(z.string(), PriceSchema).optional(),
     })
     .optional(),
+  /** MCP servers whose tools every task of this viber gets (docs/mcp.md). */
+  mcpServers: McpServerListSchema.superRefine((servers, context) => {
+    servers.forEach((server, index) => {
+      for (const reference of mcpSecretReferences(server)) {
+        context.addIssue({
+          code: 'custom',
+          path: [index, ...splitOnce(reference.path)],
+          message: `\${secrets.${reference.name}} is resolved only in an environment's MCP servers, not in config.json`,
+        });
+      }
+    });
+  }).optional(),
+  /** Agent Skills (docs/skills.md): the hub index `viber skill search|add <name>` reads. */
+  skills: z
+    .strictObject({
+      /** A URL or a path of a hub index; OPENVIBER_SKILL_HUB overrides it. */
+      hub: z.string().min(1).optional(),
+    })
+    .optional(),
   daemon: z
     .strictObject({
       server: z.string().optional(),
@@ -70,6 +95,12 @@ export const ConfigFileSchema = z.strictObject({
     .optional(),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** `env.TOKEN` -> ['env', 'TOKEN'] (a header name may itself hold dots). */
+function splitOnce(path: string): string[] {
+  const dot = path.indexOf('.');
+  return dot === -1 ? [path] : [path.slice(0, dot), path.slice(dot + 1)];
+}
 
 export function configPath(home: OpenViberHome): string {
   return join(home.config, 'config.json');

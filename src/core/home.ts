@@ -53,3 +53,8 @@ export function ensureDir(path: string): string {
 export function sessionsDir(home: OpenViberHome, agentId = 'default'): string {
   return join(home.agents, agentId, 'sessions');
 }
+
+/** The viber's own Agent Skills (`viber skill add` installs here), one folder per skill. */
+export function skillsDir(home: OpenViberHome): string {
+  return join(home.root, 'skills');
+}

@@ -19,6 +19,8 @@ export interface ConfigCheckInput {
   loadError?: string;
   /** What the machine can enforce around commands: reported as the `sandbox` check. */
   sandbox?: SandboxCapabilities;
+  /** The check of the viber's skills (src/agent/skills/viber-skills.ts); `unchecked` without it. */
+  skills?: Omit<ConfigValidation, 'checkedAt'>;
 }
 
 export interface ConfigCheckResult {
@@ -28,7 +30,7 @@ export interface ConfigCheckResult {
 
 /**
  * Answers `config:push`: the version of the configuration file and one validation per category.
- * Skills, OAuth and environment secrets are `unchecked` until those features exist.
+ * OAuth and environment secrets are `unchecked` until those features exist; skills without a check.
  */
 export async function checkConfig(input: ConfigCheckInput): Promise<ConfigCheckResult> {
   const checkedAt = new Date().toISOString();
@@ -52,7 +54,7 @@ export async function checkConfig(input: ConfigCheckInput): Promise<ConfigCheckR
           checkedAt,
         },
     ...(input.sandbox ? [{ ...sandboxCheck(input.sandbox), checkedAt }] : []),
-    { category: 'skills', status: 'unchecked', checkedAt },
+    input.skills ? { ...input.skills, checkedAt } : { category: 'skills', status: 'unchecked', checkedAt },
     { category: 'oauth', status: 'unchecked', checkedAt },
     { category: 'env_secrets', status: 'unchecked', checkedAt },
   ];

@@ -3,13 +3,17 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { StartAgentTask } from '../agent/agent-task.ts';
 import { type SandboxCapabilities, sandboxCapabilities } from '../agent/command-sandbox.ts';
-import type { BackoffOptions } from '../client/backoff.ts';
+import { knownCredentials } from '../agent/credentials.ts';
+import { McpConnectionManager } from '../agent/mcp/index.ts';
+import { checkViberSkills } from '../agent/skills/viber-skills.ts';
+import { Backoff, type BackoffOptions } from '../client/backoff.ts';
 import type { DeviceIdentity } from '../client/device-identity.ts';
 import { type ConfigFile, configPath, loadConfig } from '../core/config.ts';
 import { loadOrCreateDeviceKey } from '../core/device-key.ts';
 import { OpenViberError } from '../core/errors.ts';
 import { ensureDir, type OpenViberHome, sessionsDir } from '../core/home.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
+import { createRedactor } from '../core/redaction.ts';
 import type { ConfigValidation, ViberInfo } from '../protocol/index.ts';
 import { RecentIds } from './command-dedupe.ts';
 import { createCommandRouter } from './command-router.ts';
@@ -62,6 +66,8 @@ export interface DaemonOptions {
   sandbox?: () => Promise<SandboxCapabilities>;
   /** The tmux bridge and the tasks' own tmux sessions (docs/terminals.md); on unless disabled. */
   terminals?: TerminalOptions;
+  /** The skills shipped with OpenViber (BUNDLED_SKILLS_DIR), reported with the home's (docs/skills.md). */
+  bundledSkillsDir?: string;
   logger?: Logger;
 }
 
@@ -111,6 +117,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     },
   });
   const startedAt = Date.now();
+  // The skills every task has: in `connected` and each heartbeat, checked again on config:push.
+  const checkSkills = () => {
+    const check = checkViberSkills({
+      home,
+      bundledDir: options.bundledSkillsDir,
+      env,
+      passNames: config.agent?.env,
+    });
+    for (const warning of check.warnings) logger.warn(warning);
+    return check;
+  };
+  let skills = checkSkills();
   const terminals = await startTerminals({
     home,
     viberId,
@@ -130,6 +148,32 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const saveToken =
     options.saveToken ??
     ((token: string) => saveDaemonCredentials(home, { server: options.serverUrl, viberId, token }));
+  // The viber's MCP servers (docs/mcp.md): started when a task first needs them, shared by every
+  // task; a change of their state reaches the gateway in a heartbeat sent at once.
+  let statusQueued = false;
+  const mcp = new McpConnectionManager({
+    servers: () => config.mcpServers ?? [],
+    workspace: home.workspace,
+    env,
+    passNames: () => config.agent?.env ?? [],
+    backoff: () => new Backoff(options.reconnect),
+    redactor: () => createRedactor({ ...knownCredentials(home, env, config), ...knownSecrets }),
+    logger: logger.child({ component: 'mcp' }),
+    onChange: () => {
+      if (statusQueued) return;
+      statusQueued = true;
+      setImmediate(() => {
+        statusQueued = false;
+        controller.reportStatus();
+      });
+    },
+    clientInfo: { name: 'openviber', version: DAEMON_VERSION },
+  });
+  /** `mcpServers` for ViberInfo and ViberStatus: absent while the viber has none. */
+  const mcpHealth = () => {
+    const servers = mcp.health();
+    return servers.length > 0 ? { mcpServers: servers } : {};
+  };
   const controller: ViberController = new ViberController({
     serverUrl: options.serverUrl,
     viberId,
@@ -145,7 +189,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ...(options.reconnect ? { reconnect: options.reconnect } : {}),
     logger,
     getInfo: () => info(),
-    getStatus: () => buildViberStatus(runtime.runningCount(), startedAt),
+    getStatus: () => ({
+      ...buildViberStatus(runtime.runningCount(), startedAt),
+      ...(skills.skills.length > 0 ? { skills: skills.health } : {}),
+      ...mcpHealth(),
+    }),
   });
   // Probed before the first task can arrive: no command ever runs without the sandbox it is owed.
   const sandbox = await (options.sandbox ?? sandboxCapabilities)();
@@ -165,6 +213,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     getConfig: () => config,
     sandbox,
     knownSecrets,
+    mcp,
     startAgentTask: options.startAgentTask,
     outbox,
     journal: new TaskJournal(db),
@@ -174,7 +223,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     maxFrameBytes: () => controller.maxFrameBytes,
     logger,
   });
-  const info = (): ViberInfo => buildViberInfo(viberId, name, runtime.ownedTaskIds());
+  const info = (): ViberInfo => ({
+    ...buildViberInfo(viberId, name, runtime.ownedTaskIds()),
+    ...(skills.skills.length > 0 ? { skills: skills.skills } : {}),
+    ...mcpHealth(),
+  });
 
   const route = createCommandRouter({
     runtime,
@@ -191,8 +244,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           loadError = (error as Error).message;
         }
       }
+      skills = checkSkills();
+      controller.reportStatus(); // the new skills health in a heartbeat now, not in up to 30 s
+      // The viber's MCP servers as now configured start; their health follows in a heartbeat.
+      void mcp.checkAll();
       return withEnvironmentValidations(
-        checkConfig({ home, config, env, sandbox, ...(loadError ? { loadError } : {}) }),
+        checkConfig({
+          home,
+          config,
+          env,
+          sandbox,
+          skills: skills.validation,
+          ...(loadError ? { loadError } : {}),
+        }),
         environments.validations(),
       );
     },
@@ -228,6 +292,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   let closing: Promise<void> | undefined;
   const release = async (): Promise<void> => {
+    await mcp.close();
     batch.close();
     await terminals.close();
     await controller.close();

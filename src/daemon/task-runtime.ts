@@ -13,6 +13,7 @@ import {
   type TaskExecution,
 } from '../agent/agent-task.ts';
 import type { SandboxCapabilities } from '../agent/command-sandbox.ts';
+import type { McpToolSource } from '../agent/mcp/index.ts';
 import type { ConfigFile } from '../core/config.ts';
 import { ensureDir, type OpenViberHome } from '../core/home.ts';
 import type { Logger } from '../core/logger.ts';
@@ -59,6 +60,8 @@ export interface TaskRuntimeOptions {
   sandbox?: SandboxCapabilities;
   /** Credential values the daemon holds only in memory (its token): redacted from tool output. */
   knownSecrets?: Record<string, string>;
+  /** Keeps the MCP servers whose tools join every task's (docs/mcp.md). */
+  mcp?: McpToolSource;
   /** Resolves tasks in an environment (the daemon's EnvironmentManager). */
   environments?: {
     taskEnvironment(environmentId: string, taskId: string, cwd: string | undefined): Promise<TaskEnvironment>;
@@ -218,6 +221,7 @@ export class TaskRuntime {
             redactor: prepared.redactor,
             networkAccess: prepared.networkAccess,
             ...(prepared.container ? { container: prepared.container } : {}),
+            mcpServers: prepared.mcpServers,
           },
           resumed,
         );
@@ -270,6 +274,7 @@ export class TaskRuntime {
       ...(execution ? { execution } : {}),
       ...(this.#options.sandbox ? { sandbox: this.#options.sandbox } : {}),
       ...(this.#options.knownSecrets ? { knownSecrets: this.#options.knownSecrets } : {}),
+      ...(this.#options.mcp ? { mcp: this.#options.mcp } : {}),
     };
     try {
       record.agentTask = this.#options.startAgentTask(request, this.#callbacks(record), environment);

@@ -206,6 +206,11 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
     return this.sendFrame(JSON.stringify(message));
   }
 
+  /** A heartbeat now, between the regular ones: the gateway learns of a health change at once. */
+  reportStatus(): boolean {
+    return this.send({ type: 'heartbeat', status: this.#options.getStatus() });
+  }
+
   /** Sends an already serialised message; false when there is no open connection. */
   sendFrame(frame: string): boolean {
     if (!this.isOpen) return false;

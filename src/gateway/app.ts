@@ -16,6 +16,7 @@ import { idempotency } from './http/idempotency.ts';
 import { ClientDisconnectedError, isClientDisconnect, readBody } from './http/read-body.ts';
 import { authenticateRequests } from './http/request-auth.ts';
 import type { GatewayEnv } from './http/route-context.ts';
+import type { GatewayMcp } from './mcp/mcp-endpoint.ts';
 import type { GatewayStore } from './store/index.ts';
 import type { TaskRouter } from './tasks/task-router.ts';
 import { taskRoutes } from './tasks/task-routes.ts';
@@ -37,6 +38,8 @@ export interface GatewayAppParts {
   router: TaskRouter;
   streams: StreamSessions;
   environments: Environments;
+  /** The MCP server at /mcp (its own auth: bearer tokens only, scopes by tool). */
+  mcp: Pick<GatewayMcp, 'routes'>;
   board: {
     sessions: BoardSessions;
     eventStreams: BoardEventStreams;
@@ -71,7 +74,13 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
       '*',
       cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
-        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'],
+        allowHeaders: [
+          'Authorization',
+          'Content-Type',
+          'Idempotency-Key',
+          'Last-Event-ID',
+          'Mcp-Protocol-Version',
+        ],
         allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
         exposeHeaders: ['Idempotent-Replayed'],
         maxAge: 600,
@@ -95,6 +104,7 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   app.route('/', taskRoutes({ ...parts, placement: environments.placement }));
   app.route('/', environments.routes);
   app.route('/', deviceRoutes(parts.devices));
+  app.route('/', parts.mcp.routes);
   // Last: the board's pages and assets answer whatever GET the API did not.
   app.route('/', boardRoutes({ dir: board.dir, auth }));
   return app;

@@ -22,6 +22,7 @@ import { InProcessTopicBus } from './bus/topic-bus.ts';
 import { openEnvironments } from './environments/index.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
 import { IDEMPOTENCY_TTL_MS } from './http/idempotency.ts';
+import { GatewayMcp } from './mcp/mcp-endpoint.ts';
 import { GATEWAY_DB_FILE, openSqliteStore } from './store/index.ts';
 import { TaskCount } from './tasks/task-count.ts';
 import { TaskRouter } from './tasks/task-router.ts';
@@ -84,8 +85,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const taskCount = await TaskCount.open(store, bus);
   const boardEvents = new BoardEvents({ store, bus, vibers, log: log.child({ component: 'board-events' }) });
   const eventStreams = new BoardEventStreams({ bus, boardEvents, log });
+  const mcp = new GatewayMcp({
+    ...{ store, bus, router, vibers, auth, placement: environments.placement },
+    corsOrigins: options.corsOrigins ?? [],
+    log: log.child({ component: 'mcp' }),
+  });
   const app = createGatewayApp({
-    ...{ store, auth, devices, connections, taskCount, log, vibers, router, streams, environments },
+    ...{ store, auth, devices, connections, taskCount, log, vibers, router, streams, environments, mcp },
     board: { sessions: new BoardSessions(store, auth, devices), eventStreams, dir: DEFAULT_BOARD_DIR },
     corsOrigins: options.corsOrigins ?? [],
   });
@@ -159,6 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       taskCount.close();
       streams.closeAll();
       eventStreams.closeAll();
+      await mcp.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await terminals.close();
       await operatorSockets.close();

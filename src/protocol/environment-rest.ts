@@ -7,6 +7,7 @@ import {
   EnvVarNameSchema,
   SETUP_TIMEOUT_LIMITS,
 } from './environment.ts';
+import { McpServerListSchema } from './mcp-server-config.ts';
 
 /** REST bodies and views of environments (environments document, section 6). */
 
@@ -125,6 +126,8 @@ export const CreateEnvironmentBodySchema = z.strictObject({
   /** Write-only: stored encrypted, never shown again. */
   secrets: variableMap(secretValue, 'secrets').default({}),
   metadata: environmentFields.metadata.default({}),
+  /** MCP servers whose tools the environment's tasks get; values reference secrets as `${secrets.NAME}`. */
+  mcpServers: McpServerListSchema.default([]),
 });
 export type CreateEnvironmentBody = z.infer<typeof CreateEnvironmentBodySchema>;
 
@@ -149,6 +152,8 @@ export const UpdateEnvironmentBodySchema = z.strictObject({
   variables: variablesSchema.optional(),
   secrets: variableMap(secretValue.nullable(), 'secrets').optional(),
   metadata: environmentFields.metadata.optional(),
+  /** Replaces the whole list. */
+  mcpServers: McpServerListSchema.optional(),
 });
 export type UpdateEnvironmentBody = z.infer<typeof UpdateEnvironmentBodySchema>;
 
@@ -205,6 +210,8 @@ export const EnvironmentViewSchema = z.object({
   version: z.number().int(),
   status: EnvironmentPillSchema,
   bindings: z.array(BindingViewSchema),
+  /** As stored: secrets appear only as `${secrets.NAME}` references. */
+  mcpServers: McpServerListSchema,
   /** Things the operator should know: unreadable secrets, for example. */
   problems: z.array(z.string()),
   createdAt: z.string(),

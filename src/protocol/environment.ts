@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { McpServerListSchema } from './mcp-server-config.ts';
 
 /**
  * Environments on the wire (environments document, sections 5 and 7). Secret values never travel
@@ -59,6 +60,8 @@ export const EnvironmentSpecSchema = z.strictObject({
   secrets: z.record(EnvVarNameSchema, z.string().max(100_000)),
   /** Secrets the gateway holds but cannot decrypt (missing or wrong master key). */
   unreadableSecrets: z.array(EnvVarNameSchema).max(1000),
+  /** MCP servers of the environment; `${secrets.NAME}` is resolved on the viber (docs/mcp.md). */
+  mcpServers: McpServerListSchema.optional(),
 });
 export type EnvironmentSpec = z.infer<typeof EnvironmentSpecSchema>;
 

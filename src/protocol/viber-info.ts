@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { McpServerHealthSchema } from './mcp-server-health.ts';
 
 /** Skill availability as reported by a daemon (protocol document, ViberSkillInfo). */
 export const SkillStatusSchema = z.enum(['AVAILABLE', 'NOT_AVAILABLE', 'UNKNOWN']);
+export type SkillStatus = z.infer<typeof SkillStatusSchema>;
 
 export const ViberSkillInfoSchema = z.object({
   id: z.string().min(1).max(200),
@@ -13,6 +15,17 @@ export const ViberSkillInfoSchema = z.object({
 });
 export type ViberSkillInfo = z.infer<typeof ViberSkillInfoSchema>;
 
+/** The latest check of a viber's skills (docs/skills.md), in each heartbeat: it is done again on
+ * `config:push`, so it may be newer than the list in ViberInfo. Each skill by its ViberSkillInfo id. */
+export const SkillsHealthSchema = z.object({
+  checkedAt: z.iso.datetime(),
+  available: z.number().int().min(0),
+  notAvailable: z.number().int().min(0),
+  unknown: z.number().int().min(0),
+  skills: z.array(ViberSkillInfoSchema.pick({ id: true, status: true, healthSummary: true })).max(1000),
+});
+export type SkillsHealth = z.infer<typeof SkillsHealthSchema>;
+
 /** What a daemon says about itself in `connected`. `runningTasks` lists every task it still owns:
  * running, or finished with events the gateway has not acknowledged yet. */
 export const ViberInfoSchema = z.object({
@@ -23,6 +36,8 @@ export const ViberInfoSchema = z.object({
   capabilities: z.array(z.string().max(100)).max(100),
   runningTasks: z.array(z.string().max(200)).max(10_000),
   skills: z.array(ViberSkillInfoSchema).max(1000).optional(),
+  /** The viber's MCP servers (docs/mcp.md); absent from daemons that predate them. */
+  mcpServers: z.array(McpServerHealthSchema).max(200).optional(),
 });
 export type ViberInfo = z.infer<typeof ViberInfoSchema>;
 
@@ -49,6 +64,10 @@ export const ViberStatusSchema = z.object({
   uptimeSeconds: z.number().min(0),
   memoryRssBytes: z.number().int().min(0).optional(),
   loadAverage: z.array(z.number()).max(3).optional(),
+  /** The skills' health now; absent from daemons without skills or that predate them. */
+  skills: SkillsHealthSchema.optional(),
+  /** The MCP servers' health now (newer than the list in ViberInfo). */
+  mcpServers: z.array(McpServerHealthSchema).max(200).optional(),
 });
 export type ViberStatus = z.infer<typeof ViberStatusSchema>;
 

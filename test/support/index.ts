@@ -23,9 +23,12 @@
 // terminal-viewer.ts     TerminalViewer: the client's connectTerminal, recording, able to stop reading
 // tmux.ts                stopTmuxServer: a test's own tmux server, ended for certain
 // local-http-server.ts   a scripted impostor of the gateway, for the client's tests
+// mcp-client.ts          the gateway's /mcp through the MCP SDK's own client, and raw POSTs to it
 // scripted-model.ts      the AI SDK's mock model, fed scripted turns
 // openai-script.ts       scripted turns for the OpenAI-compatible test server
 // openai-test-server.ts  an OpenAI-compatible HTTP server that answers from a script
+// mcp-test-server.ts     a stdio MCP server with tools that misbehave on purpose (crash, wait, fail, bad schema)
+// mcp-http-server.ts     server-everything over Streamable HTTP on 127.0.0.1 and a free port
 // processes.ts           real `viber` and `node` processes: lines awaited, killed after each test
 // viber-stack.ts         a gateway and daemons as separate `viber` processes
 // e2e-cleanup.ts         after each multi-process test: kill processes, close servers, remove temp dirs
@@ -37,6 +40,7 @@
 // in-process/daemon-fixture.ts     a daemon in this process against a FakeGateway
 // in-process/hand-driven-agent.ts  TestAgent: agent tasks the daemon tests drive by hand
 // in-process/agent-test.ts         useAgentTest: a home per test and the agent's loop on a scripted model
+// in-process/mcp-manager.ts        MCP servers from node_modules and the test server, a McpConnectionManager per test
 // in-process/tool-context.ts       a real ToolContext over a temp folder, and callTool
 // in-process/terminal-stack.ts     a gateway and a daemon with its own tmux, for the terminal tests
 // in-process/test-auth.ts          the gateway's auth on a store, for what stands on it

@@ -1,4 +1,4 @@
-import { jsonSchema, type Tool, type ToolExecutionOptions, zodSchema } from 'ai';
+import { type JSONSchema7, jsonSchema, type Tool, type ToolExecutionOptions, zodSchema } from 'ai';
 import type { z } from 'zod';
 import type { Logger } from '../../core/logger.ts';
 import { exceedsJsonDepth, LIMITS } from '../../protocol/index.ts';
@@ -34,6 +34,8 @@ export interface ToolDefinition<Schema extends z.ZodType, Output extends object>
   /** What the model reads. */
   description: string;
   inputSchema: Schema;
+  /** What the model is shown of the input, when `inputSchema` cannot say it (an MCP server's JSON Schema). */
+  modelInputSchema?: JSONSchema7;
   truncate?: TruncateMode;
   /** One line for humans (progress, approval prompts); gets unvalidated input. */
   describe(input: Record<string, unknown>): string;
@@ -70,9 +72,12 @@ export function defineTool<Schema extends z.ZodType, Output extends object>(
   definition: ToolDefinition<Schema, Output>,
 ): DefinedTool {
   const describe = (input: unknown) => describeSafely(definition, input);
-  const inputSchema = jsonSchema<unknown>(() => zodSchema(definition.inputSchema).jsonSchema, {
-    validate: (value) => ({ success: true, value }),
-  });
+  const inputSchema = jsonSchema<unknown>(
+    () => definition.modelInputSchema ?? zodSchema(definition.inputSchema).jsonSchema,
+    {
+      validate: (value) => ({ success: true, value }),
+    },
+  );
   return {
     name: definition.name,
     kind: definition.kind,

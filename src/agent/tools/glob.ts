@@ -56,7 +56,7 @@ export const globTool = defineTool<typeof GlobInputSchema, GlobResult>({
   excerpt: (output) => `${output.count} matches${output.truncated ? ' (truncated)' : ''}\n${output.matches}`,
   async execute(input, run) {
     const shown = input.path ?? '.';
-    const { real: root } = await resolveSafePath(run.context, shown);
+    const { real: root } = await resolveSafePath(run.context, shown, 'read');
     if (!(await statOrThrow(root, shown)).isDirectory()) {
       throw new ToolError('not_a_directory', `${shown} is not a directory`);
     }

@@ -56,7 +56,7 @@ export const grepTool = defineTool<typeof GrepInputSchema, GrepResult>({
   async execute(input, run) {
     const regex = compile(input);
     const shown = input.path ?? '.';
-    const { real } = await resolveSafePath(run.context, shown);
+    const { real } = await resolveSafePath(run.context, shown, 'read');
     const isDirectory = (await statOrThrow(real, shown)).isDirectory();
     const root = isDirectory ? real : undefined;
     const files = isDirectory ? walkFiles(real, run.signal, run.context.hiddenPaths) : single(real);

@@ -47,7 +47,7 @@ export const listDirectoryTool = defineTool<typeof ListDirectoryInputSchema, Lis
     `${output.path}: ${output.total} entries\n${output.entries.map((entry) => entry.name).join('\n')}`,
   async execute(input, run) {
     const shown = input.path ?? '.';
-    const { real } = await resolveSafePath(run.context, shown);
+    const { real } = await resolveSafePath(run.context, shown, 'read');
     const info = await statOrThrow(real, shown);
     if (!info.isDirectory())
       throw new ToolError('not_a_directory', `${shown} is not a directory; use read_file`);

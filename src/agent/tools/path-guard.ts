@@ -14,14 +14,31 @@ export interface SafePath {
  * Resolves `input` against `context.cwd` and checks that it stays inside the allowed roots after
  * `..` and symlinks are resolved (the realpath of the nearest existing parent plus the missing
  * rest), so neither `../../etc/passwd` nor a symlink pointing out of the workspace gets through.
- * The task's artifacts folder is always allowed: truncated outputs point the model there.
+ * The task's artifacts folder is always allowed: truncated outputs point the model there. A path
+ * to be read (`access` 'read') may also be inside a read-only root (a skill's folder).
  */
-export async function resolveSafePath(context: ToolContext, input: string): Promise<SafePath> {
+export async function resolveSafePath(
+  context: ToolContext,
+  input: string,
+  access: 'read' | 'write' = 'write',
+): Promise<SafePath> {
   if (input.includes('\0')) throw new ToolError('invalid_input', 'path must not contain a NUL character');
   const requested = resolve(context.cwd, input);
   const real = await realpathOfNearestExisting(requested);
   const roots = await realRoots(context);
   if (!roots.some((root) => isInside(real, root))) {
+    const readOnly = await realReadOnlyRoots(context);
+    const inside = readOnly.find((root) => isInside(real, root));
+    if (inside && access === 'read') {
+      await refuseHidden(context, input, real);
+      return { requested, real };
+    }
+    if (inside) {
+      throw new ToolError(
+        'path_outside_roots',
+        `${input} is inside ${inside}, a skill's folder, which tools may read but not change`,
+      );
+    }
     throw new ToolError(
       'path_outside_roots',
       `${input} resolves to ${real}, which is outside the allowed roots (${roots.join(', ')}); tools may only use paths inside them`,
@@ -59,6 +76,10 @@ export function isInside(path: string, root: string): boolean {
 async function realRoots(context: ToolContext): Promise<string[]> {
   const roots = [...context.allowedRoots, context.artifactsDir];
   return Promise.all(roots.map((root) => realpathOfNearestExisting(resolve(root))));
+}
+
+async function realReadOnlyRoots(context: ToolContext): Promise<string[]> {
+  return Promise.all((context.readOnlyRoots ?? []).map((root) => realpathOfNearestExisting(resolve(root))));
 }
 
 async function realpathOfNearestExisting(path: string): Promise<string> {

@@ -49,7 +49,7 @@ export const readFileTool = defineTool<typeof ReadFileInputSchema, ReadFileResul
   excerpt: (output) =>
     `${output.path}:${output.startLine}-${output.endLine}\n${output.content.slice(0, 300)}`,
   async execute(input, run) {
-    const { real } = await resolveSafePath(run.context, input.path);
+    const { real } = await resolveSafePath(run.context, input.path, 'read');
     const size = await assertTextFile(real, input.path, Number.MAX_SAFE_INTEGER);
     const startLine = input.startLine ?? 1;
     const endLine = input.endLine ?? startLine + TOOL_LIMITS.readFileDefaultLines - 1;

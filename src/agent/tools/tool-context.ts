@@ -21,6 +21,8 @@ export interface ToolContext {
   cwd: string;
   /** Absolute roots tools may read and write; a path outside them is refused with a clear error. */
   allowedRoots: string[];
+  /** Folders the file tools may read but never change (the task's skills). */
+  readOnlyRoots?: string[];
   /** Where truncated outputs and saved artifacts are written (under workspace/<taskId>/artifacts). */
   artifactsDir: string;
   /** The memory folder (rules and habits) of the OpenViber home. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startAgentTask } from '../../agent/index.ts';
+import { BUNDLED_SKILLS_DIR } from '../../agent/skills/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { loadOrCreateDeviceKey, type StoredDeviceKey } from '../../core/device-key.ts';
 import { type OpenViberHome, resolveHome } from '../../core/home.ts';
@@ -72,6 +73,7 @@ export function registerStartCommand(program: Command): void {
         identity,
         config: loadConfig(home),
         startAgentTask,
+        bundledSkillsDir: BUNDLED_SKILLS_DIR,
         ...(flags.name ? { name: flags.name } : {}),
         ...(flags.heartbeatInterval ? { heartbeatIntervalMs: flags.heartbeatInterval } : {}),
       });

@@ -6,6 +6,7 @@ import { DailyUsageStore, dailyUsagePath, utcDay } from '../../agent/index.ts';
 import { createGatewayClient } from '../../client/index.ts';
 import { type ConfigFile, configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
+import { mcpTransportOf } from '../../protocol/index.ts';
 import { CliError } from '../cli-error.ts';
 import { readCredentials } from '../daemon-credentials.ts';
 import {
@@ -15,6 +16,7 @@ import {
   resolveGatewayTarget,
   resolveGatewayUrl,
 } from '../gateway-client.ts';
+import { configuredMcpServers, mcpServerLine, reportedMcpServers } from './mcp-lines.ts';
 import { viberLine } from './vibers.ts';
 
 /** `viber status`: this machine's configuration, then the gateway's health and vibers if it answers. */
@@ -42,6 +44,13 @@ export function registerStatusCommand(program: Command): void {
         report.usageToday = today;
         report.budget = config.budget ?? {};
         lines.push(`${styleText('bold', 'budget')}    ${describeBudget(today, config.budget)}`);
+        // Names only: a server's env and headers may hold credentials.
+        report.mcpServers = (config.mcpServers ?? []).map((server) => ({
+          name: server.name,
+          transport: mcpTransportOf(server),
+          enabled: server.enabled !== false,
+        }));
+        lines.push(`${styleText('bold', 'mcp')}       ${configuredMcpServers(config.mcpServers)}`);
       } catch (error) {
         report.config = { error: (error as Error).message };
         lines.push(`${styleText('bold', 'config')}    ${styleText('red', (error as Error).message)}`);
@@ -80,7 +89,12 @@ export function registerStatusCommand(program: Command): void {
         if (client) {
           const { vibers } = await client.call('vibers.list');
           report.vibers = vibers;
-          lines.push(...vibers.map((viber) => `  ${viberLine(viber)}`));
+          lines.push(
+            ...vibers.flatMap((viber) => [
+              `  ${viberLine(viber)}`,
+              ...reportedMcpServers(viber).map((server) => `    ${mcpServerLine(server)}`),
+            ]),
+          );
         }
       }
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join('\n')}\n`);

@@ -1,9 +1,14 @@
 import { cp, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { networkIsolationProblem, type SandboxCapabilities } from '../../agent/command-sandbox.ts';
+import type { EnvironmentMcpServers } from '../../agent/mcp/index.ts';
 import type { OpenViberHome } from '../../core/home.ts';
 import { createRedactor, type Redactor } from '../../core/redaction.ts';
-import type { ViberConfigPull } from '../../protocol/index.ts';
+import {
+  type EnvironmentSpec,
+  resolveMcpSecretReferences,
+  type ViberConfigPull,
+} from '../../protocol/index.ts';
 import { environmentVariables } from './environment-variables.ts';
 import { isDirectory } from './materialize.ts';
 import type { PreparedStates } from './prepared-state.ts';
@@ -18,6 +23,8 @@ export interface TaskEnvironment {
   networkAccess: boolean;
   /** Set when commands run in the environment's container (an image is set and a runtime answers). */
   container: { image: string; mountRoot: string; variableNames: string[] } | undefined;
+  /** The environment's MCP servers, their `${secrets.NAME}` resolved here (docs/mcp.md). */
+  mcpServers: EnvironmentMcpServers;
   /** Called when the task ends: removes the task's copy when the volume is not persistent. */
   release(): Promise<void>;
 }
@@ -88,15 +95,39 @@ export async function resolveTaskEnvironment(input: TaskEnvironmentInput): Promi
     cwd = target;
   }
   const env = environmentVariables(spec);
+  const redactor = createRedactor(spec.secrets);
   return {
     environmentId: spec.id,
     cwd,
     env,
-    redactor: createRedactor(spec.secrets),
+    redactor,
+    mcpServers: environmentMcpServers(spec, state.workingDir, redactor),
     networkAccess: spec.networkAccess,
     container: inContainer
       ? { image: spec.containerImage!, mountRoot: root, variableNames: Object.keys(env) }
       : undefined,
     release,
   };
+}
+
+/**
+ * The environment's MCP servers with their secret references resolved from its secrets; a server
+ * that references a secret this viber did not receive keeps the reason (it is reported failed).
+ * An empty list too, so the servers of an environment that dropped them all are stopped.
+ */
+export function environmentMcpServers(
+  spec: EnvironmentSpec,
+  workingDir: string,
+  redactor: Redactor,
+): EnvironmentMcpServers {
+  const servers = (spec.mcpServers ?? []).map((config) => {
+    const resolved = resolveMcpSecretReferences(config, spec.secrets);
+    if (resolved.ok) return { config: resolved.server };
+    const missing = resolved.missing.join(', ');
+    return {
+      config,
+      problem: `it references secret ${missing}, which this viber did not receive from the gateway (set it again, or check the gateway's master key)`,
+    };
+  });
+  return { environmentId: spec.id, environmentName: spec.name, workingDir, redactor, servers };
 }

@@ -60,7 +60,12 @@ export class EnvironmentService {
 
   async create(body: CreateEnvironmentBody): Promise<EnvironmentView> {
     assertFields(
-      { type: body.type, repoUrl: body.repoUrl ?? null, localPath: body.localPath ?? null },
+      {
+        type: body.type,
+        repoUrl: body.repoUrl ?? null,
+        localPath: body.localPath ?? null,
+        mcpServers: body.mcpServers,
+      },
       Object.keys(body.variables),
       Object.keys(body.secrets),
     );
@@ -84,6 +89,7 @@ export class EnvironmentService {
       networkAccess: body.networkAccess,
       persistVolume: body.persistVolume,
       metadata: body.metadata,
+      mcpServers: body.mcpServers,
       version: 1,
       createdAt: now,
       updatedAt: now,
@@ -193,7 +199,12 @@ export class EnvironmentService {
 
   /** The form's dry run: fields, `bash -n`, and the repository reached from the gateway. */
   async validate(body: CreateEnvironmentBody): Promise<EnvironmentValidationResponse> {
-    const fields = { type: body.type, repoUrl: body.repoUrl ?? null, localPath: body.localPath ?? null };
+    const fields = {
+      type: body.type,
+      repoUrl: body.repoUrl ?? null,
+      localPath: body.localPath ?? null,
+      mcpServers: body.mcpServers,
+    };
     const problems = fieldProblems(fields, Object.keys(body.variables), Object.keys(body.secrets));
     const [syntax, repository] = await Promise.all([
       checkScriptSyntax(body.setupScript),
@@ -279,6 +290,8 @@ function applyUpdate(
     networkAccess: body.networkAccess ?? current.networkAccess,
     persistVolume: body.persistVolume ?? current.persistVolume,
     metadata: body.metadata ?? current.metadata,
+    // Tasks read an environment's MCP servers when they start: no preparation needed (not a SPEC_FIELD).
+    mcpServers: body.mcpServers ?? current.mcpServers,
     version: current.version + 1,
     updatedAt: now,
   };

@@ -1,5 +1,5 @@
 import { OpenViberError } from '../../core/errors.ts';
-import type { EnvironmentCheck } from '../../protocol/index.ts';
+import { type EnvironmentCheck, mcpSecretReferences } from '../../protocol/index.ts';
 import type { EnvironmentRecord } from '../store/index.ts';
 import { runCheck } from './run-check.ts';
 
@@ -13,7 +13,7 @@ export const NON_INTERACTIVE_GIT_ENV = {
   GIT_ASKPASS: 'true',
 };
 
-type Fields = Pick<EnvironmentRecord, 'type' | 'repoUrl' | 'localPath'>;
+type Fields = Pick<EnvironmentRecord, 'type' | 'repoUrl' | 'localPath' | 'mcpServers'>;
 
 /** Rules across fields; each problem names its field. */
 export function fieldProblems(env: Fields, variableKeys: string[], secretKeys: string[]): string[] {
@@ -26,6 +26,15 @@ export function fieldProblems(env: Fields, variableKeys: string[], secretKeys: s
   for (const key of variableKeys) {
     if (secrets.has(key)) problems.push(`variables.${key}: also defined as a secret; use one or the other`);
   }
+  env.mcpServers.forEach((server, index) => {
+    for (const reference of mcpSecretReferences(server)) {
+      if (!secrets.has(reference.name)) {
+        problems.push(
+          `mcpServers.${index}.${reference.path}: references secret ${reference.name}, which this environment does not have`,
+        );
+      }
+    }
+  });
   return problems;
 }
 

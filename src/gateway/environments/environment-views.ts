@@ -58,6 +58,7 @@ export function toEnvironmentView(full: FullEnvironment, box: SecretBox): Enviro
     variables: full.variables.map((variable) => ({ key: variable.key, value: variable.value })),
     secrets,
     metadata: environment.metadata,
+    mcpServers: environment.mcpServers,
     version: environment.version,
     status: pillOf(full.bindings),
     bindings: full.bindings.map(toBindingView),

@@ -74,5 +74,6 @@ function specOf(full: FullEnvironment, box: SecretBox): EnvironmentSpec {
     variables: Object.fromEntries(full.variables.map((variable) => [variable.key, variable.value])),
     secrets: secrets.values,
     unreadableSecrets: secrets.unreadable,
+    ...(environment.mcpServers.length > 0 ? { mcpServers: environment.mcpServers } : {}),
   };
 }

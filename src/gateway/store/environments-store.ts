@@ -1,4 +1,9 @@
-import type { BindingStatus, BindingStrategy, EnvironmentType } from '../../protocol/index.ts';
+import type {
+  BindingStatus,
+  BindingStrategy,
+  EnvironmentType,
+  McpServerConfig,
+} from '../../protocol/index.ts';
 import type { NewCommand } from './outbox-store.ts';
 import type { Page, PageRequest } from './store-page.ts';
 
@@ -20,6 +25,8 @@ export interface EnvironmentRecord {
   networkAccess: boolean;
   persistVolume: boolean;
   metadata: Record<string, unknown>;
+  /** As the operator gave them: secrets only as `${secrets.NAME}` references. */
+  mcpServers: McpServerConfig[];
   version: number;
   createdAt: string;
   updatedAt: string;

@@ -2,7 +2,7 @@ import { OpenViberError } from '../../core/errors.ts';
 import { isTerminalTaskStatus } from '../../protocol/index.ts';
 import { type TaskChange, taskTopic } from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
-import type { TasksStore } from '../store/index.ts';
+import type { TaskEventRecord, TasksStore } from '../store/index.ts';
 import { isTerminalEventType } from './task-transitions.ts';
 
 const LOG_PAGE = 500;
@@ -11,8 +11,18 @@ const STREAM_CHUNK = 'task:stream-chunk';
 interface ApprovalChunk {
   type: 'tool-approval-request' | 'tool-approval-response';
   approvalId: string;
+  toolCallId?: string;
   approved?: boolean;
   isAutomatic?: boolean;
+}
+
+/** A tool call the task waits on: asked in its stream, not answered there, and not claimed here. */
+export interface WaitingApproval {
+  approvalId: string;
+  toolCallId: string | null;
+  /** The tool and its input, from the call's `tool-input-available` chunk when the stream has it. */
+  toolName: string | null;
+  input: unknown;
 }
 
 /** What the task's stream says about one approval id. */
@@ -22,16 +32,22 @@ interface StreamedApproval {
   answer: boolean | null;
 }
 
-/** A stream chunk about approvals, or null for any other row (parsed only when it may be one). */
-function approvalChunk(type: string, payload: string): ApprovalChunk | null {
-  if (type !== STREAM_CHUNK || !payload.includes('"tool-approval-')) return null;
+/** A stored chunk as an object, or null when its text is not one. */
+function parseChunk(payload: string): Record<string, unknown> | null {
   try {
-    const chunk = JSON.parse(payload) as Partial<ApprovalChunk> | null;
-    const known = chunk?.type === 'tool-approval-request' || chunk?.type === 'tool-approval-response';
-    return known && typeof chunk.approvalId === 'string' ? (chunk as ApprovalChunk) : null;
+    const chunk: unknown = JSON.parse(payload);
+    return typeof chunk === 'object' && chunk !== null ? (chunk as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** A stream chunk about approvals, or null for any other row (parsed only when it may be one). */
+function approvalChunk(type: string, payload: string): ApprovalChunk | null {
+  if (type !== STREAM_CHUNK || !payload.includes('"tool-approval-')) return null;
+  const chunk = parseChunk(payload) as Partial<ApprovalChunk> | null;
+  const known = chunk?.type === 'tool-approval-request' || chunk?.type === 'tool-approval-response';
+  return known && typeof chunk.approvalId === 'string' ? (chunk as ApprovalChunk) : null;
 }
 
 const answered = (taskId: string, approvalId: string, approved: boolean) =>
@@ -89,6 +105,39 @@ export class PendingApprovals {
     }
   }
 
+  /**
+   * The approvals the task waits on, in the order it asked: an answer accepted here (a claim) no
+   * longer waits, although the agent has not streamed its response yet.
+   */
+  async waiting(taskId: string): Promise<WaitingApproval[]> {
+    const asked = new Map<string, string | null>();
+    await this.#scan(taskId, (row) => {
+      const chunk = approvalChunk(row.type, row.payload);
+      if (chunk?.type === 'tool-approval-request' && chunk.isAutomatic !== true) {
+        asked.set(chunk.approvalId, typeof chunk.toolCallId === 'string' ? chunk.toolCallId : null);
+      } else if (chunk?.type === 'tool-approval-response') asked.delete(chunk.approvalId);
+    });
+    for (const approvalId of this.#claims.get(taskId)?.answers.keys() ?? []) asked.delete(approvalId);
+    if (asked.size === 0) return [];
+    const wanted = new Set([...asked.values()].filter((id): id is string => id !== null));
+    const calls = new Map<string, { toolName: string | null; input: unknown }>();
+    // Only the calls asked about are parsed: a long task's other tool inputs stay unread.
+    await this.#scan(taskId, (row) => {
+      if (row.type !== STREAM_CHUNK || !row.payload.includes('"tool-input-available"')) return;
+      const chunk = parseChunk(row.payload);
+      const id = chunk?.toolCallId;
+      if (chunk?.type !== 'tool-input-available' || typeof id !== 'string' || !wanted.has(id)) return;
+      calls.set(id, {
+        toolName: typeof chunk.toolName === 'string' ? chunk.toolName : null,
+        input: chunk.input,
+      });
+    });
+    return [...asked].map(([approvalId, toolCallId]) => {
+      const call = toolCallId === null ? undefined : calls.get(toolCallId);
+      return { approvalId, toolCallId, toolName: call?.toolName ?? null, input: call?.input ?? null };
+    });
+  }
+
   /** Gives a claim back: the answer could not be queued after all. */
   release(taskId: string, approvalId: string): void {
     const claims = this.#claims.get(taskId);
@@ -123,17 +172,25 @@ export class PendingApprovals {
 
   async #read(taskId: string, approvalId: string): Promise<StreamedApproval> {
     const result: StreamedApproval = { requested: false, answer: null };
+    await this.#scan(taskId, (row) => {
+      const chunk = approvalChunk(row.type, row.payload);
+      if (chunk?.approvalId !== approvalId) return;
+      // An automatic approval request (the agent's own policy decided) waits for nobody.
+      if (chunk.type === 'tool-approval-request') result.requested ||= chunk.isAutomatic !== true;
+      else result.answer = chunk.approved === true;
+    });
+    return result;
+  }
+
+  /** Every row of the task's log, in order, a page at a time. */
+  async #scan(taskId: string, visit: (row: TaskEventRecord) => void): Promise<void> {
     for (let after = 0; ; ) {
       const rows = await this.#store.readTaskLog(taskId, after, LOG_PAGE);
       for (const row of rows) {
         after = row.seq;
-        const chunk = approvalChunk(row.type, row.payload);
-        if (chunk?.approvalId !== approvalId) continue;
-        // An automatic approval request (the agent's own policy decided) waits for nobody.
-        if (chunk.type === 'tool-approval-request') result.requested ||= chunk.isAutomatic !== true;
-        else result.answer = chunk.approved === true;
+        visit(row);
       }
-      if (rows.length < LOG_PAGE) return result;
+      if (rows.length < LOG_PAGE) return;
     }
   }
 }

@@ -22,7 +22,7 @@ import {
 } from '../store/index.ts';
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
 import type { ViberConnection } from '../vibers/viber-connection.ts';
-import { PendingApprovals } from './pending-approvals.ts';
+import { PendingApprovals, type WaitingApproval } from './pending-approvals.ts';
 import { numberTaskEvents, toAppend } from './task-event-log.ts';
 
 type TaskCommand = Extract<GatewayCommand, { taskId: string }>;
@@ -195,6 +195,12 @@ export class TaskRouter {
       this.#approvals.release(taskId, approvalId);
       throw error;
     }
+  }
+
+  /** The tool calls the task waits on for an answer (none once it has ended). */
+  async waitingApprovals(taskId: string): Promise<WaitingApproval[]> {
+    const task = await this.#requireTask(taskId);
+    return isTerminalTaskStatus(task.status) ? [] : this.#approvals.waiting(taskId);
   }
 
   /** Ends a task on the gateway's own authority (grace period over, viber restarted without it). */

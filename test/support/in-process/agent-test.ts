@@ -1,7 +1,12 @@
 import type { ToolSet, UIMessageChunk } from 'ai';
 import type { MockLanguageModelV4 } from 'ai/test';
 import pino from 'pino';
-import type { AgentTask, AgentTaskCallbacks, AgentTaskRequest } from '../../../src/agent/agent-task.ts';
+import type {
+  AgentEnvironment,
+  AgentTask,
+  AgentTaskCallbacks,
+  AgentTaskRequest,
+} from '../../../src/agent/agent-task.ts';
 import type { ToolCatalog } from '../../../src/agent/autonomy-policy.ts';
 import { type AgentDependencies, createAgentTask } from '../../../src/agent/create-agent-task.ts';
 import type { ToolContext } from '../../../src/agent/tools/tool-context.ts';
@@ -31,6 +36,8 @@ export interface TestTaskOptions {
   dependencies?: Partial<AgentDependencies>;
   /** Receives the agent's checkpoints (a resumable task). */
   onCheckpoint?: AgentTaskCallbacks['onCheckpoint'];
+  /** More of what the agent may use (an MCP tool source, a task execution). */
+  environment?: Partial<AgentEnvironment>;
 }
 
 export const silentLogger = pino({ level: 'silent' });
@@ -50,6 +57,7 @@ export function startTestTask(options: TestTaskOptions): RecordedTask {
       config: options.config ?? {},
       env: { OPENVIBER_MODEL: 'openai/test-model', OPENAI_API_KEY: 'sk-test', PATH: process.env.PATH },
       logger: silentLogger,
+      ...options.environment,
     },
     {
       createModel: () => options.model,

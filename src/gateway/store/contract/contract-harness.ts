@@ -136,6 +136,13 @@ export function anEnvironment(id: string, name: string, fields: Partial<Environm
     networkAccess: true,
     persistVolume: true,
     metadata: { team: 'contract' },
+    mcpServers: [
+      {
+        name: 'docs',
+        url: 'https://mcp.example/mcp',
+        headers: { Authorization: `Bearer \${secrets.DOCS_TOKEN}` },
+      },
+    ],
     version: 1,
     createdAt: now,
     updatedAt: now,

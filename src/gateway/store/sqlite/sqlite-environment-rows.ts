@@ -1,4 +1,9 @@
-import type { BindingStatus, BindingStrategy, EnvironmentType } from '../../../protocol/index.ts';
+import type {
+  BindingStatus,
+  BindingStrategy,
+  EnvironmentType,
+  McpServerConfig,
+} from '../../../protocol/index.ts';
 import type { BindingRecord, EnvironmentRecord, LogRecord, SecretRecord } from '../environments-store.ts';
 import type { Row } from './sqlite-database.ts';
 
@@ -27,6 +32,7 @@ export function environmentFromRow(row: Row): EnvironmentRecord {
     networkAccess: Number(row.network_access) === 1,
     persistVolume: Number(row.persist_volume) === 1,
     metadata: JSON.parse(row.metadata as string) as Record<string, unknown>,
+    mcpServers: JSON.parse(row.mcp_servers as string) as McpServerConfig[],
     version: Number(row.version),
     createdAt: row.created_at as string,
     updatedAt: row.updated_at as string,
@@ -52,6 +58,7 @@ export function environmentParams(env: EnvironmentRecord): Params {
     network_access: env.networkAccess ? 1 : 0,
     persist_volume: env.persistVolume ? 1 : 0,
     metadata: JSON.stringify(env.metadata),
+    mcp_servers: JSON.stringify(env.mcpServers),
     version: env.version,
     created_at: env.createdAt,
     updated_at: env.updatedAt,
@@ -132,6 +139,7 @@ export const ENVIRONMENT_COLUMNS = Object.keys(
     networkAccess: true,
     persistVolume: true,
     metadata: {},
+    mcpServers: [],
     version: 1,
     createdAt: '',
     updatedAt: '',

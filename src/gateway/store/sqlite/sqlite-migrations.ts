@@ -225,6 +225,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX environments_by_name ON environments(name COLLATE NOCASE, id);
   CREATE INDEX devices_by_status ON devices(status, created_at, id);
   `,
+  // 7: an environment's MCP servers (docs/mcp.md), as JSON; secrets in it only as references.
+  `
+  ALTER TABLE environments ADD COLUMN mcp_servers TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
