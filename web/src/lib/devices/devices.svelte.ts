@@ -23,6 +23,8 @@ class DevicesState {
   #unsubscribe: (() => void) | undefined;
   #refreshing: Promise<void> | undefined;
   #again = false;
+  /** Pages "Load more" added: a refresh that overlapped one reads again. */
+  #pagesAdded = 0;
 
   pending = $derived(this.list.filter((device) => device.status === 'pending'));
   paired = $derived(this.list.filter((device) => device.status === 'paired'));
@@ -54,11 +56,17 @@ class DevicesState {
       do {
         this.#again = false;
         try {
+          const loads = this.#pagesAdded;
           const limit = Math.min(500, Math.max(PAGE_SIZE, this.list.length));
           const read = await readPagesUpTo(async (cursor) => {
             const page = await listDevices({ limit, ...(cursor ? { cursor } : {}) });
             return { rows: page.devices, nextCursor: page.nextCursor };
           }, this.list.length);
+          // "Load more" added a page meanwhile: read again as far as it reached, not back to fewer.
+          if (this.#pagesAdded !== loads) {
+            this.#again = true;
+            continue;
+          }
           this.list = read.rows;
           this.nextCursor = read.nextCursor;
           this.loaded = true;
@@ -82,6 +90,7 @@ class DevicesState {
       const page = await listDevices({ limit: PAGE_SIZE, cursor: this.nextCursor });
       this.list = appendNew(this.list, page.devices);
       this.nextCursor = page.nextCursor;
+      this.#pagesAdded += 1;
     } catch (error) {
       this.moreError = errorMessage(error);
     } finally {

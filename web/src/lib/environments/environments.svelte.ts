@@ -30,6 +30,8 @@ class EnvironmentsState {
   readonly #reloads = new Map<string, boolean>();
   #refreshing: Promise<void> | undefined;
   #refreshAgain = false;
+  /** Pages "Load more" added: a refresh that overlapped one reads again. */
+  #pagesAdded = 0;
   /** Nothing chosen yet on this browser: the sidebar opens on an environment (section 3). */
   #neverChosen = false;
 
@@ -74,6 +76,7 @@ class EnvironmentsState {
       const page = await listEnvironments({ limit: PAGE_SIZE, cursor: this.nextCursor });
       this.list = appendNew(this.list, page.environments).sort(byName);
       this.nextCursor = page.nextCursor;
+      this.#pagesAdded += 1;
     } catch (error) {
       this.moreError = errorMessage(error);
     } finally {
@@ -101,11 +104,17 @@ class EnvironmentsState {
   async #fetchList(): Promise<void> {
     this.#touchedDuringFetch = new Set();
     try {
+      const loads = this.#pagesAdded;
       const limit = Math.min(500, Math.max(PAGE_SIZE, this.list.length));
       const read = await readPagesUpTo(async (cursor) => {
         const page = await listEnvironments({ limit, ...(cursor ? { cursor } : {}) });
         return { rows: page.environments, nextCursor: page.nextCursor };
       }, this.list.length);
+      // "Load more" added a page meanwhile: read again as far as it reached, not back to fewer.
+      if (this.#pagesAdded !== loads) {
+        this.#refreshAgain = true;
+        return;
+      }
       this.list = read.rows;
       this.nextCursor = read.nextCursor;
       this.loaded = true;

@@ -54,6 +54,8 @@ class BoardState {
   #connection: BoardEventsConnection | undefined;
   /** Task and viber ids events touched while a refetch was in flight: they may be newer. */
   #touchedDuringFetch: Set<string> | undefined;
+  /** Pages "Load more" added (tasks or vibers): a refetch that overlapped one reads again. */
+  #pagesAdded = 0;
   readonly #listeners = new Set<(event: BoardEvent) => void>();
   /** The task scope the sidebar shows ('' every task): a refetch reads its pages too. */
   #taskScope = '';
@@ -120,6 +122,7 @@ class BoardState {
   async refetch(): Promise<void> {
     this.#touchedDuringFetch = new Set();
     const scopes = [...new Set(['', this.#taskScope])];
+    const loads = this.#pagesAdded;
     try {
       const [taskPages, running, ofViber, viberPage, connected] = await Promise.all([
         Promise.all(scopes.map((scope) => this.#readTaskScope(scope, this.taskPages[scope]?.read ?? 0))),
@@ -131,6 +134,8 @@ class BoardState {
         this.#readViberPages(this.viberPages.read),
         Promise.all((['online', 'busy'] as const).map((presence) => this.#allVibers({ presence }))),
       ]);
+      // "Load more" added a page meanwhile: read again as far as it reached, not back to fewer.
+      if (this.#pagesAdded !== loads) return await this.refetch();
       const nextTasks: Record<string, TaskView> = {};
       for (const task of [...taskPages.flatMap((page) => page.rows), ...running, ...(ofViber?.tasks ?? [])]) {
         nextTasks[task.id] = newer(nextTasks[task.id] ?? this.tasks[task.id], task);
@@ -213,6 +218,7 @@ class BoardState {
       for (const task of page.tasks) this.tasks[task.id] = newer(this.tasks[task.id], task);
       const read = (this.taskPages[scope]?.read ?? 0) + page.tasks.length;
       this.taskPages[scope] = { ...freshPages(), nextCursor: page.nextCursor, read };
+      this.#pagesAdded += 1;
     } catch (error) {
       this.taskPages[scope] = { ...(this.taskPages[scope] ?? freshPages()), loading: false, error: errorMessage(error) };
     }
@@ -236,6 +242,7 @@ class BoardState {
       const page = await listVibers({ limit: PAGE_SIZE, cursor: state.nextCursor });
       for (const viber of page.vibers) this.vibers[viber.id] = viber;
       this.viberPages = { ...freshPages(), nextCursor: page.nextCursor, read: state.read + page.vibers.length };
+      this.#pagesAdded += 1;
       if (page.vibers.length > 0) this.viberPagesEnd = page.vibers.at(-1)!;
       if (page.nextCursor === null) this.vibersComplete = true;
     } catch (error) {
