@@ -22,6 +22,7 @@ import { createReportTool, REPORT_TOOL_NAME } from './report-tool.ts';
 import { loadTaskSkills } from './skills/task-skills.ts';
 import { buildSystemPrompt } from './system-prompt.ts';
 import { prepareTaskPaths } from './task-workspace.ts';
+import { closeTaskBrowser } from './tools/browser/index.ts';
 import { TASK_TMUX_SOCKET_VARIABLE } from './tools/run-in-tmux.ts';
 import type { ToolContext } from './tools/tool-context.ts';
 import { DailyUsageStore, dailyUsagePath } from './usage-store.ts';
@@ -116,6 +117,7 @@ export function createAgentTask(
     settingsEnv: execution?.env ? { ...environment.env, ...execution.env } : environment.env,
     hiddenPaths,
     commandWrapper: () => wrapperFor(environment, hiddenPaths, paths.cwd),
+    networkAccess: execution?.networkAccess ?? true,
     ...terminalSocketFor(environment),
     signal: stopController.signal,
     writeData: (part) => session?.writeData(redact(part) as UIMessageChunk),
@@ -198,7 +200,10 @@ export function createAgentTask(
     now,
     stopController,
   });
-  return session.start();
+  const task = session.start();
+  // The task's browser context (docs/browser.md) closes when the task ends, however it ends.
+  void task.done.finally(() => closeTaskBrowser(request.taskId)).catch(() => undefined);
+  return task;
 }
 
 /** A task that ended before it began: `done` is already settled with the reason. */

@@ -16,6 +16,6 @@ export { createAgentTask } from './create-agent-task.ts';
 export { loadPersonaAndMemory, memoryFiles } from './memory.ts';
 export { createLanguageModel, modelRefOf } from './providers.ts';
 export type { ReportClaim, TaskReport } from './report.ts';
-export { startAgentTask } from './start-agent-task.ts';
+export { type AgentTaskOptions, createStartAgentTask, startAgentTask } from './start-agent-task.ts';
 export type { UsageTotals } from './usage-store.ts';
 export { DailyUsageStore, dailyUsagePath, utcDay } from './usage-store.ts';

@@ -19,8 +19,12 @@ import type { TaskStreamChunk } from './task-stream.ts';
 // protocol-speaking stand-in daemon: each answer passed the route's own response schema, or the
 // call would have thrown. The last test checks that no route was left out.
 
-/** Routes the client does not speak: the daemon's own socket (FakeDaemon exercises it here). */
-const NOT_CLIENT_ROUTES: RouteName[] = ['daemon.socket'];
+/**
+ * Routes the client does not speak: the daemon's own socket (FakeDaemon exercises it here), and a
+ * task's screenshot, which the board loads by its URL in an <img> (`client.url`): its answers are
+ * checked in src/gateway/tasks/task-screenshot.test.ts and test/browser/visual-evidence.test.ts.
+ */
+const NOT_CLIENT_ROUTES: RouteName[] = ['daemon.socket', 'tasks.screenshot'];
 
 let harness: TestGateway;
 let daemon: FakeDaemon;

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { describeFileIsolation, type SandboxCapabilities } from '../agent/command-sandbox.ts';
+import { chromiumStatus } from '../agent/tools/browser/index.ts';
 import { type ConfigFile, configPath, resolveModelSettings } from '../core/config.ts';
 import type { OpenViberHome } from '../core/home.ts';
 import type { ConfigValidation } from '../protocol/index.ts';
@@ -44,13 +45,13 @@ export async function checkConfig(input: ConfigCheckInput): Promise<ConfigCheckR
       ? {
           category: 'binary_deps',
           status: 'verified',
-          message: `found ${REQUIRED_BINARIES.join(', ')}`,
+          message: `found ${REQUIRED_BINARIES.join(', ')}; ${browserLine(input.env)}`,
           checkedAt,
         }
       : {
           category: 'binary_deps',
           status: 'failed',
-          message: `missing on PATH: ${missing.join(', ')}`,
+          message: `missing on PATH: ${missing.join(', ')}; ${browserLine(input.env)}`,
           checkedAt,
         },
     ...(input.sandbox ? [{ ...sandboxCheck(input.sandbox), checkedAt }] : []),
@@ -59,6 +60,14 @@ export async function checkConfig(input: ConfigCheckInput): Promise<ConfigCheckR
     { category: 'env_secrets', status: 'unchecked', checkedAt },
   ];
   return { configVersion, validations };
+}
+
+/** The browser capability, said either way (docs/browser.md). */
+function browserLine(env: NodeJS.ProcessEnv): string {
+  const chromium = chromiumStatus(env);
+  return chromium.available
+    ? `browser: Chromium at ${chromium.path}`
+    : `browser unavailable: ${chromium.reason}`;
 }
 
 /** Whether the agent's commands can read OpenViber's credentials, said plainly either way. */

@@ -7,7 +7,7 @@ import {
   TEST_VIBER_ID,
 } from '../../test/support/in-process/daemon-fixture.ts';
 import { waitFor } from '../../test/support/wait.ts';
-import { DAEMON_VERSION } from './viber-info.ts';
+import { DAEMON_VERSION, optionalCapabilities } from './viber-info.ts';
 
 let fixture: DaemonFixture | undefined;
 afterEach(async () => {
@@ -40,7 +40,7 @@ describe('daemon connection', () => {
       name: 'test viber',
       version: DAEMON_VERSION,
       platform: `${process.platform}-${process.arch}`,
-      capabilities: ['shell', 'file'],
+      capabilities: ['shell', 'file', ...optionalCapabilities(process.env)],
       runningTasks: [],
     });
     expect(fixture.daemon.info()).toEqual(connected.viber);

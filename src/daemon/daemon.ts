@@ -6,6 +6,7 @@ import { type SandboxCapabilities, sandboxCapabilities } from '../agent/command-
 import { knownCredentials } from '../agent/credentials.ts';
 import { McpConnectionManager } from '../agent/mcp/index.ts';
 import { checkViberSkills } from '../agent/skills/viber-skills.ts';
+import { closeChromium } from '../agent/tools/browser/index.ts';
 import { Backoff, type BackoffOptions } from '../client/backoff.ts';
 import type { DeviceIdentity } from '../client/device-identity.ts';
 import { type ConfigFile, configPath, loadConfig } from '../core/config.ts';
@@ -28,7 +29,7 @@ import { TaskJournal } from './task-journal.ts';
 import { TaskRuntime } from './task-runtime.ts';
 import { startTerminals, type TerminalOptions } from './terminal/start-terminals.ts';
 import { ViberController } from './viber-controller.ts';
-import { buildViberInfo, buildViberStatus, DAEMON_VERSION } from './viber-info.ts';
+import { buildViberInfo, buildViberStatus, DAEMON_VERSION, type RequestedCapability } from './viber-info.ts';
 
 export interface DaemonOptions {
   home: OpenViberHome;
@@ -68,6 +69,8 @@ export interface DaemonOptions {
   terminals?: TerminalOptions;
   /** The skills shipped with OpenViber (BUNDLED_SKILLS_DIR), reported with the home's (docs/skills.md). */
   bundledSkillsDir?: string;
+  /** Capabilities a flag asked for (`viber start --desktop`), available or with the reason they are not. */
+  capabilities?: readonly RequestedCapability[];
   logger?: Logger;
 }
 
@@ -224,7 +227,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     logger,
   });
   const info = (): ViberInfo => ({
-    ...buildViberInfo(viberId, name, runtime.ownedTaskIds()),
+    ...buildViberInfo(viberId, name, runtime.ownedTaskIds(), options.capabilities),
     ...(skills.skills.length > 0 ? { skills: skills.skills } : {}),
     ...mcpHealth(),
   });
@@ -295,6 +298,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await mcp.close();
     batch.close();
     await terminals.close();
+    await closeChromium();
     await controller.close();
     await sessions.flush();
     db.close();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import type { ViberInfo, ViberStatus } from '../protocol/index.ts';
+import { chromiumStatus } from '../agent/tools/browser/index.ts';
+import type { UnavailableCapability, ViberInfo, ViberStatus } from '../protocol/index.ts';
 
 /** Tools this daemon offers today; grows as terminals, web and desktop land. */
 export const DAEMON_CAPABILITIES = ['shell', 'file'] as const;
@@ -15,13 +16,31 @@ export function platformName(): string {
   return `${process.platform}-${process.arch}`;
 }
 
-export function buildViberInfo(id: string, name: string, ownedTaskIds: string[]): ViberInfo {
+/** A capability a flag asked for (`--desktop`): offered when available, else reported with why. */
+export type RequestedCapability =
+  | { name: string; available: true }
+  | ({ available: false } & UnavailableCapability);
+
+export function buildViberInfo(
+  id: string,
+  name: string,
+  ownedTaskIds: string[],
+  requested: readonly RequestedCapability[] = [],
+): ViberInfo {
+  const unavailable = requested.flatMap((entry) =>
+    entry.available ? [] : [{ name: entry.name, reason: entry.reason }],
+  );
   return {
     id,
     name,
     version: DAEMON_VERSION,
     platform: platformName(),
-    capabilities: [...DAEMON_CAPABILITIES],
+    capabilities: [
+      ...DAEMON_CAPABILITIES,
+      ...optionalCapabilities(process.env),
+      ...requested.filter((entry) => entry.available).map((entry) => entry.name),
+    ],
+    ...(unavailable.length > 0 ? { unavailableCapabilities: unavailable } : {}),
     runningTasks: ownedTaskIds,
   };
 }
@@ -35,4 +54,9 @@ export function buildViberStatus(runningTasks: number, startedAt: number): Viber
     memoryRssBytes: process.memoryUsage.rss(),
     loadAverage: loadavg(),
   };
+}
+
+/** Capabilities that depend on the machine: `browser` only where a Chromium is usable. */
+export function optionalCapabilities(env: NodeJS.ProcessEnv): string[] {
+  return chromiumStatus(env).available ? ['browser'] : [];
 }

@@ -64,7 +64,17 @@ export interface WebSocketRoute extends RouteCommon {
   serverMessage: z.ZodType;
 }
 
-export type RestRoute = JsonRoute | SseRoute | WebSocketRoute;
+/**
+ * A file the gateway answers as it is stored (an image), in one of `mediaTypes`; a failure is an
+ * `{error}` JSON body like any other route's.
+ */
+export interface FileRoute extends RouteCommon {
+  kind: 'file';
+  method: 'GET';
+  mediaTypes: readonly string[];
+}
+
+export type RestRoute = JsonRoute | SseRoute | WebSocketRoute | FileRoute;
 
 /** The `:names` of a path pattern, in order. */
 export function pathParamNames(path: string): string[] {

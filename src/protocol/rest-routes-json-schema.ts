@@ -101,5 +101,7 @@ function describeRoute(
         ...slot(route.clientMessage, 'clientMessage'),
         ...slot(route.serverMessage, 'serverMessage'),
       };
+    case 'file':
+      return { ...common, mediaTypes: route.mediaTypes };
   }
 }

@@ -30,6 +30,7 @@ type NamesOfKind<K extends RestRoute['kind']> = {
 export type JsonRouteName = NamesOfKind<'json'>;
 export type SseRouteName = NamesOfKind<'sse'>;
 export type WebSocketRouteName = NamesOfKind<'websocket'>;
+export type FileRouteName = NamesOfKind<'file'>;
 
 export const ROUTE_NAMES = Object.keys(REST_ROUTES) as readonly RouteName[];
 

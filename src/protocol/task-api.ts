@@ -21,6 +21,17 @@ export const ApprovalParamsSchema = z.strictObject({
   approvalId: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 visible ASCII characters'),
 });
 
+/** A screenshot's artifact file name (`screenshot-call_1.png`): no path separator, no leading dot. */
+export const ScreenshotParamsSchema = z.strictObject({
+  id: z.string().min(1).max(200),
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/,
+      'must be an artifact file name: 1 to 200 letters, digits, "_", "-" or ".", not starting with "."',
+    ),
+});
+
 /** `GET /api/tasks`: a page, newest first. `environmentId` takes an environment's id or its name. */
 export const TaskListQuerySchema = PageQuerySchema.extend({
   viberId: z.string().min(1).max(200).optional(),
@@ -121,6 +132,16 @@ export const TASK_ROUTES = {
     params: TaskIdParamsSchema,
     responses: { 200: TaskReportSchema },
     idempotencyKey: false,
+  },
+  'tasks.screenshot': {
+    kind: 'file',
+    method: 'GET',
+    path: '/api/tasks/:id/screenshots/:name',
+    scope: 'tasks.read',
+    summary:
+      'A screenshot the task took (visual evidence), by artifact name, from its stream log; checked against its sha256.',
+    params: ScreenshotParamsSchema,
+    mediaTypes: ['image/png', 'image/jpeg'],
   },
   'tasks.stream': {
     kind: 'sse',

@@ -32,6 +32,24 @@ export const ArtifactPartSchema = z.object({
 });
 export type ArtifactPart = z.infer<typeof ArtifactPartSchema>;
 
+/**
+ * `data-screenshot`: an image a tool took (a browser page, a desktop) and saved as a task artifact.
+ * It carries the image itself (base64, at most MAX_SCREENSHOT_BYTES) so the gateway can serve it
+ * from the task's durable log, with the caller's credentials, even when the viber is offline.
+ */
+export const MAX_SCREENSHOT_BYTES = 600 * 1024;
+export const ScreenshotPartSchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  mediaType: z.enum(['image/png', 'image/jpeg']),
+  sha256: z.string(),
+  bytes: z.number().int(),
+  toolCallId: z.string(),
+  action: z.string(),
+  base64: z.string(),
+});
+export type ScreenshotPart = z.infer<typeof ScreenshotPartSchema>;
+
 /** A proof a report claim can link to (architecture document, section 6). */
 export const EvidenceSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -49,6 +67,9 @@ export const EvidenceSchema = z.discriminatedUnion('kind', [
     path: z.string(),
     sha256: z.string(),
     bytes: z.number().int(),
+    /** Set for visual evidence: the image's media type (image/png) and the action that produced it. */
+    mediaType: z.string().optional(),
+    action: z.string().optional(),
   }),
   z.object({ kind: z.literal('url'), toolCallId: z.string(), url: z.string(), status: z.number().int() }),
 ]);

@@ -26,6 +26,13 @@ export const SkillsHealthSchema = z.object({
 });
 export type SkillsHealth = z.infer<typeof SkillsHealthSchema>;
 
+/** A capability this viber was asked for but cannot offer (`viber start --desktop` with no X tools). */
+export const UnavailableCapabilitySchema = z.object({
+  name: z.string().min(1).max(100),
+  reason: z.string().max(2000),
+});
+export type UnavailableCapability = z.infer<typeof UnavailableCapabilitySchema>;
+
 /** What a daemon says about itself in `connected`. `runningTasks` lists every task it still owns:
  * running, or finished with events the gateway has not acknowledged yet. */
 export const ViberInfoSchema = z.object({
@@ -34,6 +41,8 @@ export const ViberInfoSchema = z.object({
   version: z.string().min(1).max(100),
   platform: z.string().min(1).max(100),
   capabilities: z.array(z.string().max(100)).max(100),
+  /** Capabilities asked for (a flag) that are not in `capabilities`, each with why. */
+  unavailableCapabilities: z.array(UnavailableCapabilitySchema).max(100).optional(),
   runningTasks: z.array(z.string().max(200)).max(10_000),
   skills: z.array(ViberSkillInfoSchema).max(1000).optional(),
   /** The viber's MCP servers (docs/mcp.md); absent from daemons that predate them. */

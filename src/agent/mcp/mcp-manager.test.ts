@@ -257,10 +257,11 @@ describe('servers that misbehave', () => {
       testServer('tools', 'tools'),
     ]);
     const listed = await manager.toolsFor({ signal: never });
-    expect(listed.servers.map((server) => [server.name, server.state])).toEqual([
-      ['silent', 'failed'],
-      ['tools', 'connected'],
-    ]);
+    const [silent, tools] = listed.servers;
+    // Failed, or already starting again: its backoff may come round while the other one starts.
+    expect(silent).toMatchObject({ name: 'silent', reason: 'it did not answer initialize within 300 ms' });
+    expect(['failed', 'starting']).toContain(silent!.state);
+    expect(tools).toMatchObject({ name: 'tools', state: 'connected' });
     expect(await callTool(toolSetOf(listed), 'mcp__tools__greet', { name: 'Bo' })).toEqual({
       content: 'Hello, Bo!',
     });

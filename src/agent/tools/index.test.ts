@@ -63,6 +63,16 @@ describe('the tool set', () => {
       'plan',
       'save_artifact',
       'remember',
+      'browser_open',
+      'browser_snapshot',
+      'browser_click',
+      'browser_type',
+      'browser_select',
+      'browser_press',
+      'browser_wait',
+      'browser_back',
+      'browser_console',
+      'browser_screenshot',
     ]);
     for (const name of TOOL_NAMES) {
       expect(typeof tools[name]!.description).toBe('string');
@@ -73,7 +83,18 @@ describe('the tool set', () => {
       'no built-in tool named read_flie',
     );
     const readOnly = Object.entries(TOOL_CATALOG).filter(([, entry]) => entry.kind === 'read');
-    expect(readOnly.map(([name]) => name)).toEqual(['read_file', 'list_directory', 'glob', 'grep']);
+    expect(readOnly.map(([name]) => name)).toEqual([
+      'read_file',
+      'list_directory',
+      'glob',
+      'grep',
+      'browser_snapshot',
+      'browser_type',
+      'browser_select',
+      'browser_wait',
+      'browser_console',
+      'browser_screenshot',
+    ]);
     expect(TOOL_CATALOG.shell!.kind).toBe('execute');
   });
 

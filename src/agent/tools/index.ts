@@ -1,4 +1,5 @@
 import type { ToolSet } from 'ai';
+import { BROWSER_TOOLS, chromiumStatus } from './browser/index.ts';
 import type { DefinedTool, ToolKind } from './define-tool.ts';
 import { editFileTool } from './edit-file.ts';
 import { globTool } from './glob.ts';
@@ -36,7 +37,10 @@ const TOOLS: readonly DefinedTool[] = [
   planTool,
   saveArtifactTool,
   rememberTool,
+  ...BROWSER_TOOLS,
 ];
+
+const BROWSER_TOOL_NAMES = new Set<string>(BROWSER_TOOLS.map((tool) => tool.name));
 
 const BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
 
@@ -54,7 +58,10 @@ export const TOOL_CATALOG: Record<string, { kind: ToolKind; summary: string }> =
 export function createToolSet(context: ToolContext, only?: readonly string[]): ToolSet {
   const unknown = only?.filter((name) => !BY_NAME.has(name)) ?? [];
   if (unknown.length > 0) throw new Error(`no built-in tool named ${unknown.join(', ')}`);
-  const chosen = only ? TOOLS.filter((tool) => only.includes(tool.name)) : TOOLS;
+  const listed = only ? TOOLS.filter((tool) => only.includes(tool.name)) : TOOLS;
+  // The browser tools exist only where a Chromium is usable (docs/browser.md).
+  const browser = chromiumStatus(context.settingsEnv).available;
+  const chosen = browser ? listed : listed.filter((tool) => !BROWSER_TOOL_NAMES.has(tool.name));
   return Object.fromEntries(chosen.map((tool) => [tool.name, tool.create(context)]));
 }
 

@@ -40,6 +40,8 @@ export interface ToolContext {
   /** The prefix of the next command (bubblewrap, a network namespace, a container), decided per
    * command because the processes it hides may come and go. */
   commandWrapper?: () => string[] | undefined;
+  /** False in an environment with network access off: the browser tools then reach no host. */
+  networkAccess?: boolean;
   /** The daemon's tmux socket, where the task's own session shows its commands live. */
   terminalSocket?: string;
   /** Aborted when the task stops: tools end their work and kill their processes. */

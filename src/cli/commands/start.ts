@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { startAgentTask } from '../../agent/index.ts';
+import { createStartAgentTask } from '../../agent/index.ts';
 import { BUNDLED_SKILLS_DIR } from '../../agent/skills/index.ts';
+import { type OpenDesktop, openDesktop } from '../../agent/tools/desktop/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { loadOrCreateDeviceKey, type StoredDeviceKey } from '../../core/device-key.ts';
 import { type OpenViberHome, resolveHome } from '../../core/home.ts';
@@ -26,6 +27,7 @@ interface StartFlags {
   tokenFile?: string;
   name?: string;
   heartbeatInterval?: number;
+  desktop?: boolean;
 }
 
 export function registerStartCommand(program: Command): void {
@@ -51,6 +53,10 @@ export function registerStartCommand(program: Command): void {
       'heartbeat interval',
       parseIntegerOption('--heartbeat-interval', 100, 3_600_000),
     )
+    .option(
+      '--desktop',
+      'offer the desktop tools (X11: screenshots, mouse, keyboard, windows; docs/desktop.md); starts Xvfb when DISPLAY is not set',
+    )
     // Applied before the action runs, by the hook in main.ts (trust-ca.ts).
     .option('--ca <file>', CA_OPTION_HELP)
     .action(async (flags: StartFlags) => {
@@ -65,6 +71,7 @@ export function registerStartCommand(program: Command): void {
         ? { ...resolved, viberId: resolved.viberId }
         : await learnViberId(home, resolved, identity, flags.name);
       let announcedPairing = false;
+      const desktop = flags.desktop ? await openDesktopFor() : undefined;
       const daemon = await startDaemon({
         home,
         serverUrl: credentials.server,
@@ -72,10 +79,22 @@ export function registerStartCommand(program: Command): void {
         token: credentials.token,
         identity,
         config: loadConfig(home),
-        startAgentTask,
+        startAgentTask: createStartAgentTask(desktop?.display ? { desktop: desktop.display } : {}),
         bundledSkillsDir: BUNDLED_SKILLS_DIR,
+        ...(desktop
+          ? {
+              capabilities: [
+                desktop.status.available
+                  ? { name: 'desktop', available: true as const }
+                  : { name: 'desktop', available: false as const, reason: desktop.status.reason },
+              ],
+            }
+          : {}),
         ...(flags.name ? { name: flags.name } : {}),
         ...(flags.heartbeatInterval ? { heartbeatIntervalMs: flags.heartbeatInterval } : {}),
+      }).catch(async (error: unknown) => {
+        await desktop?.close();
+        throw error;
       });
       daemon.controller.on('connected', () => {
         process.stdout.write(`connected to ${credentials.server} as ${credentials.viberId}\n`);
@@ -92,6 +111,7 @@ export function registerStartCommand(program: Command): void {
       });
       daemon.controller.on('fatal', async (reason: string, refusal) => {
         await daemon.close();
+        await desktop?.close();
         const hint = refusalHint(home, (refusal as GatewayRefusedError).refusal);
         const error = new CliError(`the gateway refused this viber: ${reason}${hint}`);
         process.stderr.write(`viber: ${error.message}\n`);
@@ -99,8 +119,22 @@ export function registerStartCommand(program: Command): void {
       });
       // SIGTERM (a service manager, an upgrade) suspends running tasks for the next start to
       // resume; SIGINT (Ctrl-C) stops them.
-      onShutdown((signal) => (signal === 'SIGTERM' ? daemon.suspend() : daemon.close()));
+      onShutdown(async (signal) => {
+        await (signal === 'SIGTERM' ? daemon.suspend() : daemon.close());
+        await desktop?.close();
+      });
     });
+}
+
+/** `--desktop`: the display the tools act on (an Xvfb of its own without DISPLAY), or why there is none. */
+async function openDesktopFor(): Promise<OpenDesktop> {
+  const desktop = await openDesktop(process.env);
+  const { status } = desktop;
+  if (!status.available) process.stderr.write(`desktop unavailable: ${status.reason}\n`);
+  else if (status.startedXvfb)
+    process.stdout.write(`desktop: started Xvfb on ${status.display} (pid ${status.xvfbPid})\n`);
+  else process.stdout.write(`desktop: using the X display ${status.display}\n`);
+  return desktop;
 }
 
 /** The daemon's device key (`<home>/daemon/device.json`), made on first use. */

@@ -6,8 +6,10 @@ import type { GatewayClient } from '../../client/index.ts';
 import { resolveHome } from '../../core/home.ts';
 import {
   AutonomyModeSchema,
+  type Evidence,
   InjectionModeSchema,
   ModelRefSchema,
+  ScreenshotParamsSchema,
   type TaskDetailResponse,
   TaskProgressEventSchema,
   type TaskReport,
@@ -170,10 +172,9 @@ export function registerTaskCommands(program: Command): void {
   addClientOptions(task.command('report').argument('<taskId>'))
     .description("show a task's final report: each claim with the evidence that proves it")
     .action(async (taskId: string, flags: ClientFlags) => {
-      const report = await clientFromFlags(flags, resolveHome()).call('tasks.report', {
-        params: { id: taskId },
-      });
-      print(flags, report, () => describeReport(report));
+      const client = clientFromFlags(flags, resolveHome());
+      const report = await client.call('tasks.report', { params: { id: taskId } });
+      print(flags, report, () => describeReport(report, client));
     });
 
   addClientOptions(task.command('logs').argument('<taskId>'))
@@ -234,7 +235,18 @@ function eventDetail(data: unknown): string {
   return stopped.success ? styleText('dim', stopped.data.reason) : '';
 }
 
-function describeReport(report: TaskReport): string {
+/**
+ * Where the gateway serves a screenshot the evidence names (GET /api/tasks/:id/screenshots/:name,
+ * with the operator's credentials), or undefined when the evidence is not an image.
+ */
+function screenshotUrl(client: GatewayClient, taskId: string, evidence: Evidence): string | undefined {
+  if (evidence.kind !== 'file' || !evidence.mediaType?.startsWith('image/')) return undefined;
+  const name = evidence.path.split(/[\\/]/).at(-1) ?? '';
+  if (!ScreenshotParamsSchema.shape.name.safeParse(name).success) return undefined;
+  return client.url('tasks.screenshot', { params: { id: taskId, name } });
+}
+
+function describeReport(report: TaskReport, client: GatewayClient): string {
   const { verified, unverified } = report.counts;
   const lines = [
     `${styleText('bold', 'report')} ${report.taskId}  ${styleText('green', `${verified} verified`)}, ${styleText(unverified ? 'yellow' : 'dim', `${unverified} unverified`)}`,
@@ -250,6 +262,17 @@ function describeReport(report: TaskReport): string {
           : evidence.kind === 'file'
             ? `file ${evidence.path} sha256:${evidence.sha256.slice(0, 12)}`
             : `url ${evidence.url} (${evidence.status})`;
+      const image = screenshotUrl(client, report.taskId, evidence);
+      if (image && evidence.kind === 'file') {
+        lines.push(
+          styleText(
+            'dim',
+            `      screenshot ${evidence.path} (on the viber) sha256:${evidence.sha256.slice(0, 12)}`,
+          ),
+        );
+        lines.push(styleText('dim', `        ${image}`));
+        continue;
+      }
       lines.push(styleText('dim', `      ${proof}`));
     }
   }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { OpenViberError } from '../../core/errors.ts';
 import {
   describeZodError,
+  type FileRouteName,
   type JsonRoute,
   type JsonRouteName,
   LIMITS,
@@ -56,6 +57,12 @@ export type JsonHandler<N extends JsonRouteName> = (
 
 export type StreamHandler = (c: Context<GatewayEnv>) => Response | Promise<Response>;
 
+/** What a file handler is handed: the entry's params, parsed; it answers the file itself. */
+export type FileHandler<N extends FileRouteName> = (
+  input: { params: SchemaOf<RestRoutes[N], 'params'> },
+  c: Context<GatewayEnv>,
+) => Response | Promise<Response>;
+
 export interface JsonRouteOptions {
   /** Middleware that runs before the parse (a route's own body limit, a same-origin check). */
   use?: readonly MiddlewareHandler<GatewayEnv>[];
@@ -93,6 +100,17 @@ export class RouteRegistrar {
     this.app.on(route.method, route.path, (c) => {
       authorize(c, route);
       return handler(c);
+    });
+    return this;
+  }
+
+  /** A file (an image): guarded and its params parsed like a JSON route; the handler answers it. */
+  file<N extends FileRouteName>(name: N, handler: FileHandler<N>): this {
+    const route: RestRoute = REST_ROUTES[name];
+    this.app.on(route.method, route.path, async (c) => {
+      authorize(c, route);
+      const params = parsePart(route.params, c.req.param()) as SchemaOf<RestRoutes[N], 'params'>;
+      return handler({ params }, c);
     });
     return this;
   }

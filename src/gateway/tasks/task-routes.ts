@@ -7,6 +7,7 @@ import { routes } from '../http/route-registrar.ts';
 import type { TasksStore } from '../store/index.ts';
 import { readTaskReport } from './task-report.ts';
 import type { TaskRouter } from './task-router.ts';
+import { readTaskScreenshot } from './task-screenshot.ts';
 import type { StreamSessions } from './task-streams.ts';
 import { toTaskEventView, toTaskMessageView, toTaskView } from './task-views.ts';
 
@@ -26,7 +27,7 @@ export interface TaskRouteDeps {
 }
 
 /** The task routes of the table (src/protocol/task-api.ts): create, list, show, stop, follow-up
- * messages, approvals, the report, and the SSE stream. */
+ * messages, approvals, the report, its screenshots, and the SSE stream. */
 export function taskRoutes({ store, router, streams, placement }: TaskRouteDeps): Hono<GatewayEnv> {
   return routes()
     .json('tasks.list', async ({ query }) => {
@@ -68,5 +69,17 @@ export function taskRoutes({ store, router, streams, placement }: TaskRouteDeps)
       return { taskId: params.id, approvalId: params.approvalId, approved: body.approved };
     })
     .stream('tasks.stream', (c) => streams.respond(c))
-    .json('tasks.report', ({ params }) => readTaskReport(store, params.id)).app;
+    .json('tasks.report', ({ params }) => readTaskReport(store, params.id))
+    .file('tasks.screenshot', async ({ params }) => {
+      const { mediaType, image } = await readTaskScreenshot(store, params.id, params.name);
+      return new Response(image, {
+        headers: {
+          'content-type': mediaType,
+          'content-length': String(image.byteLength),
+          'cache-control': 'private, max-age=31536000, immutable',
+          'x-content-type-options': 'nosniff',
+          'content-disposition': `inline; filename="${params.name}"`,
+        },
+      });
+    }).app;
 }

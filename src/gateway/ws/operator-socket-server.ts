@@ -379,7 +379,7 @@ function buildRequest(request: OperatorRequest): { request: Request } | { failur
   }
   const route = routeOf(method);
   if (route.kind !== 'json') {
-    const what = route.kind === 'sse' ? 'an event stream' : 'a WebSocket';
+    const what = route.kind === 'sse' ? 'an event stream' : route.kind === 'file' ? 'a file' : 'a WebSocket';
     return fail(
       400,
       'bad_request',

@@ -43,3 +43,11 @@ export function answerApproval(id: string, approvalId: string, body: ApprovalInp
 export function followTask(id: string, options: FollowTaskStreamOptions): AsyncGenerator<TaskStreamChunk, void> {
   return gateway.followTaskStream(id, options);
 }
+
+/**
+ * Where a screenshot the task took is served (`tasks.screenshot`): same origin, so an <img> or a
+ * new tab loads it with the session cookie, never a public URL.
+ */
+export function screenshotUrl(id: string, name: string): string {
+  return gateway.url('tasks.screenshot', { params: { id, name } });
+}
