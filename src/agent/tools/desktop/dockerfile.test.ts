@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DESKTOP_PACKAGES } from './index.ts';
 import { REPO_ROOT } from '../../../../test/support/processes.ts';
+import { DESKTOP_PACKAGES } from './index.ts';
 
 // The viber image cannot be built here (no container engine), so its Dockerfile is read as
 // instructions and held to what the tests run: the packages docs/desktop.md lists (the ones CI
