@@ -32,6 +32,7 @@ const TEST_SUPPORT = [/^test\/support\//];
 const GATEWAY_FLOORS: string[][] = [
   ['store'], // the durable state behind one interface, split by concept; its change feed
   ['bus'], // the topic bus, and the topics the change feed is published on
+  ['metrics'], // the gateway's counters, the relay histogram, the Prometheus text
   ['auth'], // who a caller is
   ['http'], // middleware, errors, route context, SSE writing
   ['vibers', 'devices'], // connections, registry, presence, the viber service; the Devices routes

@@ -22,9 +22,10 @@ import type { TaskStreamChunk } from './task-stream.ts';
 /**
  * Routes the client does not speak: the daemon's own socket (FakeDaemon exercises it here), and a
  * task's screenshot, which the board loads by its URL in an <img> (`client.url`): its answers are
- * checked in src/gateway/tasks/task-screenshot.test.ts and test/browser/visual-evidence.test.ts.
+ * checked in src/gateway/tasks/task-screenshot.test.ts and test/browser/visual-evidence.test.ts;
+ * and the metrics, which a Prometheus scraper reads (test/e2e/metrics.test.ts).
  */
-const NOT_CLIENT_ROUTES: RouteName[] = ['daemon.socket', 'tasks.screenshot'];
+const NOT_CLIENT_ROUTES: RouteName[] = ['daemon.socket', 'tasks.screenshot', 'metrics.get'];
 
 let harness: TestGateway;
 let daemon: FakeDaemon;

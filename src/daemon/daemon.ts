@@ -197,6 +197,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ...(skills.skills.length > 0 ? { skills: skills.health } : {}),
       ...mcpHealth(),
     }),
+    getMetrics: () => runtime.metrics.snapshot(),
   });
   // Probed before the first task can arrive: no command ever runs without the sandbox it is owed.
   const sandbox = await (options.sandbox ?? sandboxCapabilities)();

@@ -28,6 +28,7 @@ import {
 } from '../protocol/index.ts';
 import { EVENT_ENVELOPE_BYTES, fitChunk } from './chunk-fit.ts';
 import { RecentIds } from './command-dedupe.ts';
+import { DaemonMetricsCounter } from './daemon-metrics.ts';
 import type { DurableBatch } from './durable-batch.ts';
 import type { TaskEnvironment } from './environment/index.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
@@ -92,6 +93,8 @@ interface TaskRecord {
  * until it has ended and the gateway has acknowledged every one of its events.
  */
 export class TaskRuntime {
+  /** The daemon's own counters, read from its tasks' chunks and progress; heartbeats carry them. */
+  readonly metrics = new DaemonMetricsCounter();
   readonly #options: TaskRuntimeOptions;
   readonly #tasks = new Map<string, TaskRecord>();
   /** Tasks already finished and forgotten: a late redelivered submit must not run them again. */
@@ -392,6 +395,7 @@ export class TaskRuntime {
           record.logger.warn('agent emitted an invalid progress event; dropped');
           return;
         }
+        this.metrics.progress(record.taskId, parsed.data);
         const entry = this.#publish({ type: 'task:progress', taskId: record.taskId, event: parsed.data });
         if (parsed.data.kind === 'message-applied') {
           this.#options.journal?.applied(record.taskId, parsed.data.messageId);
@@ -407,6 +411,7 @@ export class TaskRuntime {
 
   #relayChunk(record: TaskRecord, chunk: UIChunk): void {
     if (record.ended || record.dropping) return;
+    this.metrics.chunk(record.taskId, chunk);
     let pieces: UIChunk[];
     try {
       if (!UIChunkSchema.safeParse(chunk).success) throw new Error('not a UI message chunk');
@@ -439,6 +444,7 @@ export class TaskRuntime {
     if (record.ended) return;
     record.ended = true;
     const { taskId } = record;
+    this.metrics.taskEnded(taskId);
     if (record.suspended && outcome.status === 'stopped' && outcome.reason === SUSPENDED_REASON) {
       this.#options.sessions.append(taskId, { kind: 'suspended' });
       record.logger.info('task suspended; the next start resumes it');

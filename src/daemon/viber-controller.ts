@@ -17,6 +17,7 @@ import {
   type ConnectPairing,
   type ConnectRefusalCode,
   type DaemonMessage,
+  type DaemonMetrics,
   DEFAULT_TIMINGS,
   decodeFrame,
   errorBodyMessage,
@@ -79,6 +80,8 @@ export interface ViberControllerOptions {
   /** ViberInfo for `connected`, built at each (re)connect. */
   getInfo(): ViberInfo;
   getStatus(): ViberStatus;
+  /** The daemon's own counters, sent in each heartbeat (absent: heartbeats carry none). */
+  getMetrics?(): DaemonMetrics;
 }
 
 export type ControllerState =
@@ -208,7 +211,12 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
 
   /** A heartbeat now, between the regular ones: the gateway learns of a health change at once. */
   reportStatus(): boolean {
-    return this.send({ type: 'heartbeat', status: this.#options.getStatus() });
+    return this.send(this.#heartbeat());
+  }
+
+  #heartbeat(): DaemonMessage {
+    const metrics = this.#options.getMetrics?.();
+    return { type: 'heartbeat', status: this.#options.getStatus(), ...(metrics ? { metrics } : {}) };
   }
 
   /** Sends an already serialised message; false when there is no open connection. */
@@ -512,7 +520,7 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
       socket.terminate();
       return;
     }
-    this.send({ type: 'heartbeat', status: this.#options.getStatus() });
+    this.send(this.#heartbeat());
     socket.ping();
   }
 

@@ -13,10 +13,12 @@ import type { Environments } from './environments/index.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { errorHandler, errorResponse, notFoundHandler } from './http/http-errors.ts';
 import { idempotency } from './http/idempotency.ts';
+import { metricsRoutes } from './http/metrics-routes.ts';
 import { ClientDisconnectedError, isClientDisconnect, readBody } from './http/read-body.ts';
 import { authenticateRequests } from './http/request-auth.ts';
 import type { GatewayEnv } from './http/route-context.ts';
 import type { GatewayMcp } from './mcp/mcp-endpoint.ts';
+import type { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import type { GatewayStore } from './store/index.ts';
 import type { TaskRouter } from './tasks/task-router.ts';
 import { taskRoutes } from './tasks/task-routes.ts';
@@ -48,6 +50,8 @@ export interface GatewayAppParts {
   };
   /** Origins allowed to call the API from a browser. */
   corsOrigins: readonly string[];
+  /** `GET /metrics`: the counters the middleware adds to, the metrics token's hash, the text. */
+  metrics: { counters: GatewayMetrics; tokenHash: string | undefined; render(): Promise<string> };
 }
 
 /** The gateway's HTTP surface as a Hono app (tests call `app.request()` in-process). */
@@ -90,8 +94,11 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   // Each concept's routes sit at the full paths of the route table (src/protocol/rest-routes.ts),
   // registered by http/route-registrar.ts; the order here is what decides which middleware they pass.
   app.route('/', healthRoutes(parts));
+  // Outside /api, with its own auth: an operator device, or the metrics token and nothing else.
+  const { counters, tokenHash, render } = parts.metrics;
+  app.route('/', metricsRoutes({ auth, tokenHash, metrics: counters, render }));
   // Who is calling; each route then checks its own scope from the table (public ones need nobody).
-  app.use('/api/*', authenticateRequests(auth));
+  app.use('/api/*', authenticateRequests(auth, counters));
   app.route('/', publicSessionRoutes(board.sessions));
   app.route('/', environments.configRoute);
   // Before the body reader and idempotency: these never store a response (a login code is a secret).

@@ -12,6 +12,11 @@ export interface GatewayOptions {
   port?: number;
   /** When absent: the token in `gateway/operator-token`, else a new one written there (0600). */
   operatorToken?: string;
+  /**
+   * A token that lets a scraper read `GET /metrics` and nothing else (at least 16 characters, no
+   * spaces). When absent: OPENVIBER_METRICS_TOKEN, else none (operator devices only).
+   */
+  metricsToken?: string;
   /** Heartbeat interval daemons are told to use (welcome); silence for 3 of them is offline. */
   heartbeatIntervalMs?: number;
   /** How long an offline viber has to come back before its running tasks end in error. */

@@ -11,6 +11,7 @@ import { DeviceSockets } from './auth/device-sockets.ts';
 import { DeviceService } from './auth/devices.ts';
 import { FailureLimiter } from './auth/failure-limiter.ts';
 import { createGatewayAuth } from './auth/gateway-auth.ts';
+import { resolveMetricsTokenHash } from './auth/metrics-token.ts';
 import { NonceBook } from './auth/nonce-book.ts';
 import { resolveOperatorToken } from './auth/operator-token.ts';
 import { BoardEventStreams } from './board/board-event-routes.ts';
@@ -23,6 +24,9 @@ import { openEnvironments } from './environments/index.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
 import { IDEMPOTENCY_TTL_MS } from './http/idempotency.ts';
 import { GatewayMcp } from './mcp/mcp-endpoint.ts';
+import { GatewayMetrics } from './metrics/gateway-metrics.ts';
+import { metricsText } from './metrics/metrics-text.ts';
+import { TaskStates } from './metrics/task-states.ts';
 import { GATEWAY_DB_FILE, openSqliteStore } from './store/index.ts';
 import { TaskCount } from './tasks/task-count.ts';
 import { TaskRouter } from './tasks/task-router.ts';
@@ -52,14 +56,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.logger ?? createLogger('gateway');
   ensureDir(options.home.gateway);
   const operator = resolveOperatorToken(options.home, options.operatorToken);
+  const metricsTokenHash = resolveMetricsTokenHash(options.metricsToken);
+  const metrics = new GatewayMetrics();
   const timings = {
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_TIMINGS.heartbeatIntervalMs,
     taskGraceMs: options.taskGraceMs ?? DEFAULT_TIMINGS.taskGraceMs,
   };
   // The change feed: what each commit changed goes onto the bus, for task streams, the board, presence.
   const bus = new InProcessTopicBus(log.child({ component: 'bus' }));
-  const store = openSqliteStore(join(options.home.gateway, GATEWAY_DB_FILE), (changes) =>
-    publishChanges(bus, changes),
+  const store = openSqliteStore(
+    join(options.home.gateway, GATEWAY_DB_FILE),
+    (changes) => publishChanges(bus, changes),
+    () => {
+      metrics.storeErrors += 1;
+    },
   );
   await store.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString());
   await store.purgeBoardSecrets(new Date().toISOString());
@@ -80,9 +90,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const router = new TaskRouter({ store, bus, connections, log });
   const presence = new Presence({ store, bus, connections, tasks: router, timings, log });
   const environments = await openEnvironments({ store, connections, log }, options.home);
-  const streams = new StreamSessions({ store, bus, log });
+  const streams = new StreamSessions({ store, bus, log, metrics });
   // Before the server listens: no task is created between its count and its subscription.
   const taskCount = await TaskCount.open(store, bus);
+  const taskStates = await TaskStates.open(store, bus);
   const boardEvents = new BoardEvents({ store, bus, vibers, log: log.child({ component: 'board-events' }) });
   const eventStreams = new BoardEventStreams({ bus, boardEvents, log });
   const mcp = new GatewayMcp({
@@ -94,6 +105,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...{ store, auth, devices, connections, taskCount, log, vibers, router, streams, environments, mcp },
     board: { sessions: new BoardSessions(store, auth, devices), eventStreams, dir: DEFAULT_BOARD_DIR },
     corsOrigins: options.corsOrigins ?? [],
+    metrics: {
+      counters: metrics,
+      tokenHash: metricsTokenHash,
+      render: () =>
+        metricsText({
+          ...{ metrics, connections, taskStates, taskStreams: streams, boardStreams: eventStreams, bus },
+          outboxDepth: () => store.countCommands(),
+          handshakeRefusals: devices.handshakeRefusals,
+        }),
+    },
   });
   const relay = new TerminalRelay(connections, log.child({ component: 'terminals' }));
   const terminals = new TerminalSocketServer({
@@ -106,6 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const dispatch = new DaemonDispatch({
     ...{ store, router, presence, environments, terminals: relay },
+    metrics,
     heartbeatIntervalMs: timings.heartbeatIntervalMs,
     log,
   });
@@ -163,6 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       presence.stop();
       boardEvents.stop();
       taskCount.close();
+      taskStates.close();
       streams.closeAll();
       eventStreams.closeAll();
       await mcp.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DaemonMetricsSchema } from './daemon-metrics.ts';
 import { environmentFromViberSchemas } from './environment.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { TaskProgressEventSchema, TaskResultSchema, UIChunkSchema } from './task.ts';
@@ -52,7 +53,12 @@ export type UnnumberedTaskEvent = TaskEvent extends infer E
 /** What both kinds of daemon send besides task events (protocol document, section 3). */
 const connectedSchema = z.object({ type: z.literal('connected'), viber: ViberInfoSchema });
 const sharedSchemas = [
-  z.object({ type: z.literal('heartbeat'), status: ViberStatusSchema }),
+  // `metrics`: the daemon's own counters (daemon-metrics.ts); absent from daemons that predate them.
+  z.object({
+    type: z.literal('heartbeat'),
+    status: ViberStatusSchema,
+    metrics: DaemonMetricsSchema.optional(),
+  }),
   z.object({ type: z.literal('pong') }),
   z.object({
     type: z.literal('config:ack'),

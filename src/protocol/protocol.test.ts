@@ -109,6 +109,31 @@ describe('decodeFrame', () => {
     ).toEqual({ type: 'task:message', taskId: 't', message: 'go on', injectionMode: 'steer' });
   });
 
+  it("takes a heartbeat with the daemon's metrics, and one without them (older daemons)", () => {
+    const status = { state: 'busy', runningTasks: 1, uptimeSeconds: 3 };
+    const metrics = {
+      modelCalls: 2,
+      modelLatencySeconds: 0.5,
+      inputTokens: 30,
+      outputTokens: 7,
+      toolCalls: 2,
+      toolFailures: 1,
+    };
+    expect(decodeDaemon({ type: 'heartbeat', status, metrics })).toEqual({
+      ok: true,
+      value: { type: 'heartbeat', status, metrics },
+    });
+    expect(decodeDaemon({ type: 'heartbeat', status })).toEqual({
+      ok: true,
+      value: { type: 'heartbeat', status },
+    });
+    expect(
+      decodeFrame(DocumentDaemonMessageSchema, JSON.stringify({ type: 'heartbeat', status }), 10_000).ok,
+    ).toBe(true);
+    const refused = decodeDaemon({ type: 'heartbeat', status, metrics: { ...metrics, toolCalls: -1 } });
+    expect(refused.ok).toBe(false);
+  });
+
   it('validates gateway commands, including task options', () => {
     const bad = decodeFrame(
       GatewayMessageSchema,

@@ -65,8 +65,8 @@ export interface WebSocketRoute extends RouteCommon {
 }
 
 /**
- * A file the gateway answers as it is stored (an image), in one of `mediaTypes`; a failure is an
- * `{error}` JSON body like any other route's.
+ * A file the gateway answers as it is stored (an image), or a text it writes (the metrics), in one
+ * of `mediaTypes`; a failure is an `{error}` JSON body like any other route's.
  */
 export interface FileRoute extends RouteCommon {
   kind: 'file';

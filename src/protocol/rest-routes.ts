@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { BOARD_ROUTES } from './board-api.ts';
 import { DEVICE_ROUTES } from './device-api.ts';
 import { ENVIRONMENT_ROUTES } from './environment-api.ts';
+import { METRICS_ROUTES } from './metrics-api.ts';
 import { matchPath, type RestRoute } from './rest-route.ts';
 import { SOCKET_ROUTES } from './socket-api.ts';
 import { TASK_ROUTES } from './task-api.ts';
@@ -20,6 +21,7 @@ export const REST_ROUTES = {
   ...ENVIRONMENT_ROUTES,
   ...DEVICE_ROUTES,
   ...SOCKET_ROUTES,
+  ...METRICS_ROUTES,
 } as const satisfies Record<string, RestRoute>;
 
 export type RestRoutes = typeof REST_ROUTES;

@@ -98,10 +98,17 @@ export class DeviceService {
   readonly #now: () => number;
   /** Handshakes waiting for an operator's decision, by device id. */
   readonly #waiting = new Map<string, Set<(outcome: Outcome) => void>>();
+  /** Sockets refused in the connect handshake since the gateway started, by code (`/metrics`). */
+  readonly handshakeRefusals = new Map<ConnectRefusalCode, number>();
 
   constructor(deps: DeviceServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+  }
+
+  /** A connect handshake was refused with `code`. */
+  handshakeRefused(code: ConnectRefusalCode): void {
+    this.handshakeRefusals.set(code, (this.handshakeRefusals.get(code) ?? 0) + 1);
   }
 
   get nonces(): NonceBook {

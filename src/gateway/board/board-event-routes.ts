@@ -37,6 +37,11 @@ export class BoardEventStreams {
     return stream;
   }
 
+  /** Open streams (`/metrics`). */
+  get size(): number {
+    return this.#streams.size;
+  }
+
   closeAll(): void {
     for (const stream of [...this.#streams]) stream.close(true);
   }

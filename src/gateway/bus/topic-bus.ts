@@ -26,6 +26,7 @@ export interface TopicBus {
 export class InProcessTopicBus implements TopicBus {
   readonly #listeners = new Map<string, Set<TopicListener<never>>>();
   readonly #log: Logger;
+  #listenerFailures = 0;
 
   constructor(log: Logger) {
     this.#log = log;
@@ -38,6 +39,7 @@ export class InProcessTopicBus implements TopicBus {
       try {
         listener(message);
       } catch (error) {
+        this.#listenerFailures += 1;
         this.#log.error({ err: error, topic }, 'a bus listener failed');
       }
     }
@@ -60,5 +62,10 @@ export class InProcessTopicBus implements TopicBus {
 
   listenerCount(topic: Topic<unknown>): number {
     return this.#listeners.get(topic)?.size ?? 0;
+  }
+
+  /** Listeners that threw since the bus was made (`/metrics`). */
+  get listenerFailures(): number {
+    return this.#listenerFailures;
   }
 }

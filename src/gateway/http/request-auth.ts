@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { OpenViberError } from '../../core/errors.ts';
 import { BOARD_SESSION_COOKIE, matchRoute, type RouteAccess } from '../../protocol/index.ts';
 import type { ConnectionSource } from '../auth/devices.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { errorResponse } from './http-errors.ts';
 import type { GatewayEnv } from './route-context.ts';
 import { isSafeMethod, isSameOrigin } from './same-origin.ts';
@@ -66,6 +68,13 @@ export function authenticateRequest(auth: GatewayAuth, c: Context) {
   });
 }
 
+/** A 403 for a caller without the route's scope (its own class: the metrics count these apart). */
+export class ScopeDeniedError extends OpenViberError {
+  constructor(principal: Principal, needed: RouteAccess) {
+    super('forbidden', scopeRefusal(principal, needed), 403);
+  }
+}
+
 /** The refusal for a principal that lacks what a route needs. */
 export function scopeRefusal(principal: Principal, needed: RouteAccess): string {
   if (needed === 'node') return 'only a viber (a node device) may call this';
@@ -81,7 +90,10 @@ export function scopeRefusal(principal: Principal, needed: RouteAccess): string 
  * cookie-authenticated request that changes something must come from the gateway's own origin
  * (CSRF).
  */
-export function authenticateRequests(auth: GatewayAuth): MiddlewareHandler<GatewayEnv> {
+export function authenticateRequests(
+  auth: GatewayAuth,
+  metrics: Pick<GatewayMetrics, 'authFailed'>,
+): MiddlewareHandler<GatewayEnv> {
   return async function authenticateRequestsMiddleware(c, next) {
     const matched = matchRoute(c.req.method, c.req.path);
     if (matched?.route.scope === 'public') return next();
@@ -89,16 +101,26 @@ export function authenticateRequests(auth: GatewayAuth): MiddlewareHandler<Gatew
     const caller = inProcessCaller(c);
     if (caller) {
       c.set('principal', caller.principal);
-      return next();
+      await next();
+      if (c.error instanceof ScopeDeniedError) metrics.authFailed('scope_denied');
+      return;
     }
     const result = await authenticateRequest(auth, c);
     if (!result.ok) {
+      metrics.authFailed(
+        result.code === 'rate_limited'
+          ? 'rate_limited'
+          : c.req.header('authorization') === undefined && getCookie(c, BOARD_SESSION_COOKIE) === undefined
+            ? 'missing_credentials'
+            : 'invalid_credentials',
+      );
       c.header('WWW-Authenticate', 'Bearer');
       if (result.retryAfterMs) c.header('Retry-After', String(Math.ceil(result.retryAfterMs / 1000)));
       return errorResponse(c, result.code, result.message, result.status);
     }
     const principal = result.principal;
     if (principal.via === 'session' && !isSafeMethod(c.req.method) && !isSameOrigin(c)) {
+      metrics.authFailed('cross_origin');
       return errorResponse(
         c,
         'forbidden',
@@ -108,5 +130,6 @@ export function authenticateRequests(auth: GatewayAuth): MiddlewareHandler<Gatew
     }
     c.set('principal', principal);
     await next();
+    if (c.error instanceof ScopeDeniedError) metrics.authFailed('scope_denied');
   };
 }

@@ -15,7 +15,7 @@ import {
 } from '../../protocol/index.ts';
 import { missingScope } from '../auth/principal.ts';
 import { parseBody } from './read-body.ts';
-import { scopeRefusal } from './request-auth.ts';
+import { ScopeDeniedError } from './request-auth.ts';
 import type { GatewayEnv } from './route-context.ts';
 
 /**
@@ -126,7 +126,7 @@ function authorize(c: Context<GatewayEnv>, route: RestRoute, parsed?: { body: un
   if (!principal) throw new OpenViberError('unauthorized', 'this route needs a signed-in caller', 401);
   const needs = parsed ? route : { scope: route.scope };
   const missing = missingScope(principal, needs, { query: c.req.query(), body: parsed?.body });
-  if (missing) throw new OpenViberError('forbidden', scopeRefusal(principal, missing), 403);
+  if (missing) throw new ScopeDeniedError(principal, missing);
 }
 
 /** A fresh set of routes to register from the table. */

@@ -26,6 +26,8 @@ export interface TaskOutboxView {
 export interface OutboxStore {
   /** The viber's outstanding commands with seq > afterSeq, in creation order. */
   listCommands(viberId: string, afterSeq: number, limit: number): Promise<CommandRecord[]>;
+  /** Commands of every viber still waiting for their daemon's acknowledgement (`/metrics`). */
+  countCommands(): Promise<number>;
   /** Removes an acknowledged command (a `task:message` ack marks the message delivered). */
   acknowledgeCommand(viberId: string, commandId: string, at: string): Promise<CommandRecord | null>;
 }

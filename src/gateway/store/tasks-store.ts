@@ -67,6 +67,11 @@ export interface TaskEventRecord {
    * functions accept). Not read back by readTaskLog.
    */
   chunkType?: string | null;
+  /**
+   * When the gateway received the event (performance.now() of its group commit's first frame),
+   * on the rows the change feed hands to live readers: the relay latency's start. Never stored.
+   */
+  arrivedAt?: number | undefined;
 }
 
 export interface TaskMessageRecord {
@@ -134,6 +139,8 @@ export interface TasksStore {
   /** A page of `listTasks`'s order, newest first, after `after`. */
   taskPage(query: TaskQuery): Promise<Page<TaskRecord, TaskPageKey>>;
   countTasks(): Promise<number>;
+  /** How many tasks are in each state (a state with none may be absent). */
+  countTasksByStatus(): Promise<Partial<Record<TaskStatus, number>>>;
   /** Oldest first. */
   listTasksOfViber(viberId: string, statuses: readonly TaskStatus[]): Promise<TaskRecord[]>;
   countRunningTasksByViber(): Promise<Map<string, number>>;

@@ -4,6 +4,7 @@ import {
   type TaskEvent,
   type UnnumberedTaskEvent,
 } from '../../protocol/index.ts';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { TasksStore } from '../store/index.ts';
 import type { ViberConnection } from '../vibers/viber-connection.ts';
 import { numberTaskEvents, toAppend } from './task-event-log.ts';
@@ -15,6 +16,8 @@ export { toAppend } from './task-event-log.ts';
 export interface TaskEventDeps {
   store: Pick<TasksStore, 'appendTaskEvents' | 'getTask'>;
   router: Pick<TaskRouter, 'stopOrphan'>;
+  /** Counts the events stored. */
+  metrics: Pick<GatewayMetrics, 'eventsStored'>;
 }
 
 const TASK_EVENT_TYPES: Record<TaskEvent['type'], true> = {
@@ -36,15 +39,18 @@ export const isTaskEvent = (message: DaemonMessage): message is TaskEvent => isT
  * (next seq only; duplicates dropped; gaps refused), with their state transitions (the store's
  * change feed announces the stored ones), and acknowledges each task's highest stored seq, only
  * after the commit (ViberConnection.acknowledge coalesces the `task:ack`s of a burst). Events the gateway numbered itself (`numberedByDaemon` false) get no ack.
+ * `arrivedAt` (performance.now()) is when the batch's first frame arrived: live readers measure
+ * the relay latency from it.
  */
 export async function handleTaskEvents(
-  { store, router }: TaskEventDeps,
+  { store, router, metrics }: TaskEventDeps,
   connection: ViberConnection,
   events: readonly TaskEvent[],
   numberedByDaemon = true,
+  arrivedAt?: number,
 ): Promise<void> {
   const at = new Date().toISOString();
-  const batch = events.map((event) => toAppend(event, at));
+  const batch = events.map((event) => toAppend(event, at, arrivedAt));
   const results = await store.appendTaskEvents(connection.viberId, batch);
   const acks = new Map<string, number>();
   const orphans: string[] = [];
@@ -63,6 +69,7 @@ export async function handleTaskEvents(
       connection.log.warn({ taskId, seq, lastSeq: result.lastSeq, type }, 'task event lost in a race');
     }
     if (result.outcome !== 'stored') return;
+    metrics.eventsStored += 1;
     // The daemon started a task the gateway already ended (stopped before delivery was confirmed).
     if (type === 'task:started' && result.task && isTerminalTaskStatus(result.task.status)) {
       orphans.push(taskId);
@@ -81,8 +88,10 @@ export async function handleUnnumberedTaskEvents(
   deps: TaskEventDeps,
   connection: ViberConnection,
   events: readonly UnnumberedTaskEvent[],
+  arrivedAt?: number,
 ): Promise<void> {
-  await handleTaskEvents(deps, connection, await numberTaskEvents(deps.store, events), false);
+  const numbered = await numberTaskEvents(deps.store, events);
+  await handleTaskEvents(deps, connection, numbered, false, arrivedAt);
 }
 
 function rejectEvent(

@@ -2,8 +2,11 @@ import type { TaskEvent, UnnumberedTaskEvent } from '../../protocol/index.ts';
 import type { TaskEventAppend, TasksStore } from '../store/index.ts';
 import { eventPayload, transitionFor } from './task-transitions.ts';
 
-/** What the store appends for a task event: its log row and the state transition it drives. */
-export function toAppend(event: TaskEvent, at: string): TaskEventAppend {
+/**
+ * What the store appends for a task event: its log row and the state transition it drives.
+ * `arrivedAt` (performance.now()) rides on the row to its live readers, for the relay latency.
+ */
+export function toAppend(event: TaskEvent, at: string, arrivedAt?: number): TaskEventAppend {
   return {
     event: {
       taskId: event.taskId,
@@ -13,6 +16,7 @@ export function toAppend(event: TaskEvent, at: string): TaskEventAppend {
       at,
       // Known here without parsing anything: the store keeps it so it never parses payloads.
       chunkType: event.type === 'task:stream-chunk' ? event.chunk.type : null,
+      arrivedAt,
     },
     transition: transitionFor(event, at),
   };

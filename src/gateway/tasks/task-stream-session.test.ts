@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
 import { publishChanges, taskTopic } from '../bus/gateway-topics.ts';
 import { InProcessTopicBus } from '../bus/topic-bus.ts';
+import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { addViber, aTask } from '../store/contract/contract-harness.ts';
 import { type GatewayStore, openSqliteStore } from '../store/index.ts';
 import { toAppend } from './task-event-intake.ts';
@@ -11,6 +12,7 @@ import { outboxCommand } from './task-router.ts';
 import { TaskStreamSession } from './task-stream-session.ts';
 
 const at = () => new Date().toISOString();
+const metrics = new GatewayMetrics();
 
 describe('TaskStreamSession', () => {
   let dir: string;
@@ -54,7 +56,7 @@ describe('TaskStreamSession', () => {
   });
 
   const open = (after = 0, onEnd = () => {}) =>
-    new TaskStreamSession({ taskId, after, store, bus, log: pino({ level: 'silent' }), onEnd });
+    new TaskStreamSession({ taskId, after, store, bus, log: pino({ level: 'silent' }), metrics, onEnd });
 
   it('gives a client that does not read a cursor, not a buffer, and loses nothing', async () => {
     const session = open();

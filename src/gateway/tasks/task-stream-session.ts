@@ -3,6 +3,7 @@ import { isTerminalTaskStatus } from '../../protocol/index.ts';
 import { type TaskChange, taskTopic } from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import { SseWriter } from '../http/sse-writer.ts';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { TaskEventRecord, TasksStore } from '../store/index.ts';
 import { isTerminalEventType } from './task-transitions.ts';
 
@@ -12,6 +13,8 @@ const LOG_PAGE = 256;
 const HIGH_WATER_MARK_BYTES = 64 * 1024;
 
 type LogRow = Pick<TaskEventRecord, 'seq' | 'type' | 'payload'>;
+/** What a session counts: each chunk written, and the latency of those written live. */
+export type RelayMetrics = Pick<GatewayMetrics, 'eventsRelayed' | 'relayed'>;
 
 /**
  * One SSE client of one task. The durable log is the source of truth: the session subscribes to
@@ -25,6 +28,7 @@ export class TaskStreamSession {
   readonly #store: TasksStore;
   readonly #bus: TopicBus;
   readonly #log: Logger;
+  readonly #metrics: RelayMetrics;
   readonly #onEnd: () => void;
   #sse!: SseWriter;
   #cursor: number;
@@ -42,6 +46,7 @@ export class TaskStreamSession {
     store: TasksStore;
     bus: TopicBus;
     log: Logger;
+    metrics: RelayMetrics;
     onEnd: () => void;
   }) {
     this.#taskId = options.taskId;
@@ -49,6 +54,7 @@ export class TaskStreamSession {
     this.#store = options.store;
     this.#bus = options.bus;
     this.#log = options.log;
+    this.#metrics = options.metrics;
     this.#onEnd = options.onEnd;
     this.stream = new ReadableStream<Uint8Array>(
       {
@@ -92,6 +98,10 @@ export class TaskStreamSession {
     if (isTerminalEventType(row.type)) this.#mayHaveEnded = true;
     if (row.seq === this.#cursor + 1 && !this.#pumping && !this.#lagging && this.#hasRoom()) {
       this.#emit(row);
+      // Straight from the change feed: the relay latency, from the chunk's arrival to this write.
+      if (row.arrivedAt !== undefined && row.type === 'task:stream-chunk') {
+        this.#metrics.relayed(row.arrivedAt);
+      }
       if (this.#mayHaveEnded) this.#schedule();
       return;
     }
@@ -107,6 +117,7 @@ export class TaskStreamSession {
     if (row.type !== 'task:stream-chunk') return;
     if (row.payload.startsWith('{"type":"error"')) this.#sentError = true;
     this.#sse.write(`id: ${row.seq}\ndata: ${row.payload}\n\n`);
+    this.#metrics.eventsRelayed += 1;
   }
 
   #schedule(): void {

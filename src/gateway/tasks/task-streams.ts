@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger.ts';
 import { UI_MESSAGE_STREAM_HEADER, UI_MESSAGE_STREAM_VERSION } from '../../protocol/index.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import type { TasksStore } from '../store/index.ts';
-import { TaskStreamSession } from './task-stream-session.ts';
+import { type RelayMetrics, TaskStreamSession } from './task-stream-session.ts';
 
 /** Headers of the task stream, exactly as the protocol document gives them. */
 const SSE_HEADERS: Record<string, string> = {
@@ -19,6 +19,7 @@ export interface TaskStreamDeps {
   store: TasksStore;
   bus: TopicBus;
   log: Logger;
+  metrics: RelayMetrics;
 }
 
 /** The open SSE sessions of task streams, so a closing gateway can end them. */
@@ -42,6 +43,7 @@ export class StreamSessions {
       store: this.#deps.store,
       bus: this.#deps.bus,
       log: this.#deps.log.child({ taskId }),
+      metrics: this.#deps.metrics,
       onEnd: () => this.#sessions.delete(session),
     });
     this.#sessions.add(session);

@@ -56,7 +56,9 @@ export class ViberConnection {
    */
   #taskEvents: unknown[] | undefined;
   /** What stores the open batch (one connection has one kind of task event). */
-  #commit: ((events: unknown[]) => Promise<void>) | undefined;
+  #commit: ((events: unknown[], arrivedAt: number) => Promise<void>) | undefined;
+  /** When the open batch's first event arrived (performance.now()): the relay latency's start. */
+  #batchArrivedAt = 0;
   #sealQueued = false;
   /** Highest stored seq per task not yet acknowledged, sent when `#ackTimer` fires. */
   #acks: Map<string, number> | undefined;
@@ -147,7 +149,7 @@ export class ViberConnection {
    * arrives, or at MAX_TASK_EVENT_BATCH. No timer: an idle connection commits as soon as the read
    * that brought the event is done, so latency stays that of a single event.
    */
-  enqueueTaskEvent<E>(event: E, commit: (events: E[]) => Promise<void>): void {
+  enqueueTaskEvent<E>(event: E, commit: (events: E[], arrivedAt: number) => Promise<void>): void {
     const open = this.#taskEvents as E[] | undefined;
     if (open && open.length < MAX_TASK_EVENT_BATCH) {
       open.push(event);
@@ -155,7 +157,8 @@ export class ViberConnection {
     }
     this.#sealTaskEvents();
     this.#taskEvents = [event];
-    this.#commit = commit as (events: unknown[]) => Promise<void>;
+    this.#batchArrivedAt = performance.now();
+    this.#commit = commit as (events: unknown[], arrivedAt: number) => Promise<void>;
     if (this.#sealQueued) return;
     this.#sealQueued = true;
     setImmediate(() => {
@@ -168,9 +171,10 @@ export class ViberConnection {
   #sealTaskEvents(): void {
     const batch = this.#taskEvents;
     const commit = this.#commit;
+    const arrivedAt = this.#batchArrivedAt;
     if (!batch || !commit) return;
     this.#taskEvents = undefined;
-    this.#chain(() => commit(batch));
+    this.#chain(() => commit(batch, arrivedAt));
   }
 
   #chain(work: () => Promise<void>): void {

@@ -79,6 +79,7 @@ export function runConnectHandshake(
     };
     const refuse = (code: ConnectRefusalCode, message: string, retryAfterMs?: number) => {
       log.warn({ code, source: source.address, role: options.role }, `handshake refused: ${message}`);
+      devices.handshakeRefused(code);
       send({ type: 'connect.refused', code, message, ...(retryAfterMs ? { retryAfterMs } : {}) });
       ws.close(WS_CLOSE.unauthorized, truncateReason(`${code}: ${message}`));
       finish(undefined);

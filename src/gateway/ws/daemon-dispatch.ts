@@ -8,6 +8,7 @@ import type {
 } from '../../protocol/index.ts';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import type { Environments } from '../environments/index.ts';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { GatewayStore } from '../store/index.ts';
 import { DocumentTaskEvents } from '../tasks/document-task-events.ts';
 import { handleTaskEvents, handleUnnumberedTaskEvents, isTaskEvent } from '../tasks/task-event-intake.ts';
@@ -25,6 +26,8 @@ export interface DaemonDispatchDeps {
   terminals: Pick<TerminalRelay, 'handleDaemonMessage' | 'handleDaemonFrame' | 'viberDisconnected'>;
   /** Told to daemons in `welcome`. */
   heartbeatIntervalMs: number;
+  /** Events stored; each viber's last heartbeat figures. */
+  metrics: Pick<GatewayMetrics, 'eventsStored' | 'heartbeat'>;
   log: Logger;
 }
 
@@ -80,7 +83,9 @@ export class DaemonDispatch {
 
   /** A task event (or the stand-in for a refused one) for the connection's next group commit. */
   enqueueTaskEvent(connection: ViberConnection, event: TaskEvent): void {
-    connection.enqueueTaskEvent(event, (events) => handleTaskEvents(this.#deps, connection, events));
+    connection.enqueueTaskEvent(event, (events, arrivedAt) =>
+      handleTaskEvents(this.#deps, connection, events, true, arrivedAt),
+    );
   }
 
   /** A message of a daemon that speaks only the protocol document's frames (no `seq`). */
@@ -96,8 +101,8 @@ export class DaemonDispatch {
 
   /** A task event the gateway numbers when it is stored (a daemon without `seq`). */
   enqueueUnnumbered(connection: ViberConnection, event: UnnumberedTaskEvent): void {
-    connection.enqueueTaskEvent(event, (events) =>
-      handleUnnumberedTaskEvents(this.#deps, connection, events),
+    connection.enqueueTaskEvent(event, (events, arrivedAt) =>
+      handleUnnumberedTaskEvents(this.#deps, connection, events, arrivedAt),
     );
   }
 
@@ -154,6 +159,7 @@ export class DaemonDispatch {
       case 'command:ack':
         return router.acknowledge(connection, message.commandId);
       case 'heartbeat':
+        this.#deps.metrics.heartbeat(connection.viberId, message.status.runningTasks, message.metrics);
         return store.recordViberHeartbeat(connection.viberId, message.status, now);
       case 'pong':
         return;

@@ -16,6 +16,7 @@ export function outboxContract(open: OpenStore): void {
       expect(await t.store.listCommands('viber_a', 0, 1)).toEqual([all[0]]);
       expect(await t.store.listCommands('viber_a', all[0]!.seq, 10)).toEqual([all[1]]);
       expect(await t.store.listCommands('viber_missing', 0, 10)).toEqual([]);
+      expect(await t.store.countCommands()).toBe(3);
     });
 
     it("removes a command the viber acknowledged, and only that viber's", async () => {
@@ -26,6 +27,7 @@ export function outboxContract(open: OpenStore): void {
       expect(await t.store.acknowledgeCommand('viber_a', submit!.commandId, tick())).toEqual(submit);
       expect(await t.store.acknowledgeCommand('viber_a', submit!.commandId, tick())).toBeNull();
       expect(await t.store.listCommands('viber_a', 0, 10)).toEqual([]);
+      expect(await t.store.countCommands()).toBe(0);
     });
 
     it('marks a follow-up message delivered when its command is acknowledged', async () => {

@@ -52,6 +52,7 @@ export function tasksContract(open: OpenStore): void {
         ids(await t.store.listTasks({ environmentId: 'environment_e', status: 'pending', limit: 10 })),
       ).toEqual(['task_1']);
       expect(await t.store.countTasks()).toBe(4);
+      expect(await t.store.countTasksByStatus()).toEqual({ pending: 1, running: 2, completed: 1 });
       expect(await t.store.countLiveTasksOfEnvironment('environment_e')).toBe(2);
       expect(await t.store.countLiveTasksOfEnvironment('environment_other')).toBe(0);
     });

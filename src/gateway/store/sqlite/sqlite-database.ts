@@ -14,12 +14,15 @@ export class SqliteDatabase {
   readonly connection: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   readonly #onCommit: ChangeSink;
+  readonly #onFailure: (error: unknown) => void;
 
-  constructor(path: string, onCommit: ChangeSink) {
+  /** `onFailure` hears of each transaction that failed and was rolled back (the metrics count them). */
+  constructor(path: string, onCommit: ChangeSink, onFailure: (error: unknown) => void = () => {}) {
     restrictToOwner(path);
     this.connection = new DatabaseSync(path);
     this.connection.exec('PRAGMA busy_timeout = 5000');
     this.#onCommit = onCommit;
+    this.#onFailure = onFailure;
   }
 
   get(sql: string, params: Params = {}): Row | undefined {
@@ -57,6 +60,7 @@ export class SqliteDatabase {
       // SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR, ...): a ROLLBACK then fails
       // with "no transaction is active" and would hide the error that says what went wrong.
       if (this.connection.isTransaction) this.connection.exec('ROLLBACK');
+      this.#onFailure(error);
       throw error;
     }
     if (changes.length > 0) this.#onCommit(changes);

@@ -46,6 +46,9 @@ export function sqliteOutbox(db: SqliteDatabase): OutboxStore {
         )
         .map(commandFromRow);
     },
+    async countCommands() {
+      return db.get('SELECT COUNT(*) AS n FROM commands')!.n as number;
+    },
     async acknowledgeCommand(viberId, commandId, at) {
       return db.transaction(() => {
         const row = db.get('SELECT * FROM commands WHERE command_id = :commandId AND viber_id = :viberId', {

@@ -18,10 +18,15 @@ export const GATEWAY_DB_FILE = 'openviber.db';
  * The embedded store: one `node:sqlite` database in WAL mode, one connection shared by every
  * concept. Its calls are synchronous, so each method is one transaction no other call can
  * interleave with; the async signatures are for the PostgreSQL store that comes later.
- * `onCommit` hears what each committed transaction changed (none: a store nobody watches).
+ * `onCommit` hears what each committed transaction changed (none: a store nobody watches);
+ * `onFailure`, each transaction that failed and was rolled back.
  */
-export function openSqliteStore(path: string, onCommit: ChangeSink = () => {}): GatewayStore {
-  const db = new SqliteDatabase(path, onCommit);
+export function openSqliteStore(
+  path: string,
+  onCommit: ChangeSink = () => {},
+  onFailure: (error: unknown) => void = () => {},
+): GatewayStore {
+  const db = new SqliteDatabase(path, onCommit, onFailure);
   db.connection.exec('PRAGMA journal_mode = WAL');
   // WAL + NORMAL survives a killed process (the contract); only a power loss may drop the last commits.
   db.connection.exec('PRAGMA synchronous = NORMAL');

@@ -145,6 +145,10 @@ export function sqliteTasks(db: SqliteDatabase): TasksStore {
     async countTasks() {
       return db.get('SELECT COUNT(*) AS n FROM tasks')!.n as number;
     },
+    async countTasksByStatus() {
+      const rows = db.all('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status');
+      return Object.fromEntries(rows.map((row) => [row.status as string, row.n as number]));
+    },
     async listTasksOfViber(viberId, statuses) {
       return db
         .all(
