@@ -7,10 +7,11 @@ FROM node:24-bookworm-slim
 
 # The X and browser packages are the ones the desktop tests install (docs/desktop.md):
 # xvfb (the display), xdotool (mouse, keyboard, windows), x11-utils (xwininfo), x11-apps (xwd,
-# screenshots), xterm (a terminal the agent can open); chromium; tmux and git for tasks.
+# screenshots), xterm (a terminal the agent can open), tigervnc-scraping-server (the live view,
+# --vnc); chromium; tmux and git for tasks.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends \
-    ca-certificates chromium git tmux x11-apps x11-utils xdotool xterm xvfb \
+    ca-certificates chromium git tigervnc-scraping-server tmux x11-apps x11-utils xdotool xterm xvfb \
   && rm -rf /var/lib/apt/lists/*
 
 # The daemon runs as an unprivileged user; its home holds the viber's keys and workspace.

@@ -36,10 +36,10 @@ const GATEWAY_FLOORS: string[][] = [
   ['auth'], // who a caller is
   ['http'], // middleware, errors, route context, SSE writing
   ['vibers', 'devices'], // connections, registry, presence, the viber service; the Devices routes
-  ['environments', 'tasks', 'terminals'], // concepts on top of vibers, independent of each other
+  ['environments', 'tasks', 'terminals', 'desktop'], // concepts on top of vibers, independent of each other
   ['board'], // sign-in, the board's files, its push events
   ['mcp'], // the gateway as an MCP server: tools over tasks and vibers, with auth's scopes
-  ['ws'], // the daemon socket and the one dispatch of daemon messages; the terminal socket
+  ['ws'], // the daemon socket and the one dispatch of daemon messages; the terminal and desktop sockets
   ['.'], // wiring: app.ts, start-gateway.ts, index.ts
 ];
 

@@ -15,6 +15,12 @@ export {
   performHandshake,
 } from './connect-handshake.ts';
 export {
+  type ConnectDesktopOptions,
+  connectDesktop,
+  DesktopConnection,
+  RfbChannel,
+} from './desktop-connection.ts';
+export {
   answerChallenge,
   type ConnectAsk,
   type DeviceIdentity,

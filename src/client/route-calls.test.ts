@@ -10,6 +10,7 @@ import {
   type TaskReport,
 } from '../protocol/index.ts';
 import type { BoardFeedItem } from './board-events.ts';
+import { connectDesktop } from './desktop-connection.ts';
 import { generateDeviceKeys, identityFromKeyPair } from './device-identity.ts';
 import { createGatewayClient, type GatewayClient } from './gateway-client.ts';
 import { connectOperatorSocket } from './operator-socket.ts';
@@ -234,6 +235,17 @@ describe('every route through the client, against a real gateway', () => {
     expect(reader.access).toBe('read');
     await reader.close();
     called.add('terminals.socket');
+  });
+
+  it('desktop view: the gateway answers why this viber has none', async () => {
+    await expect(connectDesktop(client, { viberId })).rejects.toMatchObject({
+      code: 'not_supported',
+      message: `viber ${viberId} offers no live desktop view: start it with viber start --desktop --vnc`,
+    });
+    await expect(connectDesktop(client, { viberId: 'viber_gone' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    called.add('desktop.socket');
   });
 
   it('devices: pairing codes, pairing over the operator socket, approve, reject, rotate, revoke', async () => {

@@ -2,6 +2,7 @@ import type { Logger } from '../core/logger.ts';
 import type { DaemonMessage, GatewayCommand, GatewayMessage } from '../protocol/index.ts';
 import type { RecentIds } from './command-dedupe.ts';
 import type { ConfigCheckResult } from './config-validation.ts';
+import { type DesktopViewRequest, refuseDesktopView } from './desktop-view/desktop-view-bridge.ts';
 import type { RuntimeResult, TaskRuntime } from './task-runtime.ts';
 
 export interface CommandRouterOptions {
@@ -14,6 +15,8 @@ export interface CommandRouterOptions {
   environments?: { request(bindingId: string, generation: number): void };
   /** The tmux bridge (src/daemon/terminal); without one, terminal:* is answered `not_supported`. */
   terminals?: (message: TerminalRequest) => void;
+  /** Live desktop views (`--vnc`); without them, an open is answered with why. */
+  desktopViews?: (message: DesktopViewRequest) => void;
   logger: Logger;
 }
 
@@ -108,6 +111,12 @@ export function createCommandRouter(options: CommandRouterOptions): (message: Ga
       case 'welcome':
       case 'ping':
       case 'error':
+        return;
+      case 'desktop:open':
+      case 'desktop:input':
+      case 'desktop:close':
+        if (options.desktopViews) options.desktopViews(message);
+        else refuseDesktopView(message, send);
         return;
       default:
         if (options.terminals) options.terminals(message);

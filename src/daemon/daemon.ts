@@ -20,6 +20,7 @@ import { RecentIds } from './command-dedupe.ts';
 import { createCommandRouter } from './command-router.ts';
 import { type ConfigCheckResult, checkConfig } from './config-validation.ts';
 import { openDaemonDb } from './daemon-db.ts';
+import { DesktopViewBridge } from './desktop-view/desktop-view-bridge.ts';
 import { daemonKeyPath, saveDaemonCredentials } from './device-credentials.ts';
 import { DurableBatch } from './durable-batch.ts';
 import { EnvironmentManager, pullViberConfig } from './environment/index.ts';
@@ -71,6 +72,8 @@ export interface DaemonOptions {
   bundledSkillsDir?: string;
   /** Capabilities a flag asked for (`viber start --desktop`), available or with the reason they are not. */
   capabilities?: readonly RequestedCapability[];
+  /** The VNC server of the live desktop view (`viber start --desktop --vnc`, docs/desktop.md). */
+  desktopView?: { socketPath: string };
   logger?: Logger;
 }
 
@@ -233,6 +236,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ...mcpHealth(),
   });
 
+  const desktopViews =
+    options.desktopView &&
+    new DesktopViewBridge(
+      options.desktopView.socketPath,
+      controller,
+      logger.child({ component: 'desktop-view' }),
+    );
   const route = createCommandRouter({
     runtime,
     handled: new RecentIds(10_000),
@@ -265,12 +275,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       );
     },
     ...(terminals.bridge ? { terminals: (message) => terminals.bridge?.handle(message) } : {}),
+    ...(desktopViews ? { desktopViews: (message) => desktopViews.handle(message) } : {}),
     environments,
     logger,
   });
   controller.on('message', route);
   // The gateway forgets a connection's terminal viewers when it drops; so does the bridge.
-  controller.on('disconnected', () => terminals.bridge?.detachAll());
+  controller.on('disconnected', () => {
+    terminals.bridge?.detachAll();
+    desktopViews?.closeAll();
+  });
   // Replays everything unacknowledged, in order, right after `connected` (DESIGN.md, rule 2).
   controller.on('connected', () => {
     // On disk first; what waited behind the batch is in the replay or was for the last connection.
@@ -298,6 +312,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const release = async (): Promise<void> => {
     await mcp.close();
     batch.close();
+    desktopViews?.closeAll();
     await terminals.close();
     await closeChromium();
     await controller.close();

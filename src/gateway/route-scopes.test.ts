@@ -47,6 +47,7 @@ const ALSO_NEEDS_CASES: Partial<Record<RouteName, { query?: Record<string, strin
   'environments.create': { body: { name: 'scoped', type: 'manual', secrets: { API_KEY: SECRET } } },
   'environments.update': { body: { secrets: { API_KEY: SECRET } } },
   'terminals.socket': { query: {} },
+  'desktop.socket': { query: { access: 'control' } },
 };
 
 let harness: TestGateway;
@@ -346,6 +347,37 @@ async function checkSocket(name: RouteName): Promise<void> {
         'scope_denied',
       );
       await expectPairingOnly(path, 'operator');
+      return;
+    }
+    case 'desktop.socket': {
+      // The viber has no live view here: an admitted viewer is told so, which proves the admission.
+      const open = async (held: PairedOperator, access?: 'control') => {
+        const query = `?viber=${viber.id}${access ? `&access=${access}` : ''}`;
+        const { socket, answer } = await rawConnect(harness, `${routeOf(name).path}${query}`, held.identity, {
+          role: 'operator',
+          token: held.token,
+        });
+        expect(answer.type).toBe('connect.ok');
+        const after = await afterHandshake(socket);
+        await socket.close();
+        return after;
+      };
+      const refused = await open(device(without, 'terminals.read'));
+      expect(refused.close?.code).toBe(WS_CLOSE.forbidden);
+      expect(refused.close?.reason).toContain('terminals.read');
+      const controlAsked = await open(device(only, 'terminals.read'), 'control');
+      expect(controlAsked.close?.code).toBe(WS_CLOSE.forbidden);
+      expect(controlAsked.close?.reason).toContain('terminals.write');
+      expect((await open(device(only, 'terminals.read'))).frame).toMatchObject({ type: 'desktop:error' });
+      expect((await open(terminalsReadWrite, 'control')).frame).toMatchObject({ type: 'desktop:error' });
+      await expectRefused(
+        await rawConnect(harness, `${routeOf(name).path}?viber=${viber.id}`, await newIdentity(), {
+          role: 'operator',
+          token: viber.token,
+        }),
+        'scope_denied',
+      );
+      await expectPairingOnly(`${routeOf(name).path}?viber=${viber.id}`, 'operator');
       return;
     }
     case 'daemon.socket': {

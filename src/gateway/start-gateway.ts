@@ -20,6 +20,7 @@ import { BoardSessions } from './board/board-sessions.ts';
 import { DEFAULT_BOARD_DIR } from './board/static-board.ts';
 import { publishChanges } from './bus/gateway-topics.ts';
 import { InProcessTopicBus } from './bus/topic-bus.ts';
+import { DesktopViewRelay } from './desktop/desktop-view-relay.ts';
 import { openEnvironments } from './environments/index.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
 import { IDEMPOTENCY_TTL_MS } from './http/idempotency.ts';
@@ -37,6 +38,7 @@ import { ConnectionRegistry } from './vibers/connection-registry.ts';
 import { Presence } from './vibers/presence.ts';
 import { ViberService } from './vibers/viber-service.ts';
 import { DaemonDispatch } from './ws/daemon-dispatch.ts';
+import { DesktopSocketServer } from './ws/desktop-socket-server.ts';
 import { OperatorSocketServer } from './ws/operator-socket-server.ts';
 import { TerminalSocketServer } from './ws/terminal-socket-server.ts';
 import { DAEMON_SOCKET_PATH, ViberSocketServer } from './ws/viber-socket-server.ts';
@@ -125,10 +127,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log: log.child({ component: 'terminals' }),
     path: terminalSocketPath(),
   });
+  const desktopViews = new DesktopViewRelay(connections, store, log.child({ component: 'desktop-view' }));
+  const desktops = new DesktopSocketServer({
+    ...{ auth, devices, deviceSockets, relay: desktopViews },
+    log: log.child({ component: 'desktop-view' }),
+  });
   const dispatch = new DaemonDispatch({
-    ...{ store, router, presence, environments, terminals: relay },
-    metrics,
+    ...{ store, router, presence, environments, terminals: relay, desktopViews },
     heartbeatIntervalMs: timings.heartbeatIntervalMs,
+    metrics,
     log,
   });
   const sockets = new ViberSocketServer({ auth, devices, deviceSockets, connections, dispatch, log });
@@ -146,9 +153,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         serverOptions: { cert: options.tls.cert, key: options.tls.key },
       })
     : createAdaptorServer({ fetch: app.fetch, hostname: host, overrideGlobalObjects: false });
-  // By path: the terminal socket (its path is configurable), the operator socket, else the daemon's /ws.
+  // By path: the terminal socket (its path is configurable), the desktop view, the operator socket, else the daemon's /ws.
   server.on('upgrade', (request, socket, head) => {
     if (terminals.matches(request)) terminals.handleUpgrade(request, socket, head);
+    else if (desktops.matches(request)) desktops.handleUpgrade(request, socket, head);
     else if (operatorSockets.matches(request)) operatorSockets.handleUpgrade(request, socket, head);
     else sockets.handleUpgrade(request, socket, head);
   });
@@ -167,6 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     presence.stop();
     boardEvents.stop();
     await terminals.close();
+    await desktops.close();
     await operatorSockets.close();
     await store.close();
     throw new OpenViberError(
@@ -191,6 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await mcp.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await terminals.close();
+      await desktops.close();
       await operatorSockets.close();
       await sockets.close();
       if ('closeAllConnections' in server) server.closeAllConnections();

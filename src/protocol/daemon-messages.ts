@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DaemonMetricsSchema } from './daemon-metrics.ts';
+import { desktopFromViberSchemas } from './desktop-view.ts';
 import { environmentFromViberSchemas } from './environment.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { TaskProgressEventSchema, TaskResultSchema, UIChunkSchema } from './task.ts';
@@ -89,6 +90,7 @@ export const DaemonMessageSchema = z.discriminatedUnion('type', [
   daemonErrorSchema,
   ...terminalSchemas,
   ...ignoringUnknownKeys(environmentFromViberSchemas),
+  ...ignoringUnknownKeys(desktopFromViberSchemas),
 ]);
 export type DaemonMessage = z.infer<typeof DaemonMessageSchema>;
 export type DaemonMessageType = DaemonMessage['type'];

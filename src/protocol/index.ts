@@ -1,9 +1,12 @@
 // The OpenViber wire protocol: every message, body and event, defined once.
+
+export * from './binary-frame.ts';
 export * from './board-api.ts';
 export * from './board-events.ts';
 export * from './daemon-frame.ts';
 export * from './daemon-messages.ts';
 export * from './daemon-metrics.ts';
+export * from './desktop-view.ts';
 export * from './device.ts';
 export * from './device-api.ts';
 export * from './environment.ts';

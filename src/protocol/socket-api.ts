@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { DaemonMessageSchema } from './daemon-messages.ts';
+import {
+  DesktopClientMessageSchema,
+  DesktopServerMessageSchema,
+  DesktopSocketQuerySchema,
+} from './desktop-view.ts';
 import { ConnectRequestSchema, ConnectServerFrameSchema } from './device.ts';
 import { GatewayMessageSchema } from './gateway-messages.ts';
 import { OperatorRequestSchema, OperatorServerMessageSchema } from './operator-socket.ts';
@@ -55,6 +60,24 @@ export const SOCKET_ROUTES = {
     query: TerminalSocketQuerySchema,
     clientMessage: z.union([ConnectRequestSchema, TerminalClientMessageSchema]),
     serverMessage: z.union([ConnectServerFrameSchema, TerminalServerMessageSchema]),
+  },
+  'desktop.socket': {
+    kind: 'websocket',
+    method: 'GET',
+    path: '/api/desktop/ws',
+    scope: 'terminals.read',
+    alsoNeeds: [
+      {
+        scope: 'terminals.write',
+        when: 'the viewer asks for ?access=control (or takes over later with desktop:take-over)',
+        applies: ({ query }) => query.access === 'control',
+      },
+    ],
+    summary:
+      "Watch a viber's desktop over VNC (`viber start --desktop --vnc`), read-only unless the operator takes over: `desktop:ready`, then RFB bytes as binary frames.",
+    query: DesktopSocketQuerySchema,
+    clientMessage: z.union([ConnectRequestSchema, DesktopClientMessageSchema]),
+    serverMessage: z.union([ConnectServerFrameSchema, DesktopServerMessageSchema]),
   },
   'daemon.socket': {
     kind: 'websocket',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BINARY_FRAME_KIND, decodeNamedFrame, encodeNamedFrame } from './binary-frame.ts';
 
 /** A tmux target: `session`, `session:window` or `session:window.pane`, or a pane id like `%3`. */
 export const TerminalTargetSchema = z
@@ -253,80 +254,43 @@ export type TerminalServerMessage = z.infer<typeof TerminalServerMessageSchema>;
  * viewer socket with `?output=binary`. Everything else stays JSON, on the same socket, so the
  * order of output, screens and detaches is the order of the frames.
  *
- * A frame is one byte for its kind, then each name as a 16-bit big-endian byte length and its
- * UTF-8 bytes, then the output: UTF-8 that never ends inside a character, so each frame decodes
- * on its own. Kind 1 (daemon -> gateway): the pane id, then its output. Kind 2 (gateway ->
+ * A frame is a named frame (binary-frame.ts) whose data is UTF-8 that never ends inside a
+ * character, so each frame decodes on its own. Kind 1 (daemon -> gateway): the pane id, then its output. Kind 2 (gateway ->
  * viewer): the viberId and the target the viewer used, then the output.
  */
-export const TERMINAL_FRAME_KIND = { paneOutput: 1, viewerOutput: 2 } as const;
+export const TERMINAL_FRAME_KIND = {
+  paneOutput: BINARY_FRAME_KIND.paneOutput,
+  viewerOutput: BINARY_FRAME_KIND.viewerOutput,
+} as const;
 
 /** Output bytes in one frame (binary) or characters in one `terminal:output` (JSON). */
 export const MAX_TERMINAL_OUTPUT_BYTES = 64 * 1024;
 
-const MAX_NAME_BYTES = 1024;
-const utf8Encoder = new TextEncoder();
 // ignoreBOM keeps a U+FEFF the pane printed at the start of a frame (by default it is dropped).
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function encodePaneOutputFrame(paneId: string, data: Uint8Array): Uint8Array {
-  return encodeOutputFrame(TERMINAL_FRAME_KIND.paneOutput, [paneId], data);
+  return encodeNamedFrame(TERMINAL_FRAME_KIND.paneOutput, [paneId], data);
 }
 
 /** The pane and its output (a view into `frame`), or undefined when this is not such a frame. */
 export function decodePaneOutputFrame(frame: Uint8Array): { paneId: string; data: Uint8Array } | undefined {
-  const decoded = decodeOutputFrame(TERMINAL_FRAME_KIND.paneOutput, 1, frame);
+  const decoded = decodeNamedFrame(TERMINAL_FRAME_KIND.paneOutput, 1, frame);
   const paneId = decoded?.names[0];
   if (!decoded || paneId === undefined || !PANE_ID.test(paneId)) return undefined;
   return { paneId, data: decoded.data };
 }
 
 export function encodeViewerOutputFrame(viberId: string, target: string, data: Uint8Array): Uint8Array {
-  return encodeOutputFrame(TERMINAL_FRAME_KIND.viewerOutput, [viberId, target], data);
+  return encodeNamedFrame(TERMINAL_FRAME_KIND.viewerOutput, [viberId, target], data);
 }
 
 /** A binary frame as the `terminal:output` message it stands for, or undefined when it is not one. */
 export function decodeViewerOutputFrame(
   frame: Uint8Array,
 ): Extract<TerminalServerMessage, { type: 'terminal:output' }> | undefined {
-  const decoded = decodeOutputFrame(TERMINAL_FRAME_KIND.viewerOutput, 2, frame);
+  const decoded = decodeNamedFrame(TERMINAL_FRAME_KIND.viewerOutput, 2, frame);
   const [viberId, target] = decoded?.names ?? [];
   if (!decoded || !viberId || viberId.length > 200 || target === undefined) return undefined;
   return { type: 'terminal:output', viberId, target, data: utf8Decoder.decode(decoded.data) };
-}
-
-function encodeOutputFrame(kind: number, names: readonly string[], data: Uint8Array): Uint8Array {
-  const encoded = names.map((name) => utf8Encoder.encode(name));
-  const header = 1 + encoded.reduce((total, name) => total + 2 + name.length, 0);
-  const frame = new Uint8Array(header + data.length);
-  frame[0] = kind;
-  let offset = 1;
-  for (const name of encoded) {
-    if (name.length > MAX_NAME_BYTES)
-      throw new RangeError(`a terminal frame name is over ${MAX_NAME_BYTES} bytes`);
-    frame[offset] = name.length >> 8;
-    frame[offset + 1] = name.length & 0xff;
-    frame.set(name, offset + 2);
-    offset += 2 + name.length;
-  }
-  frame.set(data, offset);
-  return frame;
-}
-
-function decodeOutputFrame(
-  kind: number,
-  count: number,
-  frame: Uint8Array,
-): { names: string[]; data: Uint8Array } | undefined {
-  if (frame.length < 1 || frame[0] !== kind) return undefined;
-  const names: string[] = [];
-  let offset = 1;
-  for (let index = 0; index < count; index += 1) {
-    if (offset + 2 > frame.length) return undefined;
-    const length = (frame[offset]! << 8) | frame[offset + 1]!;
-    offset += 2;
-    if (length > MAX_NAME_BYTES || offset + length > frame.length) return undefined;
-    names.push(utf8Decoder.decode(frame.subarray(offset, offset + length)));
-    offset += length;
-  }
-  return { names, data: frame.subarray(offset) };
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { createStartAgentTask } from '../../agent/index.ts';
 import { BUNDLED_SKILLS_DIR } from '../../agent/skills/index.ts';
-import { type OpenDesktop, openDesktop } from '../../agent/tools/desktop/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { loadOrCreateDeviceKey, type StoredDeviceKey } from '../../core/device-key.ts';
 import { type OpenViberHome, resolveHome } from '../../core/home.ts';
@@ -19,6 +18,7 @@ import {
 import { describeRefusal, HandshakeRefusedError, handshakeOnce } from '../gateway-handshake.ts';
 import { onShutdown } from '../shutdown.ts';
 import { CA_OPTION_HELP } from '../trust-ca.ts';
+import { startDesktop } from './start-desktop.ts';
 
 interface StartFlags {
   server?: string;
@@ -28,6 +28,7 @@ interface StartFlags {
   name?: string;
   heartbeatInterval?: number;
   desktop?: boolean;
+  vnc?: boolean;
 }
 
 export function registerStartCommand(program: Command): void {
@@ -57,6 +58,10 @@ export function registerStartCommand(program: Command): void {
       '--desktop',
       'offer the desktop tools (X11: screenshots, mouse, keyboard, windows; docs/desktop.md); starts Xvfb when DISPLAY is not set',
     )
+    .option(
+      '--vnc',
+      "with --desktop: a live view of the desktop on the board's viber page, through the gateway (a VNC server on a private Unix socket; docs/desktop.md)",
+    )
     // Applied before the action runs, by the hook in main.ts (trust-ca.ts).
     .option('--ca <file>', CA_OPTION_HELP)
     .action(async (flags: StartFlags) => {
@@ -71,7 +76,8 @@ export function registerStartCommand(program: Command): void {
         ? { ...resolved, viberId: resolved.viberId }
         : await learnViberId(home, resolved, identity, flags.name);
       let announcedPairing = false;
-      const desktop = flags.desktop ? await openDesktopFor() : undefined;
+      if (flags.vnc && !flags.desktop) throw new CliError('--vnc shows the desktop: give --desktop with it');
+      const desktop = flags.desktop ? await startDesktop({ vnc: flags.vnc === true }) : undefined;
       const daemon = await startDaemon({
         home,
         serverUrl: credentials.server,
@@ -81,15 +87,8 @@ export function registerStartCommand(program: Command): void {
         config: loadConfig(home),
         startAgentTask: createStartAgentTask(desktop?.display ? { desktop: desktop.display } : {}),
         bundledSkillsDir: BUNDLED_SKILLS_DIR,
-        ...(desktop
-          ? {
-              capabilities: [
-                desktop.status.available
-                  ? { name: 'desktop', available: true as const }
-                  : { name: 'desktop', available: false as const, reason: desktop.status.reason },
-              ],
-            }
-          : {}),
+        ...(desktop ? { capabilities: desktop.capabilities } : {}),
+        ...(desktop?.desktopView ? { desktopView: desktop.desktopView } : {}),
         ...(flags.name ? { name: flags.name } : {}),
         ...(flags.heartbeatInterval ? { heartbeatIntervalMs: flags.heartbeatInterval } : {}),
       }).catch(async (error: unknown) => {
@@ -124,17 +123,6 @@ export function registerStartCommand(program: Command): void {
         await desktop?.close();
       });
     });
-}
-
-/** `--desktop`: the display the tools act on (an Xvfb of its own without DISPLAY), or why there is none. */
-async function openDesktopFor(): Promise<OpenDesktop> {
-  const desktop = await openDesktop(process.env);
-  const { status } = desktop;
-  if (!status.available) process.stderr.write(`desktop unavailable: ${status.reason}\n`);
-  else if (status.startedXvfb)
-    process.stdout.write(`desktop: started Xvfb on ${status.display} (pid ${status.xvfbPid})\n`);
-  else process.stdout.write(`desktop: using the X display ${status.display}\n`);
-  return desktop;
 }
 
 /** The daemon's device key (`<home>/daemon/device.json`), made on first use. */

@@ -7,6 +7,7 @@ import type {
   UnnumberedTaskEvent,
 } from '../../protocol/index.ts';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
+import { type DesktopViewRelay, isDesktopMessage } from '../desktop/desktop-view-relay.ts';
 import type { Environments } from '../environments/index.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { GatewayStore } from '../store/index.ts';
@@ -24,6 +25,7 @@ export interface DaemonDispatchDeps {
   presence: Presence;
   environments: Pick<Environments, 'handleDaemonMessage'>;
   terminals: Pick<TerminalRelay, 'handleDaemonMessage' | 'handleDaemonFrame' | 'viberDisconnected'>;
+  desktopViews: Pick<DesktopViewRelay, 'handleDaemonMessage' | 'handleDaemonFrame' | 'viberDisconnected'>;
   /** Told to daemons in `welcome`. */
   heartbeatIntervalMs: number;
   /** Events stored; each viber's last heartbeat figures. */
@@ -58,6 +60,10 @@ export class DaemonDispatch {
       this.#deps.terminals.handleDaemonMessage(connection.viberId, message);
       return;
     }
+    if (isDesktopMessage(message)) {
+      if (connection.ready) this.#deps.desktopViews.handleDaemonMessage(connection.viberId, message);
+      return;
+    }
     if (isTaskEvent(message)) {
       this.enqueueTaskEvent(connection, message);
       return;
@@ -66,8 +72,8 @@ export class DaemonDispatch {
   }
 
   /**
-   * A binary frame: pane output of a daemon that negotiated `terminal-binary`, relayed at once like
-   * terminal messages. False when the frame is not one (the caller refuses it).
+   * A binary frame of a daemon that negotiated `terminal-binary` (pane output, or a desktop view's
+   * bytes), relayed at once like terminal messages. False when the frame is not one (the caller refuses it).
    */
   dispatchBinary(connection: ViberConnection, data: Buffer | ArrayBuffer | Buffer[]): boolean {
     if (!connection.extensions.includes('terminal-binary')) return false;
@@ -78,7 +84,10 @@ export class DaemonDispatch {
       : Array.isArray(data)
         ? Buffer.concat(data)
         : Buffer.from(data);
-    return this.#deps.terminals.handleDaemonFrame(connection.viberId, frame);
+    return (
+      this.#deps.terminals.handleDaemonFrame(connection.viberId, frame) ||
+      this.#deps.desktopViews.handleDaemonFrame(connection.viberId, frame)
+    );
   }
 
   /** A task event (or the stand-in for a refused one) for the connection's next group commit. */
@@ -118,6 +127,7 @@ export class DaemonDispatch {
   /** The viber's current connection closed; a gateway shutting down gives no grace (it is gone). */
   closed(connection: ViberConnection, shuttingDown: boolean): void {
     this.#deps.terminals.viberDisconnected(connection.viberId);
+    this.#deps.desktopViews.viberDisconnected(connection.viberId);
     if (!shuttingDown) this.#deps.presence.disconnected(connection.viberId);
   }
 

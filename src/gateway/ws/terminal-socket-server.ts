@@ -11,15 +11,13 @@ import {
   WS_CLOSE,
 } from '../../protocol/index.ts';
 import type { DeviceSockets } from '../auth/device-sockets.ts';
-import type { ConnectionSource, DeviceService } from '../auth/devices.ts';
+import type { DeviceService } from '../auth/devices.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
-import type { Principal } from '../auth/principal.ts';
 import { scopeRefusal } from '../http/request-auth.ts';
-import { authenticateTerminalUpgrade, terminalAccess } from '../terminals/terminal-access.ts';
+import { terminalAccess } from '../terminals/terminal-access.ts';
 import type { TerminalRelay } from '../terminals/terminal-relay.ts';
 import { ViewerClient } from '../terminals/viewer-client.ts';
-import { truncateReason } from '../vibers/viber-connection.ts';
-import { connectionSource, runConnectHandshake } from './connect-handshake.ts';
+import { acceptSignedUpgrade } from './signed-socket-upgrade.ts';
 import { SocketPinger } from './socket-pinger.ts';
 
 /** A viewer frame: input is at most LIMITS.maxTerminalInputChars, JSON-escaped. */
@@ -71,59 +69,20 @@ export class TerminalSocketServer {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    if (this.#closing) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
     const query = new URL(request.url ?? '/', 'http://gateway').searchParams;
     const requested = query.get('access');
     const binaryOutput = query.get('output') === 'binary';
-    const source = connectionSource(request);
-    authenticateTerminalUpgrade(this.#options.auth, request, source)
-      .then((upgrade) => {
-        this.#wss.handleUpgrade(request, socket, head, (ws) => {
-          if (upgrade && !upgrade.ok) {
-            ws.close(
-              upgrade.status === 403 ? WS_CLOSE.forbidden : WS_CLOSE.unauthorized,
-              truncateReason(upgrade.message),
-            );
-            return;
-          }
-          this.#handshake(ws, source, { requested, binaryOutput }, upgrade?.principal);
-        });
-      })
-      .catch((error: unknown) => {
-        this.#options.log.error({ err: error }, 'terminal authentication failed');
-        socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      });
-  }
-
-  /** The connect handshake (the upgrade's cookie or bearer, if any, must be the signing device's). */
-  #handshake(
-    ws: WebSocket,
-    source: ConnectionSource,
-    asked: { requested: string | null; binaryOutput: boolean },
-    upgraded?: Principal,
-  ): void {
-    const { requested, binaryOutput } = asked;
-    const { devices, log } = this.#options;
-    runConnectHandshake(ws, { devices, role: 'operator', source, log, ...(upgraded ? { upgraded } : {}) })
-      .then((connected) => {
-        if (!connected) return;
-        const decided = terminalAccess(connected.principal, requested);
-        if ('missing' in decided) {
-          ws.close(WS_CLOSE.forbidden, truncateReason(scopeRefusal(connected.principal, decided.missing)));
-          return;
-        }
-        const forget = this.#options.deviceSockets.add(connected.principal.deviceId, ws);
-        ws.once('close', forget);
-        this.#accept(ws, decided.access, binaryOutput);
-      })
-      .catch((error: unknown) => {
-        log.error({ err: error }, 'terminal handshake failed');
-        ws.terminate();
-      });
+    acceptSignedUpgrade<ViewerClient['access']>(this.#wss, request, socket, head, {
+      ...this.#options,
+      what: 'terminal',
+      closing: this.#closing,
+      authorize: (principal) => {
+        const decided = terminalAccess(principal, requested);
+        if ('missing' in decided) return { refused: scopeRefusal(principal, decided.missing) };
+        return { granted: decided.access };
+      },
+      accepted: (ws, _principal, access) => this.#accept(ws, access, binaryOutput),
+    });
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../../test/support/processes.ts';
 import { DESKTOP_PACKAGES } from './index.ts';
+import { VNC_SERVER_PACKAGE } from './vnc-server.ts';
 
 // The viber image cannot be built here (no container engine), so its Dockerfile is read as
 // instructions and held to what the tests run: the packages docs/desktop.md lists (the ones CI
@@ -58,7 +59,11 @@ describe('the viber image (Dockerfile)', () => {
     const documented = aptPackages(docs.match(/^apt-get install .*$/m)?.[0] ?? '');
     expect(documented.length).toBeGreaterThan(0);
     expect(new Set(documented)).toEqual(new Set([...DESKTOP_PACKAGES, 'xterm']));
-    expect(installed).toEqual(expect.arrayContaining([...documented, 'chromium', 'tmux', 'git']));
+    expect(installed).toEqual(
+      expect.arrayContaining([...documented, VNC_SERVER_PACKAGE, 'chromium', 'tmux', 'git']),
+    );
+    // The live view's package, as docs/desktop.md's second install line names it.
+    expect(docs).toContain(`apt-get install -y --no-install-recommends ${VNC_SERVER_PACKAGE}\n`);
     expect(of('RUN').some((instruction) => instruction.args.includes('--no-install-recommends'))).toBe(true);
   });
 

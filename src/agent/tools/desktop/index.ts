@@ -6,6 +6,7 @@ import { createDesktopTools } from './desktop-tools.ts';
 import type { DesktopDisplay } from './x-command.ts';
 
 export { type DesktopStatus, type OpenDesktop, openDesktop } from './desktop-session.ts';
+export { startVncServer, VNC_SERVER_PACKAGE, type VncServer } from './vnc-server.ts';
 export { DESKTOP_BINARIES, DESKTOP_PACKAGES, type DesktopDisplay } from './x-command.ts';
 export { type DesktopWindow, listWindows } from './x-windows.ts';
 export { startXvfb, type VirtualDisplay } from './xvfb.ts';
