@@ -18,6 +18,7 @@ export class ChunkRenderer {
   private readonly spinner: Spinner;
   private readonly toolNames = new Map<string, string>();
   private atLineStart = true;
+  private readonly errorsShown = new Set<string>();
   /** Told about each approval request, after it is shown. */
   onApprovalRequest: ((approvalId: string) => void) | undefined;
 
@@ -91,6 +92,7 @@ export class ChunkRenderer {
         return;
       }
       case 'error':
+        this.errorsShown.add(String(chunk.errorText ?? ''));
         this.note(`${styleText('red', 'error:')} ${String(chunk.errorText ?? '')}`);
         return;
       case 'finish':
@@ -100,6 +102,11 @@ export class ChunkRenderer {
       default:
         return;
     }
+  }
+
+  /** Whether an `error` chunk already showed this text (the caller then need not repeat it). */
+  showedError(text: string): boolean {
+    return this.errorsShown.has(text);
   }
 
   private toolName(chunk: Record<string, unknown>): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayClientError } from '../client/index.ts';
-import { cliErrorOf } from './cli-error.ts';
+import { AutonomyModeSchema, ModelRefSchema } from '../protocol/index.ts';
+import { CliError, checkedOption, cliErrorOf, MODEL_EXAMPLE } from './cli-error.ts';
 
 // Every failed gateway call becomes one line in main.ts; the e2e tests assert these shapes.
 
@@ -31,5 +32,32 @@ describe('cliErrorOf', () => {
   it("says a terminal's refusal with its code", () => {
     const error = cliErrorOf(new GatewayClientError('viber_offline', 'viber viber_x is offline'));
     expect(error).toMatchObject({ message: 'viber viber_x is offline (viber_offline)', exitCode: 1 });
+  });
+});
+
+describe('checkedOption', () => {
+  const refusal = (read: () => unknown): CliError => {
+    try {
+      read();
+    } catch (error) {
+      if (error instanceof CliError) return error;
+      throw error;
+    }
+    throw new Error('accepted');
+  };
+
+  it("lists an enum's values", () => {
+    expect(refusal(() => checkedOption('--mode', AutonomyModeSchema, 'yolo'))).toMatchObject({
+      message: '--mode: invalid value "yolo": use one of always-ask, agent-decides, always-execute',
+      exitCode: 2,
+    });
+  });
+
+  it('says how a model is written, with an example', () => {
+    const error = refusal(() => checkedOption('--model', ModelRefSchema, 'gpt-4', MODEL_EXAMPLE));
+    expect(error.message).toBe(
+      '--model: invalid value "gpt-4": must be <provider>/<model> with provider openai, anthropic or custom (for example openai/gpt-4.1, anthropic/claude-sonnet-4-5 or custom/llama3.1)',
+    );
+    expect(checkedOption('--model', ModelRefSchema, 'openai/gpt-4', MODEL_EXAMPLE)).toBe('openai/gpt-4');
   });
 });

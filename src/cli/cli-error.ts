@@ -37,9 +37,22 @@ export function parseIntegerOption(name: string, min: number, max: number) {
   };
 }
 
-/** Validates an option's value with a protocol schema, naming the option in the message. */
-export function checkedOption<T>(option: string, schema: z.ZodType<T>, value: unknown): T {
+/** How `--model` is written, shown when one is not. */
+export const MODEL_EXAMPLE = 'for example openai/gpt-4.1, anthropic/claude-sonnet-4-5 or custom/llama3.1';
+
+/**
+ * Validates an option's value with a protocol schema, naming the option in the message and saying
+ * what would do: the values of an enum, else the schema's own words, then `example` if given.
+ */
+export function checkedOption<T>(option: string, schema: z.ZodType<T>, value: unknown, example?: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new CliError(`${option}: invalid value "${String(value)}"`, 2);
-  return parsed.data;
+  if (parsed.success) return parsed.data;
+  const values = (schema as { options?: unknown }).options;
+  const message = parsed.error.issues[0]?.message ?? '';
+  const why = Array.isArray(values)
+    ? `: use one of ${values.join(', ')}`
+    : message && !/^Invalid/i.test(message)
+      ? `: ${message}`
+      : '';
+  throw new CliError(`${option}: invalid value "${String(value)}"${why}${example ? ` (${example})` : ''}`, 2);
 }

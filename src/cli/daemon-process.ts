@@ -22,20 +22,28 @@ export class DaemonProcess {
   private restarts = 0;
   private readonly args: string[];
   private readonly onConnected: () => void;
+  private readonly env: Record<string, string | undefined> | undefined;
 
-  constructor(args: string[], onConnected: () => void) {
+  /**
+   * `env` sets (or, with undefined, removes) variables of the daemon's environment; without it
+   * the daemon logs as a terminal would show them (pretty when stderr is one).
+   */
+  constructor(args: string[], onConnected: () => void, env?: Record<string, string | undefined>) {
     this.args = args;
     this.onConnected = onConnected;
+    this.env = env;
   }
 
   start(): void {
     const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, VIBER_BIN, 'start', ...this.args], {
-      env: {
-        ...daemonEnvironment(process.env),
-        ...(process.stderr.isTTY && !process.env.OPENVIBER_LOG_FORMAT
-          ? { OPENVIBER_LOG_FORMAT: 'pretty' }
-          : {}),
-      },
+      env: this.env
+        ? withOverrides(daemonEnvironment(process.env), this.env)
+        : {
+            ...daemonEnvironment(process.env),
+            ...(process.stderr.isTTY && !process.env.OPENVIBER_LOG_FORMAT
+              ? { OPENVIBER_LOG_FORMAT: 'pretty' }
+              : {}),
+          },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -47,9 +55,10 @@ export class DaemonProcess {
       }
       process.stdout.write(`${prefix}${line}\n`);
     });
-    createInterface({ input: child.stderr! }).on('line', (line) =>
-      process.stderr.write(`${prefix}${line}\n`),
-    );
+    // Blank lines (the daemon's own spacing) would only be a lone prefix here.
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (line.trim()) process.stderr.write(`${prefix}${line}\n`);
+    });
     child.on('exit', (code, signal) => {
       if (this.stopping) return;
       const delay = Math.min(30_000, 1000 * 2 ** this.restarts++);
@@ -75,4 +84,16 @@ const GATEWAY_ONLY = ['OPENVIBER_MASTER_KEY', 'OPENVIBER_OPERATOR_TOKEN'];
 
 function daemonEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !GATEWAY_ONLY.includes(key)));
+}
+
+function withOverrides(
+  env: NodeJS.ProcessEnv,
+  overrides: Record<string, string | undefined>,
+): NodeJS.ProcessEnv {
+  const result = { ...env };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete result[key];
+    else result[key] = value;
+  }
+  return result;
 }

@@ -25,6 +25,13 @@ import { trustCaFor } from './trust-ca.ts';
 // the mask covers every writer, including libraries and commands OpenViber does not control.
 process.umask(0o077);
 
+// A reader that goes away (`viber vibers list --json | head -c 10`) is not a failure of the command:
+// it has all it wanted, so stop quietly with status 0, as `cat` or `git log` do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };

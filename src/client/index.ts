@@ -49,6 +49,12 @@ export { readAllPages } from './pages.ts';
 export type { CallOptions, CallResult, ResponseOf, RouteArgs, RouteInput } from './route-input.ts';
 export { type ReadSseOptions, readSse, type SseMessage } from './sse-events.ts';
 export {
+  TASK_ACTIVITY_LABELS,
+  TASK_STATUS_LABELS,
+  type TaskStateOfView,
+  taskStateLabel,
+} from './task-labels.ts';
+export {
   type FollowTaskStreamOptions,
   followTaskStream,
   type StreamReconnect,

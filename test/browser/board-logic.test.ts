@@ -4,6 +4,7 @@ import { safeHref } from '../../web/src/lib/components/markdown/safe-url.ts';
 import { relativeTime, taskTitle } from '../../web/src/lib/format.ts';
 import { appliedBetween } from '../../web/src/lib/tasks/conversation/applied-messages.ts';
 import { boardChunk } from '../../web/src/lib/tasks/conversation/board-chunk.ts';
+import { reportCountsLine } from '../../web/src/lib/tasks/conversation/report-counts.ts';
 import { groupTasks } from '../../web/src/lib/tasks/task-groups.ts';
 
 // The board's pure logic, without a browser: task grouping, link safety, chunk mapping and the
@@ -112,6 +113,31 @@ describe('board logic', () => {
     expect(appliedBetween(detail, 5, 23)).toEqual(['msg_a', 'msg_b']);
     expect(appliedBetween(detail, 23, 41)).toEqual(['msg_c']);
     expect(appliedBetween(detail, 41, 100)).toEqual([]);
+  });
+
+  it('sums up a report in the same terms as its body (issue 16, item 7)', () => {
+    const counts = (claims: number, verified: number, evidence: number) => ({
+      claims,
+      verified,
+      unverified: claims - verified,
+      evidence,
+    });
+    // No report tool call: the final answer is the report's one unverified claim, not a failed one.
+    expect(reportCountsLine({ statedByAgent: false, counts: counts(1, 0, 1) })).toBe(
+      'no claims stated · 1 piece of evidence',
+    );
+    expect(reportCountsLine({ statedByAgent: false, counts: counts(0, 0, 0) })).toBe(
+      'no claims stated · 0 pieces of evidence',
+    );
+    expect(reportCountsLine({ statedByAgent: true, counts: counts(0, 0, 2) })).toBe(
+      'no claims · 2 pieces of evidence',
+    );
+    expect(reportCountsLine({ statedByAgent: true, counts: counts(1, 1, 1) })).toBe(
+      '1 of 1 claim verified · 1 piece of evidence',
+    );
+    expect(reportCountsLine({ statedByAgent: true, counts: counts(3, 2, 4) })).toBe(
+      '2 of 3 claims verified · 4 pieces of evidence',
+    );
   });
 
   it('formats titles and times for dense rows', () => {

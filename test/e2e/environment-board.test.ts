@@ -121,8 +121,10 @@ describe('environments on the board', () => {
       const toolOutput = JSON.stringify(task.result) + (await page.content());
       expect(toolOutput).not.toContain(CANARY);
 
-      // The sidebar: the environment selected, with its pill; its task listed.
+      // The sidebar: the environment chosen by "+ New task here", with its pill; its task listed;
+      // the task's page names its environment.
       expect(await page.getByTestId('environment-switcher').inputValue()).toBe(task.options.environmentId);
+      await page.getByTestId('task-environment').getByText('board-env').waitFor();
       await page
         .getByRole('link', { name: /Please RUN/ })
         .first()

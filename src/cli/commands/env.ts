@@ -241,19 +241,19 @@ export function registerEnvCommands(program: Command): void {
 
   addClientOptions(env.command('map').argument('<environment>', 'id or name'))
     .description('map an environment to a viber and prepare it there (clone, setup, health check)')
-    .requiredOption('--viber <id>', 'the viber to prepare it on')
+    .option('--viber <id>', 'the viber to prepare it on (optional when only one is registered)')
     .option('--strategy <strategy>', 'clone (default) or existing')
     .option('--path <path>', 'for existing: the path on the viber')
     .option('--no-follow', 'do not wait for the preparation')
     .action(
       async (
         name: string,
-        flags: ClientFlags & { viber: string; strategy?: string; path?: string; follow?: boolean },
+        flags: ClientFlags & { viber?: string; strategy?: string; path?: string; follow?: boolean },
       ) => {
         const client = clientFromFlags(flags, resolveHome());
         const environment = await client.call('environments.get', { params: { id: name } });
         const body = {
-          viberId: flags.viber,
+          viberId: flags.viber ?? (await theOnlyViber(client)),
           ...(flags.strategy
             ? { strategy: checkedOption('--strategy', BindingStrategySchema, flags.strategy) }
             : {}),
@@ -304,4 +304,16 @@ export function registerEnvCommands(program: Command): void {
           'no log lines',
       );
     });
+}
+
+/** The viber `env map` prepares on without `--viber`: the only one registered, else which to pass. */
+async function theOnlyViber(client: GatewayClient): Promise<string> {
+  const { vibers } = await client.call('vibers.list', { query: { limit: 2 } });
+  if (vibers.length === 1) return vibers[0]!.id;
+  throw new CliError(
+    vibers.length === 0
+      ? 'no viber is registered to map it to: start one (viber up, or viber vibers add NAME)'
+      : 'several vibers are registered: pass --viber <id> (viber vibers list shows them)',
+    2,
+  );
 }

@@ -2,9 +2,11 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Command } from 'commander';
+import { OpenViberError } from '../../core/errors.ts';
 import { resolveHome } from '../../core/home.ts';
 import { startGateway } from '../../gateway/index.ts';
 import { CliError, parseIntegerOption } from '../cli-error.ts';
+import { findPortHolder, portInUseMessage } from '../port-holder.ts';
 import { onShutdown } from '../shutdown.ts';
 
 export const DEFAULT_GATEWAY_PORT = 6007;
@@ -98,7 +100,7 @@ function readFlagFile(flag: string, path: string): string {
 export async function runGateway(flags: GatewayFlags) {
   const home = resolveHome();
   const tls = readTlsFlags(flags);
-  return startGateway({
+  const started = startGateway({
     home,
     host: flags.host,
     port: flags.port,
@@ -107,6 +109,12 @@ export async function runGateway(flags: GatewayFlags) {
     ...(flags.heartbeatInterval ? { heartbeatIntervalMs: flags.heartbeatInterval } : {}),
     ...(flags.grace !== undefined ? { taskGraceMs: flags.grace } : {}),
     ...(flags.autoApprove === false ? { autoApproveLoopbackNodes: false } : {}),
+  });
+  return started.catch((error: unknown) => {
+    // The usual first-run stumble: a gateway (or anything else) already has the port.
+    if (OpenViberError.isInstance(error) && /EADDRINUSE/.test(error.message))
+      throw new CliError(portInUseMessage(flags.host, flags.port, findPortHolder(flags.port)));
+    throw error;
   });
 }
 

@@ -1,16 +1,15 @@
-import { createInterface } from 'node:readline/promises';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
-import type { AgentTask } from '../../agent/agent-task.ts';
 import { sandboxCapabilities } from '../../agent/command-sandbox.ts';
 import { startAgentTask } from '../../agent/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import { newId } from '../../core/ids.ts';
 import { createLogger } from '../../core/logger.ts';
-import { AutonomyModeSchema, ModelRefSchema, type UIChunk } from '../../protocol/index.ts';
+import { AutonomyModeSchema, ModelRefSchema } from '../../protocol/index.ts';
+import { TerminalApprovals } from '../approval-prompt.ts';
 import { ChunkRenderer } from '../chunk-renderer.ts';
-import { checkedOption, parseIntegerOption } from '../cli-error.ts';
+import { checkedOption, MODEL_EXAMPLE, parseIntegerOption } from '../cli-error.ts';
 
 interface RunFlags {
   model?: string;
@@ -35,20 +34,32 @@ export function registerRunCommand(program: Command): void {
       const home = resolveHome();
       const options = {
         cwd: flags.cwd ?? process.cwd(),
-        ...(flags.model ? { model: checkedOption('--model', ModelRefSchema, flags.model) } : {}),
+        ...(flags.model
+          ? { model: checkedOption('--model', ModelRefSchema, flags.model, MODEL_EXAMPLE) }
+          : {}),
         ...(flags.mode ? { mode: checkedOption('--mode', AutonomyModeSchema, flags.mode) } : {}),
         ...(flags.maxSteps ? { maxSteps: flags.maxSteps } : {}),
       };
       const renderer = new ChunkRenderer();
-      const approvals = new ApprovalPrompter();
+      const approvals = new TerminalApprovals((approvalId, approved, reason) => {
+        task.answerApproval(approvalId, approved, reason);
+      });
+      renderer.onApprovalRequest = (approvalId) => {
+        if (approvals.interactive) return approvals.ask(approvalId);
+        // After this chunk is handled, as an answer from the terminal would come.
+        queueMicrotask(() =>
+          task.answerApproval(
+            approvalId,
+            false,
+            'no terminal to ask for approval; use --mode always-execute to allow',
+          ),
+        );
+      };
       renderer.waiting();
       const task = startAgentTask(
         { taskId: newId('task'), goal: goalWords.join(' '), options },
         {
-          onChunk: (chunk) => {
-            renderer.render(chunk);
-            approvals.offer(task, chunk);
-          },
+          onChunk: (chunk) => renderer.render(chunk),
           onProgress: () => {},
         },
         {
@@ -70,40 +81,12 @@ export function registerRunCommand(program: Command): void {
       approvals.close();
       if (outcome.status === 'completed') return;
       const detail = outcome.status === 'error' ? outcome.error : outcome.reason;
-      process.stderr.write(
-        `${styleText(outcome.status === 'error' ? 'red' : 'yellow', outcome.status)}: ${detail}\n`,
-      );
+      // An error the stream already showed is not printed a second time.
+      if (!(outcome.status === 'error' && renderer.showedError(detail))) {
+        process.stderr.write(
+          `${styleText(outcome.status === 'error' ? 'red' : 'yellow', outcome.status)}: ${detail}\n`,
+        );
+      }
       process.exitCode = outcome.status === 'stopped' ? 130 : 1;
     });
-}
-
-/** Asks the person at the terminal about each tool approval request, one at a time. */
-class ApprovalPrompter {
-  private readline: ReturnType<typeof createInterface> | undefined;
-  private queue: Promise<void> = Promise.resolve();
-
-  offer(task: AgentTask, chunk: UIChunk): void {
-    if (chunk.type !== 'tool-approval-request') return;
-    const approvalId = String(chunk.approvalId);
-    this.queue = this.queue.then(() => this.ask(task, approvalId));
-  }
-
-  private async ask(task: AgentTask, approvalId: string): Promise<void> {
-    if (!process.stdin.isTTY) {
-      task.answerApproval(
-        approvalId,
-        false,
-        'no terminal to ask for approval; use --mode always-execute to allow',
-      );
-      return;
-    }
-    this.readline ??= createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await this.readline.question(`${styleText('yellow', 'approve?')} [y/N] `);
-    const approved = /^y(es)?$/i.test(answer.trim());
-    task.answerApproval(approvalId, approved, approved ? undefined : 'denied at the terminal');
-  }
-
-  close(): void {
-    this.readline?.close();
-  }
 }

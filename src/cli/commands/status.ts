@@ -3,7 +3,7 @@ import { styleText } from 'node:util';
 import type { Command } from 'commander';
 import { describeFileIsolation, fileIsolationCapability } from '../../agent/command-sandbox.ts';
 import { DailyUsageStore, dailyUsagePath, utcDay } from '../../agent/index.ts';
-import { createGatewayClient } from '../../client/index.ts';
+import { createGatewayClient, GatewayClientError } from '../../client/index.ts';
 import { type ConfigFile, configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import { mcpTransportOf } from '../../protocol/index.ts';
@@ -86,8 +86,17 @@ export function registerStatusCommand(program: Command): void {
           `${styleText('bold', 'gateway')}   ${url} ${styleText('green', 'ok')}, ${health.vibers} viber(s) online, ${health.tasks} task(s)`,
         );
         const client = safely(() => clientFromFlags(flags, home));
-        if (client) {
-          const { vibers } = await client.call('vibers.list');
+        const listed = client && (await client.call('vibers.list').catch(refusedToken));
+        if (listed && 'refused' in listed) {
+          // As `gh auth status` and `kubectl` do: the local part still shows, the refusal is
+          // marked where it happened, and the exit code says the check failed.
+          report.gateway = { ...(report.gateway as object), auth: { ok: false, error: listed.refused } };
+          lines.push(
+            `  ${styleText('red', 'token refused')}: ${listed.refused} (pass the gateway's operator token with --token or OPENVIBER_OPERATOR_TOKEN)`,
+          );
+          process.exitCode = 1;
+        } else if (listed) {
+          const { vibers } = listed;
           report.vibers = vibers;
           lines.push(
             ...vibers.flatMap((viber) => [
@@ -99,6 +108,13 @@ export function registerStatusCommand(program: Command): void {
       }
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join('\n')}\n`);
     });
+}
+
+/** A 401 or 403 from the gateway becomes a value the report shows; anything else is thrown on. */
+function refusedToken(error: unknown): { refused: string } {
+  if (GatewayClientError.isInstance(error) && (error.status === 401 || error.status === 403))
+    return { refused: `gateway answered ${error.status}: ${error.message} (${error.code})` };
+  throw error;
 }
 
 function safely<T>(read: () => T): T | undefined {

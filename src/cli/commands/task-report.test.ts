@@ -6,7 +6,8 @@ import { makeTempDir } from '../../../test/support/temp-dirs.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import type { Evidence, TaskReport } from '../../protocol/index.ts';
 
-// `viber task report` names each screenshot's artifact path on the viber and its gateway URL.
+// `viber task report` names each screenshot's artifact path on the viber and its gateway URL,
+// and lists every piece of evidence the board shows (issue 16, item 7), stated claims or not.
 
 const shot: Evidence = {
   kind: 'file',
@@ -16,6 +17,15 @@ const shot: Evidence = {
   bytes: 100,
   mediaType: 'image/png',
   action: 'browser_screenshot of http://127.0.0.1/order',
+};
+
+const check: Evidence = {
+  kind: 'tool-call',
+  toolCallId: 'call_ls',
+  tool: 'shell',
+  input: 'ls artifacts',
+  outputExcerpt: 'screenshot-call_shot.png\n',
+  ok: true,
 };
 
 describe('viber task report', () => {
@@ -45,8 +55,8 @@ describe('viber task report', () => {
           evidence: [shot],
         },
       ],
-      counts: { claims: 1, verified: 1, unverified: 0, evidence: 1 },
-      evidence: [shot],
+      counts: { claims: 1, verified: 1, unverified: 0, evidence: 2 },
+      evidence: [shot, check],
     };
     daemon.send({ type: 'task:stream-chunk', taskId, seq: 2, chunk: { type: 'data-report', data: report } });
     await waitFor(() => daemon.ofType('task:ack').at(-1)?.seq === 2);
@@ -56,8 +66,8 @@ describe('viber task report', () => {
     await harness.cleanup();
   });
 
-  it("prints each screenshot's artifact path on the viber and the gateway URL of its image", async () => {
-    const cli = spawnViber(['task', 'report', taskId], {
+  async function reportLines(id: string): Promise<string[]> {
+    const cli = spawnViber(['task', 'report', id], {
       name: 'cli-task-report',
       env: {
         OPENVIBER_HOME: makeTempDir('cli'),
@@ -69,12 +79,67 @@ describe('viber task report', () => {
     const { code } = await cli.exited;
     expect(cli.stderr).toBe('');
     expect(code).toBe(0);
-    const lines = cli.stdout.split('\n').map((line) => line.trim());
+    return cli.stdout.split('\n').map((line) => line.trim());
+  }
+
+  it("prints each screenshot's artifact path on the viber and the gateway URL of its image", async () => {
+    const lines = await reportLines(taskId);
+    expect(lines[0]).toBe(`report ${taskId}  1 verified, 0 unverified, 2 pieces of evidence`);
     expect(lines).toContain(
       `screenshot /home/v/workspace/t/artifacts/screenshot-call_shot.png (on the viber) sha256:${'ab'.repeat(6)}`,
     );
     expect(lines).toContain(
       `${harness.gateway.url}/api/tasks/${taskId}/screenshots/screenshot-call_shot.png`,
     );
+    // Every piece of evidence, cited or not, with its kind and what it is.
+    const listed = lines.slice(lines.indexOf('evidence'));
+    expect(listed).toEqual([
+      'evidence',
+      `- screenshot /home/v/workspace/t/artifacts/screenshot-call_shot.png (on the viber) sha256:${'ab'.repeat(6)}`,
+      'taken by browser_screenshot of http://127.0.0.1/order (call_shot)',
+      `${harness.gateway.url}/api/tasks/${taskId}/screenshots/screenshot-call_shot.png`,
+      '- tool-call shell ls artifacts → screenshot-call_shot.png (call_ls)',
+      '',
+    ]);
+  });
+
+  it('lists the evidence of a task whose agent stated no claims, and says the answer is unverified', async () => {
+    const other = (await harness.api('POST', '/api/tasks', { goal: 'answer only' })).json.id as string;
+    await daemon.startTask(other);
+    const report: TaskReport = {
+      version: 1,
+      taskId: other,
+      status: 'completed',
+      createdAt: '2026-11-21T12:00:00.000Z',
+      summary: 'It works.',
+      statedByAgent: false,
+      claims: [
+        {
+          id: 'claim-1',
+          text: 'It works.',
+          status: 'unverified',
+          citations: [],
+          evidence: [],
+          note: 'the agent did not state its claims with evidence (no report tool call)',
+        },
+      ],
+      counts: { claims: 1, verified: 0, unverified: 1, evidence: 1 },
+      evidence: [check],
+    };
+    const before = daemon.ofType('task:ack').length;
+    daemon.send({
+      type: 'task:stream-chunk',
+      taskId: other,
+      seq: 2,
+      chunk: { type: 'data-report', data: report },
+    });
+    await waitFor(() => daemon.ofType('task:ack').length > before);
+    expect(await reportLines(other)).toEqual([
+      `report ${other}  no claims stated, 1 piece of evidence`,
+      'The agent stated no claims with evidence: its final answer stands unverified.',
+      'evidence',
+      '- tool-call shell ls artifacts → screenshot-call_shot.png (call_ls)',
+      '',
+    ]);
   });
 });

@@ -2,24 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { GatewayClient } from '../../client/index.ts';
+import { followBoardEvents, type GatewayClient, taskStateLabel } from '../../client/index.ts';
 import { resolveHome } from '../../core/home.ts';
 import {
   AutonomyModeSchema,
-  type Evidence,
   InjectionModeSchema,
   ModelRefSchema,
-  ScreenshotParamsSchema,
+  type TaskActivity,
   type TaskDetailResponse,
   TaskProgressEventSchema,
-  type TaskReport,
   TaskStatusSchema,
   type TaskView,
 } from '../../protocol/index.ts';
+import { TerminalApprovals } from '../approval-prompt.ts';
 import { ChunkRenderer } from '../chunk-renderer.ts';
-import { checkedOption } from '../cli-error.ts';
+import { checkedOption, MODEL_EXAMPLE } from '../cli-error.ts';
 import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
 import { addPageOptions, type PageFlags, printRows, readListPages } from '../list-pages.ts';
+import { describeReport } from './task-report.ts';
 
 function print(flags: ClientFlags, value: unknown, human: () => string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
@@ -32,32 +32,87 @@ const STATUS_COLORS = {
   error: 'red',
   stopped: 'gray',
 } as const;
-const statusLabel = (status: TaskView['status']) => styleText(STATUS_COLORS[status], status.padEnd(9));
+/**
+ * A task's state in the board's words (src/client/task-labels.ts): a running task waiting on an
+ * approval reads "Needs approval" here as there. `--json` keeps the machine values.
+ */
+function statusLabel(
+  task: Pick<TaskView, 'status' | 'stopRequested'>,
+  activity?: TaskActivity,
+  width = 14,
+): string {
+  const label = taskStateLabel({ status: task.status, activity, stopRequested: task.stopRequested });
+  const waiting = activity === 'awaiting-approval' && task.status === 'running';
+  return styleText(waiting ? 'yellow' : STATUS_COLORS[task.status], label.padEnd(width));
+}
 
-function taskLine(task: TaskView): string {
+function taskLine(task: TaskView, activity?: TaskActivity): string {
   const goal = task.goal.replace(/\s+/g, ' ');
-  return `${task.id}  ${statusLabel(task.status)}  ${styleText('dim', task.viberId)}  ${goal.length > 60 ? `${goal.slice(0, 60)}…` : goal}`;
+  return `${task.id}  ${statusLabel(task, activity)}  ${styleText('dim', task.viberId)}  ${goal.length > 60 ? `${goal.slice(0, 60)}…` : goal}`;
+}
+
+/**
+ * What each running task is doing, as the board learns it (the `events.ready` of /api/events).
+ * Only for the labels: a gateway that does not answer within a few seconds leaves them plain.
+ */
+async function runningActivities(client: GatewayClient): Promise<Record<string, TaskActivity>> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 3000);
+  try {
+    for await (const item of followBoardEvents(client, { signal: controller.signal })) {
+      if (item.kind === 'ready') return item.event.activities;
+      if (item.kind === 'disconnected') return {};
+    }
+  } catch {
+    // No labels beyond the status is still a correct list.
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return {};
 }
 
 /** Streams a task's conversation to the terminal until it ends; resumes across gateway restarts. */
 export async function followTask(client: GatewayClient, taskId: string): Promise<TaskView> {
   const renderer = new ChunkRenderer();
-  renderer.onApprovalRequest = (approvalId) =>
+  // On a terminal each approval is asked inline, as `viber run` does; otherwise it says how to answer.
+  const approvals = new TerminalApprovals((approvalId, approved, reason) =>
+    client
+      .call('tasks.approve', {
+        params: { id: taskId, approvalId },
+        idempotencyKey: randomUUID(),
+        body: { approved, ...(reason ? { reason } : {}) },
+      })
+      .then(
+        () => undefined,
+        // Answered elsewhere meanwhile (the board, another terminal) or the task ended: say so, go on.
+        (error: Error) =>
+          void process.stderr.write(`${styleText('yellow', 'not answered:')} ${error.message}\n`),
+      ),
+  );
+  renderer.onApprovalRequest = (approvalId) => {
+    if (approvals.interactive) return approvals.ask(approvalId);
     process.stderr.write(
       styleText(
         'dim',
-        `  answer with: viber task approve ${taskId} ${approvalId}   (or: viber task deny …)\n`,
+        `  answer with: viber task approve ${taskId} ${approvalId}   (or: viber task deny ${taskId} ${approvalId})\n`,
       ),
     );
+  };
   renderer.waiting('waiting for the viber');
   const stream = client.followTaskStream(taskId, {
     onReconnect: ({ attempt }) => renderer.waiting(`connection lost; resuming (attempt ${attempt})`),
   });
-  for await (const { chunk } of stream) renderer.render(chunk);
+  try {
+    for await (const { chunk } of stream) renderer.render(chunk);
+  } finally {
+    approvals.close();
+  }
   renderer.finish();
   const { task } = await client.call('tasks.get', { params: { id: taskId } });
-  const tail = task.error ? `: ${task.error}` : '';
-  process.stderr.write(`${statusLabel(task.status)}${tail}\n`);
+  // The stream already showed the task's error: the last line says only how it ended.
+  const tail = task.error && !renderer.showedError(task.error) ? `: ${task.error}` : '';
+  process.stderr.write(`${statusLabel(task, undefined, 0)}${tail}\n`);
   return task;
 }
 
@@ -83,7 +138,9 @@ export function registerTaskCommands(program: Command): void {
         },
       ) => {
         const options = {
-          ...(flags.model ? { model: checkedOption('--model', ModelRefSchema, flags.model) } : {}),
+          ...(flags.model
+            ? { model: checkedOption('--model', ModelRefSchema, flags.model, MODEL_EXAMPLE) }
+            : {}),
           ...(flags.mode ? { mode: checkedOption('--mode', AutonomyModeSchema, flags.mode) } : {}),
           ...(flags.env ? { environmentId: flags.env } : {}),
         };
@@ -117,7 +174,11 @@ export function registerTaskCommands(program: Command): void {
         (page) => client.call('tasks.list', { query: { ...filters, ...page } }),
         (page) => page.tasks,
       );
-      printRows(read, flags.json, taskLine, 'no tasks yet');
+      const activities =
+        !flags.json && read.rows.some((row) => row.status === 'running')
+          ? await runningActivities(client)
+          : {};
+      printRows(read, flags.json, (row) => taskLine(row, activities[row.id]), 'no tasks yet');
     });
 
   addClientOptions(task.command('show').argument('<taskId>'))
@@ -187,7 +248,7 @@ export function registerTaskCommands(program: Command): void {
 
 function describeTask({ task, events, messages }: TaskDetailResponse): string {
   const lines = [
-    `${styleText('bold', task.id)}  ${statusLabel(task.status)}`,
+    `${styleText('bold', task.id)}  ${statusLabel(task, activityOf(events))}`,
     `  goal      ${task.goal}`,
     `  viber     ${task.viberId}`,
     `  created   ${task.createdAt}${task.startedAt ? `   started ${task.startedAt}` : ''}${task.endedAt ? `   ended ${task.endedAt}` : ''}`,
@@ -215,6 +276,15 @@ function describeTask({ task, events, messages }: TaskDetailResponse): string {
   return lines.join('\n');
 }
 
+/** What a running task was last doing, from its stored lifecycle events (as the board reads them). */
+function activityOf(events: TaskDetailResponse['events']): TaskActivity | undefined {
+  for (const event of [...events].reverse()) {
+    const progress = ProgressDataSchema.safeParse(event.data);
+    if (progress.success && progress.data.event.kind === 'status') return progress.data.event.detail;
+  }
+  return undefined;
+}
+
 /** What a lifecycle event's data may say (the table types it `unknown`: each type has its own). */
 const ProgressDataSchema = z.object({ event: TaskProgressEventSchema });
 const ErrorDataSchema = z.object({ error: z.string() });
@@ -233,48 +303,4 @@ function eventDetail(data: unknown): string {
   if (failed.success) return styleText('red', failed.data.error);
   const stopped = StopDataSchema.safeParse(data);
   return stopped.success ? styleText('dim', stopped.data.reason) : '';
-}
-
-/**
- * Where the gateway serves a screenshot the evidence names (GET /api/tasks/:id/screenshots/:name,
- * with the operator's credentials), or undefined when the evidence is not an image.
- */
-function screenshotUrl(client: GatewayClient, taskId: string, evidence: Evidence): string | undefined {
-  if (evidence.kind !== 'file' || !evidence.mediaType?.startsWith('image/')) return undefined;
-  const name = evidence.path.split(/[\\/]/).at(-1) ?? '';
-  if (!ScreenshotParamsSchema.shape.name.safeParse(name).success) return undefined;
-  return client.url('tasks.screenshot', { params: { id: taskId, name } });
-}
-
-function describeReport(report: TaskReport, client: GatewayClient): string {
-  const { verified, unverified } = report.counts;
-  const lines = [
-    `${styleText('bold', 'report')} ${report.taskId}  ${styleText('green', `${verified} verified`)}, ${styleText(unverified ? 'yellow' : 'dim', `${unverified} unverified`)}`,
-    `  ${report.summary}`,
-  ];
-  for (const claim of report.claims) {
-    const mark = claim.status === 'verified' ? styleText('green', '✓') : styleText('yellow', '?');
-    lines.push(`  ${mark} ${claim.text}${claim.note ? styleText('dim', ` (${claim.note})`) : ''}`);
-    for (const evidence of claim.evidence) {
-      const proof =
-        evidence.kind === 'tool-call'
-          ? `${evidence.tool} ${evidence.input} → ${evidence.outputExcerpt.replace(/\s+/g, ' ').slice(0, 80)}`
-          : evidence.kind === 'file'
-            ? `file ${evidence.path} sha256:${evidence.sha256.slice(0, 12)}`
-            : `url ${evidence.url} (${evidence.status})`;
-      const image = screenshotUrl(client, report.taskId, evidence);
-      if (image && evidence.kind === 'file') {
-        lines.push(
-          styleText(
-            'dim',
-            `      screenshot ${evidence.path} (on the viber) sha256:${evidence.sha256.slice(0, 12)}`,
-          ),
-        );
-        lines.push(styleText('dim', `        ${image}`));
-        continue;
-      }
-      lines.push(styleText('dim', `      ${proof}`));
-    }
-  }
-  return lines.join('\n');
 }

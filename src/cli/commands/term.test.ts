@@ -130,7 +130,11 @@ describe('viber term', () => {
     expect(unknown.stderr).toMatch(/viber: .*nowhere.*\(not_found\)/);
     const badTarget = await viber(stack, ['send', stack.viberId, 'bad target!', 'x']);
     expect(badTarget.code).toBe(2);
-    const offline = await viber(stack, ['list', 'viber_missing']);
-    expect(offline.stderr).toMatch(/viber_offline/);
+    // An id the gateway does not know is not "not connected" (test/e2e/cli-rough-edges.test.ts).
+    const missing = await viber(stack, ['list', 'viber_missing']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      'viber: no such viber: viber_missing (viber vibers list shows the registered ones)\n',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
-import type { TerminalConnection } from '../../client/index.ts';
+import { GatewayClientError, type TerminalConnection } from '../../client/index.ts';
 import { resolveHome } from '../../core/home.ts';
 import {
   LIMITS,
@@ -11,7 +11,12 @@ import {
   TerminalTargetSchema,
 } from '../../protocol/index.ts';
 import { CliError, checkedOption, parseIntegerOption } from '../cli-error.ts';
-import { addClientOptions, type ClientFlags, connectTerminalFromFlags } from '../gateway-client.ts';
+import {
+  addClientOptions,
+  type ClientFlags,
+  clientFromFlags,
+  connectTerminalFromFlags,
+} from '../gateway-client.ts';
 
 /** Ctrl-] ends `viber term attach` on a TTY, as in telnet: tmux's own prefix (Ctrl-B) stays usable. */
 const DETACH_KEY = '\x1d';
@@ -21,16 +26,39 @@ function connect(flags: ClientFlags & { readOnly?: boolean }): Promise<TerminalC
   return connectTerminalFromFlags(flags, resolveHome(), flags.readOnly ? { access: 'read' } : {});
 }
 
-/** Runs `work` with a connection, closed however `work` ends. */
+/**
+ * Runs `work` with a connection to `viberId`'s terminals, closed however `work` ends. The relay
+ * refuses a viber it has no connection to as `viber_offline`, registered or not; asked which, the
+ * REST API tells a viber that does not exist from one that is offline.
+ */
 async function withConnection<T>(
   flags: ClientFlags & { readOnly?: boolean },
+  viberId: string,
   work: (connection: TerminalConnection) => Promise<T>,
 ): Promise<T> {
   const connection = await connect(flags);
   try {
     return await work(connection);
+  } catch (error) {
+    if (
+      GatewayClientError.isInstance(error) &&
+      error.code === 'viber_offline' &&
+      !(await viberExists(flags, viberId))
+    )
+      throw new CliError(`no such viber: ${viberId} (viber vibers list shows the registered ones)`);
+    throw error;
   } finally {
     await connection.close();
+  }
+}
+
+async function viberExists(flags: ClientFlags, viberId: string): Promise<boolean> {
+  try {
+    await clientFromFlags(flags, resolveHome()).call('vibers.get', { params: { id: viberId } });
+    return true;
+  } catch (error) {
+    // Only a 404 says it does not exist; any other failure leaves the relay's own words.
+    return !(GatewayClientError.isInstance(error) && error.status === 404);
   }
 }
 
@@ -57,7 +85,7 @@ export function registerTermCommands(program: Command): void {
   addClientOptions(term.command('list').argument('<viberId>'))
     .description('list the tmux sessions, windows and panes of a viber')
     .action(async (viberId: string, flags: ClientFlags) => {
-      const result = await withConnection(flags, (connection) =>
+      const result = await withConnection(flags, viberId, (connection) =>
         connection.request({ type: 'terminal:list', viberId }),
       );
       process.stdout.write(
@@ -70,7 +98,7 @@ export function registerTermCommands(program: Command): void {
     .option('--cwd <dir>', 'directory the session starts in (default: the viber workspace)')
     .action(async (viberId: string, session: string, flags: ClientFlags & { cwd?: string }) => {
       const name = checkedOption('<session>', TerminalSessionNameSchema, session);
-      const created = await withConnection(flags, (connection) =>
+      const created = await withConnection(flags, viberId, (connection) =>
         connection.request({
           type: 'terminal:create',
           viberId,
@@ -102,7 +130,7 @@ export function registerTermCommands(program: Command): void {
           ...(flags.key ?? []).map((key) => checkedOption('--key', TerminalKeyNameSchema, key)),
           ...(flags.enter ? ['Enter'] : []),
         ];
-        await withConnection(flags, (connection) =>
+        await withConnection(flags, viberId, (connection) =>
           connection.request({
             type: 'terminal:input',
             viberId,
@@ -124,7 +152,7 @@ export function registerTermCommands(program: Command): void {
         cols: parseIntegerOption('<cols>', 2, 1000)(cols),
         rows: parseIntegerOption('<rows>', 2, 1000)(rows),
       };
-      await withConnection(flags, (connection) =>
+      await withConnection(flags, viberId, (connection) =>
         connection.request({ type: 'terminal:resize', viberId, target: pane, ...size }),
       );
     });
@@ -148,8 +176,9 @@ export function registerTermCommands(program: Command): void {
         flags: ClientFlags & { readOnly?: boolean; resize: boolean; timeout?: number; until?: string },
       ) => {
         const pane = checkedOption('<target>', TerminalTargetSchema, target);
-        const connection = await connect(flags);
-        const reason = await attach(connection, viberId, pane, flags).finally(() => connection.close());
+        const reason = await withConnection(flags, viberId, (connection) =>
+          attach(connection, viberId, pane, flags),
+        );
         if (process.stdin.isTTY) process.stdout.write('\x1b[0m\r\n');
         process.stderr.write(`[detached: ${reason}]\n`);
       },

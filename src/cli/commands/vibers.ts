@@ -5,6 +5,7 @@ import { ViberPresenceSchema, type ViberView } from '../../protocol/index.ts';
 import { checkedOption } from '../cli-error.ts';
 import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
 import { addPageOptions, type PageFlags, printRows, readListPages } from '../list-pages.ts';
+import { describeViber } from './viber-view.ts';
 
 const PRESENCE_COLORS = { online: 'green', busy: 'cyan', offline: 'gray' } as const;
 
@@ -56,12 +57,14 @@ export function registerViberCommands(program: Command): void {
     });
 
   addClientOptions(vibers.command('show').argument('<viberId>'))
-    .description('show a viber: presence, platform, capabilities, config validations')
+    .description(
+      'show a viber: presence, platform, capabilities, health, config validations (--json for all of it)',
+    )
     .action(async (viberId: string, flags: ClientFlags) => {
       const viber = await clientFromFlags(flags, resolveHome()).call('vibers.get', {
         params: { id: viberId },
       });
-      process.stdout.write(`${JSON.stringify(viber, null, 2)}\n`);
+      process.stdout.write(flags.json ? `${JSON.stringify(viber, null, 2)}\n` : `${describeViber(viber)}\n`);
     });
 
   addClientOptions(vibers.command('config-push').argument('<viberId>'))

@@ -93,7 +93,8 @@ async function killTaskSessions(runner: TmuxRunner, logger: Logger): Promise<voi
   }
 }
 
-function defaultSocketPath(home: OpenViberHome, viberId: string): string {
+/** The daemon's own tmux server socket (`viber up` looks there for sessions left when it stops). */
+export function defaultSocketPath(home: OpenViberHome, viberId: string): string {
   const path = join(ensureDir(home.daemon), 'tmux.sock');
   if (Buffer.byteLength(path) <= MAX_SOCKET_PATH) return path;
   const digest = createHash('sha256').update(`${home.root}\0${viberId}`).digest('hex').slice(0, 16);

@@ -53,13 +53,8 @@ export function taskTitle(goal: string): string {
   return line.replace(/^[#>*\-\s]+/, '').trim() || 'Untitled task';
 }
 
-export const STATUS_LABELS: Record<TaskStatus, string> = {
-  pending: 'Pending',
-  running: 'Running',
-  completed: 'Completed',
-  error: 'Error',
-  stopped: 'Stopped',
-};
+// One vocabulary for a task's state on the board and in the CLI (src/client/task-labels.ts).
+export { TASK_STATUS_LABELS as STATUS_LABELS, taskStateLabel } from '#lib/client.ts';
 
 export function isLive(status: TaskStatus): boolean {
   return status === 'pending' || status === 'running';

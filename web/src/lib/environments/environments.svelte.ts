@@ -32,8 +32,6 @@ class EnvironmentsState {
   #refreshAgain = false;
   /** Pages "Load more" added: a refresh that overlapped one reads again. */
   #pagesAdded = 0;
-  /** Nothing chosen yet on this browser: the sidebar opens on an environment (section 3). */
-  #neverChosen = false;
 
   selected = $derived(this.list.find((environment) => environment.id === this.selectedId));
 
@@ -41,8 +39,9 @@ class EnvironmentsState {
   use(): () => void {
     this.#users += 1;
     if (this.#users === 1) {
+      // A fresh browser shows every task: choosing an environment for the operator would hide
+      // the tasks that have none, the one they just opened included.
       const stored = typeof localStorage !== 'undefined' ? localStorage.getItem(SELECTED_KEY) : null;
-      this.#neverChosen = stored === null;
       this.selectedId = stored ?? '';
       this.#unsubscribe = board.subscribe((event) => this.#apply(event));
       void this.refresh();
@@ -57,10 +56,23 @@ class EnvironmentsState {
   }
 
   select(id: string): void {
-    this.#neverChosen = false;
     this.selectedId = id;
     if (typeof localStorage !== 'undefined') localStorage.setItem(SELECTED_KEY, id);
   }
+
+  /**
+   * One environment by id (a task's, on its page): from the list, else read on its own once and
+   * kept current by events like the rest. Undefined while it is read, or when it is gone.
+   */
+  find(id: string): EnvironmentView | undefined {
+    const listed = this.list.find((environment) => environment.id === id);
+    if (!listed && !this.#asked.has(id)) {
+      this.#asked.add(id);
+      void this.#reload(id);
+    }
+    return listed;
+  }
+  readonly #asked = new Set<string>();
 
   upsert(environment: EnvironmentView): void {
     const others = this.list.filter((candidate) => candidate.id !== environment.id);
@@ -123,9 +135,6 @@ class EnvironmentsState {
         // Gone, or on a page not read yet: read it on its own (gone, it is unselected).
         if (read.nextCursor === null) this.select('');
         else void this.#reload(this.selectedId);
-      }
-      if (this.#neverChosen && !this.selectedId && this.list.length > 0) {
-        this.select((this.list.find((environment) => environment.status === 'ready') ?? this.list[0]!).id);
       }
       for (const id of this.#touchedDuringFetch) void this.#reload(id);
     } catch (error) {
