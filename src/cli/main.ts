@@ -3,12 +3,16 @@ import { Command, CommanderError } from 'commander';
 import { GatewayClientError } from '../client/index.ts';
 import { OpenViberError } from '../core/errors.ts';
 import { CliError, cliErrorOf } from './cli-error.ts';
+import { registerConfigCommands } from './commands/config-command.ts';
 import { registerDeviceCommands } from './commands/devices.ts';
+import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerEnvCommands } from './commands/env.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerLoginCommand } from './commands/login.ts';
 import { registerLoginLinkCommand } from './commands/login-link.ts';
+import { registerOnboardCommand } from './commands/onboard.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerServiceCommands } from './commands/service.ts';
 import { registerSkillCommands } from './commands/skill.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerStatusCommand } from './commands/status.ts';
@@ -58,6 +62,10 @@ registerViberCommands(program);
 registerDeviceCommands(program);
 registerEnvCommands(program);
 registerSkillCommands(program);
+registerOnboardCommand(program);
+registerConfigCommands(program);
+registerDoctorCommand(program);
+registerServiceCommands(program);
 
 try {
   await program.parseAsync(process.argv);
