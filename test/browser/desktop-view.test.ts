@@ -7,6 +7,8 @@ import type { ViberView } from '../../src/protocol/index.ts';
 import { signIn } from '../support/browser/board-stack.ts';
 import { collectPageErrors, screenshot, UI_TIMEOUT_MS, useBrowser } from '../support/browser/browser.ts';
 import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
+import { waitForTaskStatus } from '../support/e2e-fixtures.ts';
+import type { ChatRequestBody, ScriptTurn } from '../support/openai-test-server.ts';
 import { REPO_ROOT } from '../support/processes.ts';
 import { spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
 
@@ -125,6 +127,58 @@ describe('the live desktop view', { timeout: 240_000 }, () => {
     await phone.getByTestId('viber-desktop').scrollIntoViewIfNeeded();
     await shoot(phone, 'desktop-mobile-dark');
     expect(errors).toEqual([]);
+  });
+
+  it('shows a desktop_screenshot in its tool call on the task page', async () => {
+    const model = await startModelServer({
+      script: ({ body }: { body: ChatRequestBody }): ScriptTurn =>
+        body.messages.some((message) => message.role === 'tool')
+          ? { type: 'text', text: 'The desktop is on screen.' }
+          : { type: 'tool-calls', calls: [{ id: 'call_shot', name: 'desktop_screenshot', input: {} }] },
+    });
+    const gateway = await spawnGateway();
+    const daemon = await spawnViberFor(gateway, {
+      modelBaseURL: model.baseURL,
+      name: 'desktop-viber',
+      args: ['--desktop'],
+      env: { DISPLAY: undefined },
+    });
+    const [, display = '', xvfbPid] = await daemon.process.waitForLine(XVFB_LINE);
+    onCleanup(() => {
+      try {
+        process.kill(Number(xvfbPid), 'SIGKILL');
+      } catch {}
+    });
+    const xterm = spawn('xterm', ['-bg', 'red', '-geometry', '80x20+0+0', '-e', 'sleep 600'], {
+      env: { ...process.env, DISPLAY: display },
+      stdio: 'ignore',
+    });
+    onCleanup(() => {
+      xterm.kill('SIGKILL');
+    });
+    execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--class', 'xterm'], {
+      env: { ...process.env, DISPLAY: display },
+    });
+    const task = await gateway.rest.createTask({
+      goal: 'Take a screenshot of the desktop.',
+      viberId: daemon.viberId,
+      options: { mode: 'always-execute' },
+    });
+    await waitForTaskStatus(gateway.rest, task.id, 'completed');
+    const context = await browser.context();
+    const page = await signIn(context, gateway, `/tasks/${task.id}`);
+    const image = page.locator('details[data-tool="desktop_screenshot"] [data-part="screenshot"] img');
+    await image.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await image.getAttribute('src')).toBe(
+      `/api/tasks/${encodeURIComponent(task.id)}/screenshots/screenshot-call_shot.png`,
+    );
+    await image.scrollIntoViewIfNeeded();
+    await expect
+      .poll(() => image.evaluate((element) => (element as HTMLImageElement).naturalWidth), {
+        timeout: UI_TIMEOUT_MS,
+      })
+      .toBe(1280);
+    await shoot(page, 'desktop-screenshot-tool');
   });
 
   it('says how to get a live view on a viber started without --vnc', async () => {

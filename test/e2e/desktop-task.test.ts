@@ -6,6 +6,7 @@ import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-clean
 import { toolPartOf, waitForTaskStatus } from '../support/e2e-fixtures.ts';
 import type { ChatRequestBody, ScriptTurn } from '../support/openai-test-server.ts';
 import { decodePng, distinctColours } from '../support/png.ts';
+import { spawnViber } from '../support/processes.ts';
 import { makeTempDir } from '../support/temp-dirs.ts';
 import { type GatewayHandle, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
 import { withTimeout } from '../support/wait.ts';
@@ -168,5 +169,77 @@ describe('viber start --desktop', () => {
           'missing X tools: xdotool, xwininfo, xwd (Debian: apt-get install xvfb xdotool x11-utils x11-apps)',
       },
     ]);
+  });
+
+  it('with --vnc and no VNC server installed: the desktop works, the live view is reported unavailable', async () => {
+    // The X tools, but not X0tigervnc.
+    const bin = makeTempDir('bin-no-vnc');
+    mkdirSync(bin, { recursive: true });
+    for (const program of ['bash', 'sh', 'tmux', 'git', 'Xvfb', 'xdotool', 'xwininfo', 'xwd'])
+      symlinkSync(`/usr/bin/${program}`, join(bin, program));
+    const gateway = await spawnGateway();
+    const daemon = await spawnViberFor(gateway, {
+      modelBaseURL: 'http://127.0.0.1:9/v1',
+      name: 'no-vnc-viber',
+      args: ['--desktop', '--vnc'],
+      env: { PATH: bin, DISPLAY: undefined },
+    });
+    const [, , pid] = await daemon.process.waitForLine(DESKTOP_LINE);
+    onCleanup(() => {
+      if (isRunning(Number(pid))) process.kill(Number(pid), 'SIGKILL');
+    });
+    expect(daemon.process.stderr).toContain(
+      'live desktop view unavailable: X0tigervnc is not installed (Debian: apt-get install tigervnc-scraping-server)',
+    );
+    const viber = await viberOf(gateway, daemon.viberId);
+    expect(viber.info?.capabilities).toContain('desktop');
+    expect(viber.info?.unavailableCapabilities).toEqual([
+      {
+        name: 'desktop-view',
+        reason: 'X0tigervnc is not installed (Debian: apt-get install tigervnc-scraping-server)',
+      },
+    ]);
+  });
+});
+
+describe('viber up --desktop --vnc', () => {
+  it('starts the local viber with the desktop and its live view', async () => {
+    const home = makeTempDir('up-desktop');
+    const up = spawnViber(['up', '--port', '0', '--desktop', '--vnc'], {
+      name: 'up-desktop',
+      env: { OPENVIBER_HOME: home, DISPLAY: undefined },
+    });
+    const [, url] = await up.waitForLine(/gateway\s+(http:\/\/127\.0\.0\.1:\d+)/, { timeoutMs: 30_000 });
+    const [, token] = await up.waitForLine(/operator token\s+(\S+)/);
+    const [, viberId] = await up.waitForLine(/local viber\s+(viber_\S+)/);
+    const [, , pid] = await up.waitForLine(DESKTOP_LINE);
+    onCleanup(() => {
+      if (isRunning(Number(pid))) process.kill(Number(pid), 'SIGKILL');
+    });
+    await up.waitForLine(/daemon .*desktop: live view through the gateway \(VNC on \S+, pid \d+\)/);
+    const viber = await fetch(`${url}/api/vibers/${viberId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(((await viber.json()) as ViberView).info?.capabilities).toEqual(
+      expect.arrayContaining(['desktop', 'desktop-view']),
+    );
+    expect((await up.kill('SIGINT', 15_000)).code).toBe(0);
+    expect(isRunning(Number(pid))).toBe(false);
+  });
+
+  it('refuses --vnc without --desktop', async () => {
+    const refused = spawnViber(['up', '--port', '0', '--vnc'], {
+      name: 'up-vnc-alone',
+      env: { OPENVIBER_HOME: makeTempDir('up-vnc') },
+    });
+    const { code } = await refused.exited;
+    expect(code).toBe(2);
+    expect(refused.stderr).toContain('--vnc shows the desktop: give --desktop with it');
+    const start = spawnViber(['start', '--vnc'], {
+      name: 'start-vnc-alone',
+      env: { OPENVIBER_HOME: makeTempDir('start-vnc') },
+    });
+    expect((await start.exited).code).toBe(2);
+    expect(start.stderr).toContain('--vnc shows the desktop: give --desktop with it');
   });
 });

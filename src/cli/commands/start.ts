@@ -65,6 +65,8 @@ export function registerStartCommand(program: Command): void {
     // Applied before the action runs, by the hook in main.ts (trust-ca.ts).
     .option('--ca <file>', CA_OPTION_HELP)
     .action(async (flags: StartFlags) => {
+      if (flags.vnc && !flags.desktop)
+        throw new CliError('--vnc shows the desktop: give --desktop with it', 2);
       const home = resolveHome();
       const token = await tokenFromFlags(flags, {
         stdin: process.stdin,
@@ -76,7 +78,6 @@ export function registerStartCommand(program: Command): void {
         ? { ...resolved, viberId: resolved.viberId }
         : await learnViberId(home, resolved, identity, flags.name);
       let announcedPairing = false;
-      if (flags.vnc && !flags.desktop) throw new CliError('--vnc shows the desktop: give --desktop with it');
       const desktop = flags.desktop ? await startDesktop({ vnc: flags.vnc === true }) : undefined;
       const daemon = await startDaemon({
         home,
