@@ -1,9 +1,10 @@
 import type { UIMessageChunk } from 'ai';
-import type { ConfigFile } from '../core/config.ts';
+import type { ConfigFile, resolveModelSettings } from '../core/config.ts';
 import type { OpenViberHome } from '../core/home.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Redactor } from '../core/redaction.ts';
 import type {
+  AutonomyMode,
   ChatMessage,
   InjectionMode,
   TaskOptions,
@@ -123,6 +124,17 @@ export interface AgentEnvironment {
   knownSecrets?: Record<string, string>;
   /** Keeps the MCP servers whose tools join the task's (docs/mcp.md); without it, no MCP tools. */
   mcp?: McpToolSource;
+  /**
+   * The model and default mode from every layer the caller knows (a daemon: its variables, the
+   * gateway's settings, config.json; docs/settings.md). Without it: config and env only.
+   */
+  modelSource?: ModelSource;
+}
+
+/** Resolves a task's model (its own choice, else the default) and gives the default mode. */
+export interface ModelSource {
+  resolve(requested?: string): ReturnType<typeof resolveModelSettings>;
+  mode: AutonomyMode;
 }
 
 /** How a task in an environment runs its tools. Secret values reach processes, never the model. */

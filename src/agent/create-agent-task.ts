@@ -58,7 +58,9 @@ export function createAgentTask(
 ): AgentTask {
   const logger = environment.logger.child({ taskId: request.taskId });
   const now = dependencies.now ?? (() => new Date());
-  const resolved = resolveModelSettings(environment.config, environment.env, request.options.model);
+  const resolved = environment.modelSource
+    ? environment.modelSource.resolve(request.options.model)
+    : resolveModelSettings(environment.config, environment.env, request.options.model);
   if (!resolved.ok) return failedTask(request.taskId, resolved.message);
   const { settings } = resolved;
   let model: LanguageModel;
@@ -134,7 +136,11 @@ export function createAgentTask(
     [REPORT_TOOL_NAME]: createReportTool(evidence, (statement) => session?.acceptStatement(statement)),
   };
   const catalog = catalogFor(tools, { ...dependencies.catalog, ...skills.catalog });
-  const mode = request.options.mode ?? environment.config.agent?.mode ?? 'agent-decides';
+  const mode =
+    request.options.mode ??
+    environment.modelSource?.mode ??
+    environment.config.agent?.mode ??
+    'agent-decides';
   const system = buildSystemPrompt({
     os: `${platform()} ${release()} (${arch()})`,
     hostname: hostname(),

@@ -87,6 +87,17 @@ describe('every route through the client, against a real gateway', () => {
       viberId,
       bindings: [],
     });
+    // The model settings (docs/settings.md): the key is write-only, the viber's own pull carries it.
+    const pushes = daemon.received.length;
+    const settings = await client.call('settings.model.update', {
+      body: { model: 'openai/gpt-4.1', apiKeys: { openai: 'sk-route-calls-key' } },
+    });
+    expect(settings).toMatchObject({ provider: 'openai', keys: { openai: { set: true } }, version: 1 });
+    await nextCommand('config:push', pushes);
+    expect((await client.call('settings.model.get')).model).toBe('openai/gpt-4.1');
+    expect(await node.call('vibers.modelSettingsPull', { params: { id: viberId } })).toMatchObject({
+      apiKeys: { openai: 'sk-route-calls-key' },
+    });
   });
 
   it('tasks: create, steer, approve, report, stop, and the stream to [DONE], with board events', async () => {

@@ -22,6 +22,8 @@ export interface ConfigCheckInput {
   sandbox?: SandboxCapabilities;
   /** The check of the viber's skills (src/agent/skills/viber-skills.ts); `unchecked` without it. */
   skills?: Omit<ConfigValidation, 'checkedAt'>;
+  /** The model as resolved from every layer, the gateway's settings included (default: config.json and env). */
+  model?: ReturnType<typeof resolveModelSettings>;
 }
 
 export interface ConfigCheckResult {
@@ -80,7 +82,7 @@ function sandboxCheck(sandbox: SandboxCapabilities): Omit<ConfigValidation, 'che
 function checkModelKeys(input: ConfigCheckInput): Omit<ConfigValidation, 'checkedAt'> {
   if (input.loadError)
     return { category: 'llm_keys', status: 'failed', message: input.loadError.slice(0, 2000) };
-  const resolved = resolveModelSettings(input.config, input.env);
+  const resolved = input.model ?? resolveModelSettings(input.config, input.env);
   if (!resolved.ok)
     return { category: 'llm_keys', status: 'failed', message: resolved.message.slice(0, 2000) };
   const { provider, modelId, apiKey } = resolved.settings;

@@ -42,6 +42,8 @@ describe('daemon connection', () => {
       platform: `${process.platform}-${process.arch}`,
       capabilities: ['shell', 'file', ...optionalCapabilities(process.env)],
       runningTasks: [],
+      // What it uses for a task that names no model, and where from (docs/settings.md).
+      model: expect.objectContaining({ mode: { value: 'agent-decides', source: 'default' } }),
     });
     expect(fixture.daemon.info()).toEqual(connected.viber);
   });

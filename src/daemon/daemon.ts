@@ -24,6 +24,8 @@ import { DesktopViewBridge } from './desktop-view/desktop-view-bridge.ts';
 import { daemonKeyPath, saveDaemonCredentials } from './device-credentials.ts';
 import { DurableBatch } from './durable-batch.ts';
 import { EnvironmentManager, pullViberConfig } from './environment/index.ts';
+import { GatewayModelSettings } from './gateway-model-settings.ts';
+import { pullModelSettings } from './model-settings-pull.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
 import { SessionLog } from './session-log.ts';
 import { TaskJournal } from './task-journal.ts';
@@ -151,6 +153,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   // The token redacted from what the agent sees: a new one joins it when the gateway issues it.
   const knownSecrets: Record<string, string> = options.token ? { 'viber token': options.token } : {};
+  // The gateway's model settings (docs/settings.md): pulled on each connection and config:push;
+  // their keys join what the agent's output is redacted of.
+  const gatewayModel = new GatewayModelSettings({
+    pull: () => pullModelSettings({ serverUrl: options.serverUrl, viberId, token: controller.token ?? '' }),
+    config: () => config,
+    env,
+    onKeys: (keys) => {
+      for (const name of Object.keys(knownSecrets))
+        if (name.startsWith('gateway ')) delete knownSecrets[name];
+      Object.assign(knownSecrets, keys);
+    },
+    logger: logger.child({ component: 'model-settings' }),
+  });
   const saveToken =
     options.saveToken ??
     ((token: string) => saveDaemonCredentials(home, { server: options.serverUrl, viberId, token }));
@@ -199,6 +214,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ...buildViberStatus(runtime.runningCount(), startedAt),
       ...(skills.skills.length > 0 ? { skills: skills.health } : {}),
       ...mcpHealth(),
+      model: gatewayModel.effective(),
     }),
     getMetrics: () => runtime.metrics.snapshot(),
   });
@@ -218,6 +234,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     home,
     env: terminals.taskEnv,
     getConfig: () => config,
+    modelSource: () => gatewayModel.forTask(),
     sandbox,
     knownSecrets,
     mcp,
@@ -234,6 +251,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ...buildViberInfo(viberId, name, runtime.ownedTaskIds(), options.capabilities),
     ...(skills.skills.length > 0 ? { skills: skills.skills } : {}),
     ...mcpHealth(),
+    model: gatewayModel.effective(),
   });
 
   const desktopViews =
@@ -248,8 +266,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     handled: new RecentIds(10_000),
     // Behind the writes of the command it answers: a command is acknowledged once it is on disk.
     send: (message) => batch.send(JSON.stringify(message)),
-    checkConfig: () => {
-      // config:push means "pull the latest config": re-read config.json when there is one.
+    checkConfig: async () => {
+      // config:push means "pull the latest config": the gateway's model settings, and config.json.
+      await gatewayModel.refresh();
       let loadError: string | undefined;
       if (existsSync(configPath(home))) {
         try {
@@ -269,6 +288,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           env,
           sandbox,
           skills: skills.validation,
+          model: gatewayModel.forTask().resolve(),
           ...(loadError ? { loadError } : {}),
         }),
         environments.validations(),
@@ -292,6 +312,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     for (const entry of outbox.pending()) controller.sendFrame(entry.frame);
     // A preparation the gateway still waits for (this daemon restarted mid-way) starts again.
     void environments.resync();
+    // Settings changed while this viber was away apply from its next task; the board hears at once.
+    void gatewayModel.refresh().then(() => controller.reportStatus());
   });
 
   const firstConnection = new Promise<void>((resolve, reject) => {

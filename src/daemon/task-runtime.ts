@@ -8,6 +8,7 @@ import {
   type AgentTaskCallbacks,
   type AgentTaskOutcome,
   type AgentTaskRequest,
+  type ModelSource,
   type StartAgentTask,
   SUSPENDED_REASON,
   type TaskExecution,
@@ -43,6 +44,8 @@ export interface TaskRuntimeOptions {
   env: NodeJS.ProcessEnv;
   /** The configuration in force when a task starts (config:push may replace it). */
   getConfig(): ConfigFile;
+  /** The model of each task as it starts, from every layer (docs/settings.md); config and env without it. */
+  modelSource?: () => ModelSource;
   startAgentTask: StartAgentTask;
   outbox: Outbox;
   /** Where running tasks are kept for a restarted daemon to resume them (absent: not resumable). */
@@ -278,6 +281,7 @@ export class TaskRuntime {
       ...(this.#options.sandbox ? { sandbox: this.#options.sandbox } : {}),
       ...(this.#options.knownSecrets ? { knownSecrets: this.#options.knownSecrets } : {}),
       ...(this.#options.mcp ? { mcp: this.#options.mcp } : {}),
+      ...(this.#options.modelSource ? { modelSource: this.#options.modelSource() } : {}),
     };
     try {
       record.agentTask = this.#options.startAgentTask(request, this.#callbacks(record), environment);

@@ -19,6 +19,8 @@ import { authenticateRequests } from './http/request-auth.ts';
 import type { GatewayEnv } from './http/route-context.ts';
 import type { GatewayMcp } from './mcp/mcp-endpoint.ts';
 import type { GatewayMetrics } from './metrics/gateway-metrics.ts';
+import { ModelSettingsService } from './settings/model-settings-service.ts';
+import { settingsRoutes } from './settings/settings-routes.ts';
 import type { GatewayStore } from './store/index.ts';
 import type { TaskRouter } from './tasks/task-router.ts';
 import { taskRoutes } from './tasks/task-routes.ts';
@@ -110,6 +112,12 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   app.route('/', viberRoutes(parts.vibers));
   app.route('/', taskRoutes({ ...parts, placement: environments.placement }));
   app.route('/', environments.routes);
+  // The model settings every viber pulls (docs/settings.md); keys sealed like environment secrets.
+  const { store, connections } = parts;
+  app.route(
+    '/',
+    settingsRoutes(new ModelSettingsService({ store, box: environments.box, connections, log })),
+  );
   app.route('/', deviceRoutes(parts.devices));
   app.route('/', parts.mcp.routes);
   // Last: the board's pages and assets answer whatever GET the API did not.

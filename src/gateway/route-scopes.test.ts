@@ -48,6 +48,7 @@ const ALSO_NEEDS_CASES: Partial<Record<RouteName, { query?: Record<string, strin
   'environments.update': { body: { secrets: { API_KEY: SECRET } } },
   'terminals.socket': { query: {} },
   'desktop.socket': { query: { access: 'control' } },
+  'settings.model.update': { body: { apiKeys: { openai: SECRET } } },
 };
 
 let harness: TestGateway;
@@ -58,6 +59,7 @@ const without = new Map<OperatorScope, PairedOperator>();
 /** Devices holding a route's scope and its further one. */
 let environmentsAndSecrets: PairedOperator;
 let terminalsReadWrite: PairedOperator;
+let vibersAndSecrets: PairedOperator;
 
 beforeAll(async () => {
   // No loopback auto-approval: a node without credentials must wait for an operator here.
@@ -76,6 +78,7 @@ beforeAll(async () => {
   }
   environmentsAndSecrets = await pairOperator(harness, ['environments.write', 'secrets.write']);
   terminalsReadWrite = await pairOperator(harness, ['terminals.read', 'terminals.write']);
+  vibersAndSecrets = await pairOperator(harness, ['vibers.admin', 'secrets.write']);
 });
 
 afterAll(async () => {
@@ -238,7 +241,7 @@ describe.each(ROUTE_NAMES.filter((name) => !PUBLIC_ROUTES.includes(name)))('%s',
       expectForbidden(await callRest(route, holding.token, proving), condition.scope);
       if (route.kind === 'json')
         expectForbidden(await callSocket(name, route, holding, proving), condition.scope);
-      const both = [environmentsAndSecrets, terminalsReadWrite].find(
+      const both = [environmentsAndSecrets, terminalsReadWrite, vibersAndSecrets].find(
         (candidate) => candidate.scopes.includes(scope) && candidate.scopes.includes(condition.scope),
       );
       if (!both) throw new Error(`no device holds ${scope} and ${condition.scope}`);

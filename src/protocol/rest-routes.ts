@@ -4,6 +4,7 @@ import { DEVICE_ROUTES } from './device-api.ts';
 import { ENVIRONMENT_ROUTES } from './environment-api.ts';
 import { METRICS_ROUTES } from './metrics-api.ts';
 import { matchPath, type RestRoute } from './rest-route.ts';
+import { SETTINGS_ROUTES } from './settings-api.ts';
 import { SOCKET_ROUTES } from './socket-api.ts';
 import { TASK_ROUTES } from './task-api.ts';
 import { VIBER_ROUTES } from './viber-api.ts';
@@ -22,6 +23,7 @@ export const REST_ROUTES = {
   ...DEVICE_ROUTES,
   ...SOCKET_ROUTES,
   ...METRICS_ROUTES,
+  ...SETTINGS_ROUTES,
 } as const satisfies Record<string, RestRoute>;
 
 export type RestRoutes = typeof REST_ROUTES;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { McpServerHealthSchema } from './mcp-server-health.ts';
+import { EffectiveModelSchema } from './model-settings.ts';
 
 /** Skill availability as reported by a daemon (protocol document, ViberSkillInfo). */
 export const SkillStatusSchema = z.enum(['AVAILABLE', 'NOT_AVAILABLE', 'UNKNOWN']);
@@ -47,6 +48,8 @@ export const ViberInfoSchema = z.object({
   skills: z.array(ViberSkillInfoSchema).max(1000).optional(),
   /** The viber's MCP servers (docs/mcp.md); absent from daemons that predate them. */
   mcpServers: z.array(McpServerHealthSchema).max(200).optional(),
+  /** The model settings it uses and where each came from (docs/settings.md); absent from older daemons. */
+  model: EffectiveModelSchema.optional(),
 });
 export type ViberInfo = z.infer<typeof ViberInfoSchema>;
 
@@ -77,6 +80,8 @@ export const ViberStatusSchema = z.object({
   skills: SkillsHealthSchema.optional(),
   /** The MCP servers' health now (newer than the list in ViberInfo). */
   mcpServers: z.array(McpServerHealthSchema).max(200).optional(),
+  /** The model settings it uses now (newer than ViberInfo's after a config push). */
+  model: EffectiveModelSchema.optional(),
 });
 export type ViberStatus = z.infer<typeof ViberStatusSchema>;
 

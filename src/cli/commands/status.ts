@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { describeFileIsolation, fileIsolationCapability } from '../../agent/command-sandbox.ts';
 import { DailyUsageStore, dailyUsagePath, utcDay } from '../../agent/index.ts';
 import { createGatewayClient, GatewayClientError } from '../../client/index.ts';
-import { type ConfigFile, configPath, loadConfig, resolveModelSettings } from '../../core/config.ts';
+import { type ConfigFile, configPath, loadConfig } from '../../core/config.ts';
 import { resolveHome } from '../../core/home.ts';
 import { mcpTransportOf } from '../../protocol/index.ts';
 import { CliError } from '../cli-error.ts';
@@ -17,6 +17,7 @@ import {
   resolveGatewayUrl,
 } from '../gateway-client.ts';
 import { configuredMcpServers, mcpServerLine, reportedMcpServers } from './mcp-lines.ts';
+import { modelLine, reportedModel } from './model-lines.ts';
 import { viberLine } from './vibers.ts';
 
 /** `viber status`: this machine's configuration, then the gateway's health and vibers if it answers. */
@@ -30,15 +31,14 @@ export function registerStatusCommand(program: Command): void {
 
       try {
         const config = loadConfig(home);
-        const model = resolveModelSettings(config, process.env);
-        report.model = model.ok
-          ? `${model.settings.provider}/${model.settings.modelId}`
-          : { error: model.message };
+        // config.json's default only: what a running daemon uses (its variables and the gateway's
+        // settings come first) is under each viber below, never this shell's environment.
+        report.configModel = config.model ?? null;
         lines.push(
           `${styleText('bold', 'config')}    ${existsSync(configPath(home)) ? configPath(home) : 'none (defaults)'}`,
         );
         lines.push(
-          `${styleText('bold', 'model')}     ${model.ok ? report.model : styleText('yellow', model.message)}`,
+          `${styleText('bold', 'model')}     ${config.model ? `config.json: ${config.model}` : 'config.json sets none'}; each running viber's model is under its line`,
         );
         const today = new DailyUsageStore(dailyUsagePath(home)).read(utcDay(new Date()));
         report.usageToday = today;
@@ -101,6 +101,7 @@ export function registerStatusCommand(program: Command): void {
           lines.push(
             ...vibers.flatMap((viber) => [
               `  ${viberLine(viber)}`,
+              `    ${modelLine(reportedModel(viber))}`,
               ...reportedMcpServers(viber).map((server) => `    ${mcpServerLine(server)}`),
             ]),
           );

@@ -3,6 +3,7 @@ import type { EnvironmentsStore } from './environments-store.ts';
 import type { IdempotencyStore } from './idempotency-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import type { SessionsStore } from './sessions-store.ts';
+import type { SettingsStore } from './settings-store.ts';
 import type { TasksStore } from './tasks-store.ts';
 import type { VibersStore } from './vibers-store.ts';
 
@@ -22,6 +23,7 @@ export interface GatewayStore
     IdempotencyStore,
     SessionsStore,
     EnvironmentsStore,
-    DevicesStore {
+    DevicesStore,
+    SettingsStore {
   close(): Promise<void>;
 }

@@ -31,6 +31,12 @@ export type {
   LoginCodeRecord,
   SessionsStore,
 } from './sessions-store.ts';
+export type {
+  ModelSettingsChange,
+  ModelSettingsRecord,
+  ProviderKeyRecord,
+  SettingsStore,
+} from './settings-store.ts';
 export { GATEWAY_DB_FILE, openSqliteStore } from './sqlite/sqlite-store.ts';
 export type {
   BindingChanged,

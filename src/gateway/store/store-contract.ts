@@ -7,6 +7,7 @@ import { idempotencyContract } from './contract/idempotency-contract.ts';
 import { outboxContract } from './contract/outbox-contract.ts';
 import { pagesContract } from './contract/pages-contract.ts';
 import { sessionsContract } from './contract/sessions-contract.ts';
+import { settingsContract } from './contract/settings-contract.ts';
 import { taskLogContract } from './contract/task-log-contract.ts';
 import { tasksContract } from './contract/tasks-contract.ts';
 import { vibersContract } from './contract/vibers-contract.ts';
@@ -32,5 +33,6 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     bindingsContract(open);
     devicesContract(open);
     pagesContract(open);
+    settingsContract(open);
   });
 }

@@ -156,7 +156,12 @@ export function sqliteEnvironments(db: SqliteDatabase): EnvironmentsStore {
       });
     },
     async countSecrets() {
-      return Number(db.get('SELECT COUNT(*) AS n FROM environment_secrets')!.n);
+      // Provider keys (docs/settings.md) are sealed under the same master key: they count too.
+      return Number(
+        db.get(
+          'SELECT (SELECT COUNT(*) FROM environment_secrets) + (SELECT COUNT(*) FROM provider_keys) AS n',
+        )!.n,
+      );
     },
 
     async getBinding(id) {

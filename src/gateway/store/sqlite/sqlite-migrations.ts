@@ -229,6 +229,26 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE environments ADD COLUMN mcp_servers TEXT NOT NULL DEFAULT '[]';
   `,
+  // 8: the model settings every viber pulls (docs/settings.md): one row, and the providers' keys
+  // sealed under the master key like environment secrets.
+  `
+  CREATE TABLE model_settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    provider TEXT,
+    model TEXT,
+    base_url TEXT,
+    mode TEXT,
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE provider_keys (
+    provider TEXT PRIMARY KEY,
+    encrypted_value TEXT NOT NULL,
+    kms_key_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,6 +7,7 @@ import { sqliteIdempotency } from './sqlite-idempotency.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { sqliteOutbox } from './sqlite-outbox.ts';
 import { sqliteSessions } from './sqlite-sessions.ts';
+import { sqliteSettings } from './sqlite-settings.ts';
 import { sqliteTasks } from './sqlite-tasks.ts';
 import { sqliteVibers } from './sqlite-vibers.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
@@ -41,6 +42,7 @@ export function openSqliteStore(
     ...sqliteSessions(db),
     ...sqliteEnvironments(db),
     ...sqliteDevices(db),
+    ...sqliteSettings(db),
     async close() {
       await checkpointer?.close();
       db.close();
