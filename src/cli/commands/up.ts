@@ -178,7 +178,7 @@ function printBanner(
     `  gateway        ${styleText('cyan', gateway.url)}`,
     `  operator token ${gateway.operatorToken}`,
     `  local viber    ${viberId}`,
-    `  model          ${model.ok ? `${model.settings.provider}/${model.settings.modelId}` : styleText('yellow', model.message)}`,
+    `  model          ${model.ok ? `${model.settings.provider}/${model.settings.modelId}` : styleText('yellow', "none here yet: run `npm run viber -- onboard`, or pick one on the board's Settings page")}`,
     ...(logFolder
       ? [
           `  logs           ${logFolder} ${styleText('dim', '(gateway.log, daemon.log; --verbose shows them here)')}`,
