@@ -25,6 +25,7 @@ export type {
 export type { GatewayStore } from './gateway-store.ts';
 export type { IdempotencyRecord, IdempotencyStore } from './idempotency-store.ts';
 export type { CommandRecord, NewCommand, OutboxStore, TaskOutboxView } from './outbox-store.ts';
+export { openPostgresStore } from './postgres/postgres-store.ts';
 export type {
   BoardSecretRecord,
   BoardSessionRecord,
