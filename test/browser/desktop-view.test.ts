@@ -96,6 +96,7 @@ describe('the live desktop view', { timeout: 240_000 }, () => {
 
     // Read-only: a click on the screen is refused and the desktop's pointer does not move.
     const canvas = card.locator('[data-testid="desktop-screen"] canvas');
+    await canvas.scrollIntoViewIfNeeded();
     const box = await canvas.boundingBox();
     if (!box) throw new Error('the desktop canvas has no box');
     await page.mouse.click(box.x + box.width * 0.25, box.y + box.height * 0.25);
@@ -108,10 +109,22 @@ describe('the live desktop view', { timeout: 240_000 }, () => {
     await expect
       .poll(() => card.getByTestId('desktop-access').textContent(), { timeout: UI_TIMEOUT_MS })
       .toBe('You are in control');
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
-    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
-    await expect.poll(() => pointer(display).x, { timeout: UI_TIMEOUT_MS }).toBeGreaterThan(500);
-    expect(pointer(display).x).toBeLessThan(780);
+    // The notice that went away moved the canvas: measure it again, in view.
+    await canvas.scrollIntoViewIfNeeded();
+    const inControl = await canvas.boundingBox();
+    if (!inControl) throw new Error('the desktop canvas has no box');
+    await page.mouse.move(inControl.x + inControl.width * 0.5, inControl.y + inControl.height * 0.5);
+    await page.mouse.click(inControl.x + inControl.width * 0.5, inControl.y + inControl.height * 0.5);
+    // The middle of the canvas is the middle of the 1280-pixel screen; the pointer started at 1200.
+    await expect
+      .poll(
+        () => {
+          const { x } = pointer(display);
+          return x > 500 && x < 780;
+        },
+        { timeout: UI_TIMEOUT_MS },
+      )
+      .toBe(true);
     await shoot(page, 'desktop-control');
 
     // Release: read-only again.
