@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.ts';
 import type { BoardEvent } from '../../protocol/index.ts';
-import { BOARD_EVENTS } from '../bus/gateway-topics.ts';
+import { BOARD_EVENTS, CHANGES } from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import { SseWriter } from '../http/sse-writer.ts';
 import type { BoardEvents } from './board-events.ts';
@@ -41,14 +41,25 @@ export class BoardEventStream {
               this.#onEnd();
             },
           });
-          this.#unsubscribe = options.bus.subscribe(BOARD_EVENTS, (event) => this.#send(event));
-          options.boardEvents
-            .activities()
-            .then((activities) => this.#send({ type: 'events.ready', activities, heartbeatMs }))
-            .catch((error: unknown) => {
-              options.log.error({ err: error }, 'board events: cannot read task activities; closing');
-              this.close(true);
-            });
+          const stopEvents = options.bus.subscribe(BOARD_EVENTS, (event) => this.#send(event));
+          const ready = () =>
+            options.boardEvents
+              .activities()
+              .then((activities) => this.#send({ type: 'events.ready', activities, heartbeatMs }))
+              .catch((error: unknown) => {
+                options.log.error({ err: error }, 'board events: cannot read task activities; closing');
+                this.close(true);
+              });
+          // A networked bus that was cut off may have missed other gateways' changes: a new
+          // `events.ready` makes the client refetch, as every one does.
+          const stopResync = options.bus.subscribe(CHANGES, (change) => {
+            if (change.type === 'bus.resynced') void ready();
+          });
+          this.#unsubscribe = () => {
+            stopEvents();
+            stopResync();
+          };
+          void ready();
         },
         cancel: () => this.close(false),
       },

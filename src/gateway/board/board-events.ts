@@ -89,6 +89,9 @@ export class BoardEvents {
         return [{ type: 'environment.log', bindingId: change.line.bindingId, line: toLogLine(change.line) }];
       case 'device.changed':
         return [{ type: 'devices.changed', deviceId: change.deviceId }];
+      case 'bus.resynced':
+        // Changes of other gateways may have been missed; the board has no event to refetch yet.
+        return [];
     }
   }
 

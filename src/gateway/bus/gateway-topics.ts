@@ -8,10 +8,28 @@ export interface ViberDisconnected {
   viberId: string;
 }
 
+/**
+ * Rows up to `seq` are in the task's log: what another gateway's rows become on a networked bus
+ * (RedisTopicBus), one hint for a burst. Read the log after your cursor; never a row itself.
+ */
+export interface TaskEventsAvailable {
+  type: 'task.events-available';
+  taskId: string;
+  seq: number;
+}
+
+/**
+ * Messages of this topic may have been missed (the networked bus was cut off from Redis, or its
+ * subscription has just become active): read the store now. Heard in this process only.
+ */
+export interface BusResynced {
+  type: 'bus.resynced';
+}
+
 /** What CHANGES carries: every committed change except a task's log rows, and presence. */
-export type GatewayChange = Exclude<StoreChange, TaskEventAppended> | ViberDisconnected;
-/** What a task's topic carries: its log rows, and its state changes. */
-export type TaskChange = TaskEventAppended | TaskChanged;
+export type GatewayChange = Exclude<StoreChange, TaskEventAppended> | ViberDisconnected | BusResynced;
+/** What a task's topic carries: its log rows (or, from other gateways, hints), and its state changes. */
+export type TaskChange = TaskEventAppended | TaskChanged | TaskEventsAvailable | BusResynced;
 
 /** Followed by the board's events and by presence (a revoked viber is cut off). */
 export const CHANGES: Topic<GatewayChange> = 'changes';
@@ -39,3 +57,25 @@ export function publishChanges(bus: TopicBus, changes: readonly StoreChange[]): 
     bus.publish(CHANGES, change);
   }
 }
+
+/**
+ * A viber has new commands in the shared outbox (scale-out, docs/gateway.md): the gateway that
+ * queued them does not hold the viber's socket, so the one that does sends them. The durable
+ * outbox stays the truth; this only says "look".
+ */
+export interface ViberOutboxFilled {
+  viberId: string;
+}
+export const VIBER_OUTBOX: Topic<ViberOutboxFilled> = 'viber-outbox';
+
+/**
+ * Where a viber's socket is: each gateway says so for the vibers it holds when they connect and
+ * leave, and again every heartbeat interval, so a gateway that starts (or missed a notice) learns
+ * it, and a gateway that died is forgotten once its notices stop.
+ */
+export interface ViberLocation {
+  type: 'viber.here' | 'viber.gone';
+  viberId: string;
+  gatewayId: string;
+}
+export const VIBER_LOCATIONS: Topic<ViberLocation> = 'viber-locations';

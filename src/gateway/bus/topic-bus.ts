@@ -6,9 +6,9 @@ export type Topic<M> = string & { readonly carries?: M };
 export type TopicListener<M> = (message: M) => void;
 
 /**
- * Publish/subscribe by topic. In-process today; the scale-out issue puts a networked bus (Redis
- * pub/sub) behind this interface, so a listener takes a message as a hint and reads durable state
- * for anything it shows or missed.
+ * Publish/subscribe by topic: in one process (InProcessTopicBus), or across the gateways of one
+ * database (RedisTopicBus, redis-topic-bus.ts), so a listener takes a message as a hint and reads
+ * durable state for anything it shows or missed.
  */
 export interface TopicBus {
   publish<M>(topic: Topic<M>, message: M): void;

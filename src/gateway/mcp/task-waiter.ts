@@ -5,8 +5,10 @@ import type { TopicBus } from '../bus/topic-bus.ts';
 import type { TaskRecord, TasksStore } from '../store/index.ts';
 import type { WaitingApproval } from '../tasks/pending-approvals.ts';
 
+const LOG_PAGE = 500;
+
 export interface TaskWaiterDeps {
-  store: Pick<TasksStore, 'getTask'>;
+  store: Pick<TasksStore, 'getTask' | 'readTaskLog'>;
   bus: TopicBus;
   approvals: { waitingApprovals(taskId: string): Promise<WaitingApproval[]> };
 }
@@ -40,12 +42,17 @@ export async function waitForTask(
 ): Promise<WaitResult> {
   let changed = true;
   let approvalsChanged = true;
+  // Another gateway's rows come as hints: whether one was an approval chunk, the log says.
+  let hinted = false;
+  /** Rows up to here were looked at for approval chunks; `lastSeen`, the task's last seq read. */
+  let scannedSeq = 0;
+  let lastSeen = 0;
   let wake: (() => void) | undefined;
   const unsubscribe = deps.bus.subscribe(taskTopic(taskId), (change) => {
     changed = true;
     if (change.type === 'task.event-appended' && change.event.payload.includes('"tool-approval-')) {
       approvalsChanged = true;
-    }
+    } else if (change.type === 'task.events-available' || change.type === 'bus.resynced') hinted = true;
     wake?.();
   });
   const deadline = Date.now() + options.timeoutMs;
@@ -55,12 +62,21 @@ export async function waitForTask(
       changed = false;
       // The approvals first: the task read after them is at least as new (an end wins).
       let approvals: WaitingApproval[] = [];
+      if (hinted) {
+        hinted = false;
+        const read = await approvalChunkAfter(deps.store, taskId, scannedSeq);
+        scannedSeq = read.seq;
+        if (read.found) approvalsChanged = true;
+      }
       if (approvalsChanged) {
         approvalsChanged = false;
+        // Every row stored before the last task read is in the scan below.
+        scannedSeq = Math.max(scannedSeq, lastSeen);
         approvals = await deps.approvals.waitingApprovals(taskId);
       }
       const task = await deps.store.getTask(taskId);
       if (!task) throw new OpenViberError('not_found', `task ${taskId} not found`, 404);
+      lastSeen = task.lastSeq;
       if (isTerminalTaskStatus(task.status)) return { task, outcome: 'finished', approvals: [] };
       if (approvals.length > 0) return { task, outcome: 'awaiting-approval', approvals };
       if (options.onProgress && task.lastSeq > reportedSeq) {
@@ -93,4 +109,21 @@ function sleepUntilWoken(
     signal.addEventListener('abort', done, { once: true });
     setWake(done);
   });
+}
+
+/** Whether an approval chunk is stored after `after`, and the last seq read. */
+async function approvalChunkAfter(
+  store: Pick<TasksStore, 'readTaskLog'>,
+  taskId: string,
+  after: number,
+): Promise<{ found: boolean; seq: number }> {
+  let found = false;
+  for (let seq = after; ; ) {
+    const rows = await store.readTaskLog(taskId, seq, LOG_PAGE);
+    for (const row of rows) {
+      seq = row.seq;
+      found ||= row.payload.includes('"tool-approval-');
+    }
+    if (rows.length < LOG_PAGE) return { found, seq };
+  }
 }

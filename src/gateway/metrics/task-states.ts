@@ -13,11 +13,22 @@ export class TaskStates {
   readonly #counts: Map<TaskStatus, number>;
   readonly #unsubscribe: () => void;
 
-  private constructor(counts: Partial<Record<TaskStatus, number>>, bus: TopicBus) {
-    this.#counts = new Map(TaskStatusSchema.options.map((status) => [status, counts[status] ?? 0]));
+  private constructor(
+    counts: Partial<Record<TaskStatus, number>>,
+    store: Pick<TasksStore, 'countTasksByStatus'>,
+    bus: TopicBus,
+  ) {
+    this.#counts = new Map();
+    this.#set(counts);
     this.#unsubscribe = bus.subscribe(CHANGES, (change) => {
       if (change.type === 'task.created') this.#add(change.task.status, 1);
-      else if (change.type === 'task.changed' && change.task.status !== change.previousStatus) {
+      // A networked bus may have missed other gateways' changes: counted again (as TaskCount).
+      else if (change.type === 'bus.resynced') {
+        store.countTasksByStatus().then(
+          (counted) => this.#set(counted),
+          () => {},
+        );
+      } else if (change.type === 'task.changed' && change.task.status !== change.previousStatus) {
         this.#add(change.previousStatus, -1);
         this.#add(change.task.status, 1);
       }
@@ -25,7 +36,7 @@ export class TaskStates {
   }
 
   static async open(store: Pick<TasksStore, 'countTasksByStatus'>, bus: TopicBus): Promise<TaskStates> {
-    return new TaskStates(await store.countTasksByStatus(), bus);
+    return new TaskStates(await store.countTasksByStatus(), store, bus);
   }
 
   /** Every state, with a count (0 for none). */
@@ -35,6 +46,10 @@ export class TaskStates {
 
   close(): void {
     this.#unsubscribe();
+  }
+
+  #set(counts: Partial<Record<TaskStatus, number>>): void {
+    for (const status of TaskStatusSchema.options) this.#counts.set(status, counts[status] ?? 0);
   }
 
   #add(status: TaskStatus, delta: number): void {

@@ -27,6 +27,8 @@ export interface WaitingApproval {
 
 /** What the task's stream says about one approval id. */
 interface StreamedApproval {
+  /** The last seq read. */
+  seq: number;
   requested: boolean;
   /** The agent's `tool-approval-response`: the operator's answer, or its denial after a steer. */
   answer: boolean | null;
@@ -48,6 +50,16 @@ function approvalChunk(type: string, payload: string): ApprovalChunk | null {
   const chunk = parseChunk(payload) as Partial<ApprovalChunk> | null;
   const known = chunk?.type === 'tool-approval-request' || chunk?.type === 'tool-approval-response';
   return known && typeof chunk.approvalId === 'string' ? (chunk as ApprovalChunk) : null;
+}
+
+/** The answers claimed for one task, and how far its log was read for their responses. */
+interface Claims {
+  answers: Map<string, boolean>;
+  unsubscribe: () => void;
+  /** The last seq seen, live or read; a hint from another gateway reads after it. */
+  after: number;
+  reading: boolean;
+  again: boolean;
 }
 
 const answered = (taskId: string, approvalId: string, approved: boolean) =>
@@ -73,7 +85,7 @@ export class PendingApprovals {
   readonly #store: Pick<TasksStore, 'readTaskLog'>;
   readonly #bus: TopicBus;
   /** taskId -> (approvalId -> approved), with the subscription that clears them. */
-  readonly #claims = new Map<string, { answers: Map<string, boolean>; unsubscribe: () => void }>();
+  readonly #claims = new Map<string, Claims>();
 
   constructor(store: Pick<TasksStore, 'readTaskLog'>, bus: TopicBus) {
     this.#store = store;
@@ -101,7 +113,8 @@ export class PendingApprovals {
     if (claims) claims.answers.set(approvalId, approved);
     else {
       const unsubscribe = this.#bus.subscribe(taskTopic(taskId), (change) => this.#onChange(taskId, change));
-      this.#claims.set(taskId, { answers: new Map([[approvalId, approved]]), unsubscribe });
+      const answers = new Map([[approvalId, approved]]);
+      this.#claims.set(taskId, { answers, unsubscribe, after: streamed.seq, reading: false, again: false });
     }
   }
 
@@ -156,6 +169,10 @@ export class PendingApprovals {
   }
 
   #onChange(taskId: string, change: TaskChange): void {
+    if (change.type === 'task.events-available' || change.type === 'bus.resynced') {
+      this.#catchUp(taskId);
+      return;
+    }
     const ended =
       change.type === 'task.changed'
         ? isTerminalTaskStatus(change.task.status)
@@ -165,14 +182,49 @@ export class PendingApprovals {
       return;
     }
     if (change.type !== 'task.event-appended') return;
+    const claims = this.#claims.get(taskId);
+    if (claims) claims.after = Math.max(claims.after, change.event.seq);
     // The response is in the durable stream now: it answers from there.
     const chunk = approvalChunk(change.event.type, change.event.payload);
     if (chunk?.type === 'tool-approval-response') this.release(taskId, chunk.approvalId);
   }
 
+  /**
+   * Another gateway stored rows of the task (a hint, on a networked bus): they are read from the
+   * claim's cursor and taken as if heard live. One read at a time; hints during it ask for one more.
+   */
+  #catchUp(taskId: string): void {
+    const claims = this.#claims.get(taskId);
+    if (!claims) return;
+    if (claims.reading) {
+      claims.again = true;
+      return;
+    }
+    claims.reading = true;
+    const read = async () => {
+      do {
+        claims.again = false;
+        for (;;) {
+          const rows = await this.#store.readTaskLog(taskId, claims.after, LOG_PAGE);
+          for (const row of rows) {
+            if (this.#claims.get(taskId) !== claims) return;
+            this.#onChange(taskId, { type: 'task.event-appended', event: row });
+          }
+          if (rows.length < LOG_PAGE) break;
+        }
+      } while (claims.again && this.#claims.get(taskId) === claims);
+    };
+    read()
+      // A failed read leaves the claims as they were: the next hint, or the task's end, reads again.
+      .catch(() => {})
+      .finally(() => {
+        claims.reading = false;
+      });
+  }
+
   async #read(taskId: string, approvalId: string): Promise<StreamedApproval> {
-    const result: StreamedApproval = { requested: false, answer: null };
-    await this.#scan(taskId, (row) => {
+    const result: StreamedApproval = { seq: 0, requested: false, answer: null };
+    result.seq = await this.#scan(taskId, (row) => {
       const chunk = approvalChunk(row.type, row.payload);
       if (chunk?.approvalId !== approvalId) return;
       // An automatic approval request (the agent's own policy decided) waits for nobody.
@@ -182,15 +234,15 @@ export class PendingApprovals {
     return result;
   }
 
-  /** Every row of the task's log, in order, a page at a time. */
-  async #scan(taskId: string, visit: (row: TaskEventRecord) => void): Promise<void> {
+  /** Every row of the task's log, in order, a page at a time; returns the last seq read. */
+  async #scan(taskId: string, visit: (row: TaskEventRecord) => void): Promise<number> {
     for (let after = 0; ; ) {
       const rows = await this.#store.readTaskLog(taskId, after, LOG_PAGE);
       for (const row of rows) {
         after = row.seq;
         visit(row);
       }
-      if (rows.length < LOG_PAGE) return;
+      if (rows.length < LOG_PAGE) return after;
     }
   }
 }

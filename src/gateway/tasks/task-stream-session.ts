@@ -93,6 +93,14 @@ export class TaskStreamSession {
       this.#schedule();
       return;
     }
+    if (change.type !== 'task.event-appended') {
+      // Another gateway stored rows (a hint, not a row), or the bus may have missed some: the log
+      // says which. A burst of hints makes one read: those that come during a read only ask for
+      // one more, and those at or below the cursor for none.
+      if (change.type === 'bus.resynced') this.#mayHaveEnded = true;
+      if (change.type === 'bus.resynced' || change.seq > this.#cursor) this.#schedule();
+      return;
+    }
     const row = change.event;
     if (row.seq <= this.#cursor) return;
     if (isTerminalEventType(row.type)) this.#mayHaveEnded = true;
@@ -114,6 +122,8 @@ export class TaskStreamSession {
 
   #emit(row: LogRow): void {
     this.#cursor = row.seq;
+    // A terminal row read from the log (after a hint) may end the stream, as a live one does.
+    if (isTerminalEventType(row.type)) this.#mayHaveEnded = true;
     if (row.type !== 'task:stream-chunk') return;
     if (row.payload.startsWith('{"type":"error"')) this.#sentError = true;
     this.#sse.write(`id: ${row.seq}\ndata: ${row.payload}\n\n`);

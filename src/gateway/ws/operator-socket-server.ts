@@ -26,7 +26,7 @@ import type { ConnectionSource, DeviceService } from '../auth/devices.ts';
 import type { GatewayAuth } from '../auth/gateway-auth.ts';
 import { allows, type Principal } from '../auth/principal.ts';
 import type { BoardEvents } from '../board/board-events.ts';
-import { BOARD_EVENTS } from '../bus/gateway-topics.ts';
+import { BOARD_EVENTS, CHANGES } from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import { operatorSocketEnv } from '../http/request-auth.ts';
 import { authenticateTerminalUpgrade } from '../terminals/terminal-access.ts';
@@ -221,11 +221,28 @@ export class OperatorSocketServer {
   #subscribe(connection: Connection): void {
     const early: BoardEvent[] = [];
     let ready = false;
-    connection.unsubscribe = this.#options.bus.subscribe(BOARD_EVENTS, (event) => {
+    const stopEvents = this.#options.bus.subscribe(BOARD_EVENTS, (event) => {
       if (ready) return this.#push(connection, event);
       if (early.length >= MAX_EARLY_EVENTS) return this.#tooSlow(connection);
       early.push(event);
     });
+    // A networked bus that was cut off may have missed other gateways' changes: a new
+    // `events.ready` makes the client refetch (before the first one, that one will).
+    const stopResync = this.#options.bus.subscribe(CHANGES, (change) => {
+      if (change.type !== 'bus.resynced' || !ready) return;
+      this.#options.boardEvents
+        .activities()
+        .then((activities) =>
+          this.#push(connection, { type: 'events.ready', activities, heartbeatMs: this.#pinger.intervalMs }),
+        )
+        .catch((error: unknown) =>
+          this.#options.log.warn({ err: error }, 'operator socket: no refetch after a bus resync'),
+        );
+    });
+    connection.unsubscribe = () => {
+      stopEvents();
+      stopResync();
+    };
     this.#options.boardEvents
       .activities()
       .then((activities) => {
