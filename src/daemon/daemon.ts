@@ -31,7 +31,7 @@ import { SessionLog } from './session-log.ts';
 import { TaskJournal } from './task-journal.ts';
 import { TaskRuntime } from './task-runtime.ts';
 import { startTerminals, type TerminalOptions } from './terminal/start-terminals.ts';
-import { ViberController } from './viber-controller.ts';
+import { gatewayUrls, ViberController } from './viber-controller.ts';
 import { buildViberInfo, buildViberStatus, DAEMON_VERSION, type RequestedCapability } from './viber-info.ts';
 
 export interface DaemonOptions {
@@ -107,7 +107,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const { home, viberId } = options;
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger('daemon', { viberId });
-  assertGatewayUrl(options.serverUrl);
+  assertGatewayUrls(options.serverUrl);
   const name = (options.name ?? hostname()).trim().slice(0, 200) || 'viber';
   let config = options.config ?? loadConfig(home);
   const identity = options.identity ?? loadDaemonKey(home);
@@ -156,7 +156,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   // The gateway's model settings (docs/settings.md): pulled on each connection and config:push;
   // their keys join what the agent's output is redacted of.
   const gatewayModel = new GatewayModelSettings({
-    pull: () => pullModelSettings({ serverUrl: options.serverUrl, viberId, token: controller.token ?? '' }),
+    pull: () => pullModelSettings({ serverUrl: controller.url, viberId, token: controller.token ?? '' }),
     config: () => config,
     env,
     onKeys: (keys) => {
@@ -225,7 +225,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     env,
     capabilities: async () => sandbox,
     passNames: () => config.agent?.env ?? [],
-    pull: () => pullViberConfig({ serverUrl: options.serverUrl, viberId, token: controller.token ?? '' }),
+    pull: () => pullViberConfig({ serverUrl: controller.url, viberId, token: controller.token ?? '' }),
     send: (message) => controller.send(message),
     logger: logger.child({ component: 'environments' }),
   });
@@ -383,6 +383,10 @@ function loadDaemonKey(home: OpenViberHome): DeviceIdentity {
 }
 
 /** A URL that can never work is the caller's mistake: say so before any connection attempt. */
+function assertGatewayUrls(serverUrl: string): void {
+  for (const url of gatewayUrls(serverUrl)) assertGatewayUrl(url);
+}
+
 function assertGatewayUrl(serverUrl: string): void {
   let protocol: string;
   try {

@@ -56,6 +56,10 @@ const FATAL_REFUSALS: ReadonlySet<string> = new Set<ConnectRefusalCode>([
 ]);
 
 export interface ViberControllerOptions {
+  /**
+   * The gateway's WebSocket URL, or several separated by commas (gateways sharing one store,
+   * docs/deploy.md): each reconnect after a failed or lost connection tries the next one.
+   */
   serverUrl: string;
   viberId: string;
   /**
@@ -137,6 +141,8 @@ export interface ViberControllerEvents {
  */
 export class ViberController extends EventEmitter<ViberControllerEvents> {
   readonly #options: ViberControllerOptions;
+  readonly #urls: readonly string[];
+  #urlIndex = 0;
   readonly #logger: Logger;
   readonly #backoff: Backoff;
   #state: ControllerState = 'idle';
@@ -163,6 +169,7 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
   constructor(options: ViberControllerOptions) {
     super();
     this.#options = options;
+    this.#urls = gatewayUrls(options.serverUrl);
     this.#logger = options.logger;
     this.#backoff = new Backoff(options.reconnect);
     this.#token = options.token;
@@ -175,6 +182,15 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
 
   get state(): ControllerState {
     return this.#state;
+  }
+
+  /** The gateway URL this daemon is connected to, or tries next. */
+  get url(): string {
+    return this.#urls[this.#urlIndex % this.#urls.length]!;
+  }
+
+  #nextUrl(): void {
+    if (this.#urls.length > 1) this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
   }
 
   get isOpen(): boolean {
@@ -283,7 +299,8 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
     this.#refusal = undefined;
     this.#socketError = undefined;
     this.#early = [];
-    const { serverUrl, version } = this.#options;
+    const { version } = this.#options;
+    const serverUrl = this.url;
     let socket: WebSocket;
     try {
       // No credentials on the upgrade: the device key and token go in the connect handshake.
@@ -384,7 +401,7 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
     this.send({ type: 'connected', viber: this.#options.getInfo() });
     this.#startHeartbeat();
     this.#logger.info(
-      { serverUrl: this.#options.serverUrl, deviceId: ok.deviceId, extensions: ok.extensions },
+      { serverUrl: this.url, deviceId: ok.deviceId, extensions: ok.extensions },
       'connected to gateway',
     );
     this.#notify('connected');
@@ -426,6 +443,7 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
       'the gateway did not accept the handshake; retrying',
     );
     this.#state = 'waiting';
+    this.#nextUrl();
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
   }
 
@@ -579,6 +597,7 @@ export class ViberController extends EventEmitter<ViberControllerEvents> {
       );
     }
     this.#state = 'waiting';
+    this.#nextUrl();
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
   }
 
@@ -650,4 +669,13 @@ function describeSocketError(error: (Error & { code?: unknown }) | undefined): R
         }
       : {}),
   };
+}
+
+/** The URLs of `--server`: one, or several separated by commas. */
+export function gatewayUrls(serverUrl: string): string[] {
+  const urls = serverUrl
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+  return urls.length > 0 ? urls : [serverUrl];
 }

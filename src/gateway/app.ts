@@ -54,6 +54,8 @@ export interface GatewayAppParts {
   corsOrigins: readonly string[];
   /** `GET /metrics`: the counters the middleware adds to, the metrics token's hash, the text. */
   metrics: { counters: GatewayMetrics; tokenHash: string | undefined; render(): Promise<string> };
+  /** Why the gateway cannot take new work now (its Redis bus unreachable); undefined when it can. */
+  unavailable?: () => string | undefined;
 }
 
 /** The gateway's HTTP surface as a Hono app (tests call `app.request()` in-process). */
@@ -96,6 +98,13 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   // Each concept's routes sit at the full paths of the route table (src/protocol/rest-routes.ts),
   // registered by http/route-registrar.ts; the order here is what decides which middleware they pass.
   app.route('/', healthRoutes(parts));
+  // Several gateways: one cut off from its bus refuses new work, rather than queue commands no
+  // gateway holding the viber would hear of; reads and the board still answer.
+  app.use('/api/*', async (c, next) => {
+    const reason = c.req.method === 'GET' ? undefined : parts.unavailable?.();
+    if (reason) return errorResponse(c, 'internal', `${reason}: try again shortly`, 503);
+    return next();
+  });
   // Outside /api, with its own auth: an operator device, or the metrics token and nothing else.
   const { counters, tokenHash, render } = parts.metrics;
   app.route('/', metricsRoutes({ auth, tokenHash, metrics: counters, render }));

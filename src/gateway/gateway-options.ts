@@ -44,6 +44,13 @@ export interface GatewayOptions {
    * makes startGateway throw: check it first (the CLI does, in `readTlsFlags`).
    */
   tls?: { cert: string; key: string };
+  /**
+   * Several gateways (docs/deploy.md, "Scale-out"): a postgres:// URL for the shared store, and a
+   * redis:// URL for the bus between them. Without them: the embedded store under the home, and
+   * the in-process bus.
+   */
+  store?: string;
+  bus?: string;
   logger?: Logger;
 }
 

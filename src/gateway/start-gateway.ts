@@ -18,8 +18,7 @@ import { BoardEventStreams } from './board/board-event-routes.ts';
 import { BoardEvents } from './board/board-events.ts';
 import { BoardSessions } from './board/board-sessions.ts';
 import { DEFAULT_BOARD_DIR } from './board/static-board.ts';
-import { publishChanges } from './bus/gateway-topics.ts';
-import { InProcessTopicBus } from './bus/topic-bus.ts';
+import { VIBER_OUTBOX } from './bus/gateway-topics.ts';
 import { DesktopViewRelay } from './desktop/desktop-view-relay.ts';
 import { openEnvironments } from './environments/index.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
@@ -28,7 +27,7 @@ import { GatewayMcp } from './mcp/mcp-endpoint.ts';
 import { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import { metricsText } from './metrics/metrics-text.ts';
 import { TaskStates } from './metrics/task-states.ts';
-import { GATEWAY_DB_FILE, openSqliteStore } from './store/index.ts';
+import { openSharedState } from './shared-state.ts';
 import { TaskCount } from './tasks/task-count.ts';
 import { TaskRouter } from './tasks/task-router.ts';
 import { StreamSessions } from './tasks/task-streams.ts';
@@ -36,6 +35,7 @@ import { TerminalRelay } from './terminals/terminal-relay.ts';
 import { terminalSocketPath } from './terminals/terminal-socket-path.ts';
 import { ConnectionRegistry } from './vibers/connection-registry.ts';
 import { Presence } from './vibers/presence.ts';
+import { ViberLocations } from './vibers/viber-locations.ts';
 import { ViberService } from './vibers/viber-service.ts';
 import { DaemonDispatch } from './ws/daemon-dispatch.ts';
 import { DesktopSocketServer } from './ws/desktop-socket-server.ts';
@@ -65,14 +65,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     taskGraceMs: options.taskGraceMs ?? DEFAULT_TIMINGS.taskGraceMs,
   };
   // The change feed: what each commit changed goes onto the bus, for task streams, the board, presence.
-  const bus = new InProcessTopicBus(log.child({ component: 'bus' }));
-  const store = openSqliteStore(
-    join(options.home.gateway, GATEWAY_DB_FILE),
-    (changes) => publishChanges(bus, changes),
-    () => {
-      metrics.storeErrors += 1;
+  const shared = await openSharedState(
+    {
+      gatewayDir: options.home.gateway,
+      ...(options.store ? { store: options.store } : {}),
+      ...(options.bus ? { bus: options.bus } : {}),
     },
+    metrics,
+    log,
   );
+  const { store, bus } = shared;
   await store.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString());
   await store.purgeBoardSecrets(new Date().toISOString());
   const deviceSockets = new DeviceSockets();
@@ -88,10 +90,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await devices.adoptOperatorToken(operator.token);
   const auth = createGatewayAuth(store, devices);
   const connections = new ConnectionRegistry();
+  // Several gateways: where the others' vibers are (nothing is heard on the in-process bus).
+  const locations = new ViberLocations({
+    bus,
+    gatewayId: shared.gatewayId,
+    connections,
+    refreshMs: timings.heartbeatIntervalMs,
+    log: log.child({ component: 'locations' }),
+  });
+  connections.lookElsewhere((viberId) => locations.isElsewhere(viberId));
   const vibers = new ViberService({ store, devices, connections, log });
   const router = new TaskRouter({ store, bus, connections, log });
-  const presence = new Presence({ store, bus, connections, tasks: router, timings, log });
-  const environments = await openEnvironments({ store, connections, log }, options.home);
+  const presence = new Presence({ store, bus, connections, tasks: router, timings, locations, log });
+  const environments = await openEnvironments(
+    { store, connections, log, outboxFilled: (viberId) => bus.publish(VIBER_OUTBOX, { viberId }) },
+    options.home,
+  );
   const streams = new StreamSessions({ store, bus, log, metrics });
   // Before the server listens: no task is created between its count and its subscription.
   const taskCount = await TaskCount.open(store, bus);
@@ -107,6 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...{ store, auth, devices, connections, taskCount, log, vibers, router, streams, environments, mcp },
     board: { sessions: new BoardSessions(store, auth, devices), eventStreams, dir: DEFAULT_BOARD_DIR },
     corsOrigins: options.corsOrigins ?? [],
+    unavailable: shared.unavailable,
     metrics: {
       counters: metrics,
       tokenHash: metricsTokenHash,
@@ -162,6 +177,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   boardEvents.start();
+  locations.start();
   await presence.start();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -173,11 +189,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   } catch (error) {
     presence.stop();
+    locations.stop();
     boardEvents.stop();
     await terminals.close();
     await desktops.close();
     await operatorSockets.close();
-    await store.close();
+    await shared.close();
     throw new OpenViberError(
       'internal',
       `cannot listen on ${host}:${options.port ?? 0}: ${(error as Error).message}`,
@@ -192,6 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const close = () => {
     closing ??= (async () => {
       presence.stop();
+      locations.stop();
       boardEvents.stop();
       taskCount.close();
       taskStates.close();
@@ -205,7 +223,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await sockets.close();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await stopped;
-      await store.close();
+      await shared.close();
       log.info('gateway closed');
     })();
     return closing;

@@ -34,6 +34,10 @@ export interface PostgresServer {
   ): Promise<R[]>;
   /** Stops the cluster the fast way (every backend terminated) and starts it again on the same port. */
   restart(): Promise<void>;
+  /** Stops the server the fast way, keeping its data, until `resume`. */
+  pause(): Promise<void>;
+  /** Starts a paused server again on the same port. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -142,6 +146,12 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     },
     async restart() {
       await stop('fast');
+      await start();
+    },
+    async pause() {
+      await stop('fast');
+    },
+    async resume() {
       await start();
     },
     async stop() {

@@ -20,6 +20,9 @@ export interface GatewayFlags {
   tlsKey?: string;
   /** False with --no-auto-approve: a daemon on this machine waits for approval like any other. */
   autoApprove?: boolean;
+  /** Several gateways: the shared PostgreSQL store and the Redis bus (docs/deploy.md). */
+  store?: string;
+  bus?: string;
 }
 
 /** Options shared by `viber gateway` and `viber up`. */
@@ -50,7 +53,34 @@ export function addGatewayOptions(command: Command): Command {
     .option(
       '--no-auto-approve',
       'make a new daemon connecting from this machine (loopback) wait for an operator to approve it, like any other',
+    )
+    .option(
+      '--store <url>',
+      'the store several gateways share: postgres://user:password@host:5432/db (default: OPENVIBER_STORE_URL, else the embedded store in the home)',
+    )
+    .option(
+      '--bus <url>',
+      'the bus between gateways: redis://host:6379 (default: OPENVIBER_BUS_URL, else in-process); needs --store',
     );
+}
+
+/** `--store` and `--bus` (or their variables), checked for their scheme before anything starts. */
+export function sharedStateFlags(flags: Pick<GatewayFlags, 'store' | 'bus'>): {
+  store?: string;
+  bus?: string;
+} {
+  const store = flags.store ?? process.env.OPENVIBER_STORE_URL?.trim() ?? undefined;
+  const bus = flags.bus ?? process.env.OPENVIBER_BUS_URL?.trim() ?? undefined;
+  if (store && !/^postgres(ql)?:\/\//.test(store))
+    throw new CliError('--store: give a PostgreSQL URL, postgres://user:password@host:5432/database', 2);
+  if (bus && !/^rediss?:\/\//.test(bus))
+    throw new CliError('--bus: give a Redis URL, redis://host:6379 (rediss:// for TLS)', 2);
+  if (bus && !store)
+    throw new CliError(
+      '--bus joins gateways that share a PostgreSQL store: give --store postgres://... as well',
+      2,
+    );
+  return { ...(store ? { store } : {}), ...(bus ? { bus } : {}) };
 }
 
 /**
@@ -100,8 +130,10 @@ function readFlagFile(flag: string, path: string): string {
 export async function runGateway(flags: GatewayFlags) {
   const home = resolveHome();
   const tls = readTlsFlags(flags);
+  const shared = sharedStateFlags(flags);
   const started = startGateway({
     home,
+    ...shared,
     host: flags.host,
     port: flags.port,
     ...(tls ? { tls } : {}),

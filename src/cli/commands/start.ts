@@ -5,7 +5,7 @@ import { loadConfig } from '../../core/config.ts';
 import { loadOrCreateDeviceKey, type StoredDeviceKey } from '../../core/device-key.ts';
 import { type OpenViberHome, resolveHome } from '../../core/home.ts';
 import { startDaemon } from '../../daemon/index.ts';
-import type { GatewayRefusedError } from '../../daemon/viber-controller.ts';
+import { type GatewayRefusedError, gatewayUrls } from '../../daemon/viber-controller.ts';
 import { DAEMON_VERSION } from '../../daemon/viber-info.ts';
 import { CliError, parseIntegerOption } from '../cli-error.ts';
 import {
@@ -37,7 +37,7 @@ export function registerStartCommand(program: Command): void {
     .description('run the viber daemon: dial out to a gateway and run the tasks it sends')
     .option(
       '--server <url>',
-      'gateway WebSocket URL, e.g. ws://127.0.0.1:6007/ws (default: the one viber login saved)',
+      'gateway WebSocket URL, e.g. ws://127.0.0.1:6007/ws, or several gateways of one deployment separated by commas, tried in turn after a lost connection (default: the one viber login saved)',
     )
     .option(
       '--id <viberId>',
@@ -97,7 +97,7 @@ export function registerStartCommand(program: Command): void {
         throw error;
       });
       daemon.controller.on('connected', () => {
-        process.stdout.write(`connected to ${credentials.server} as ${credentials.viberId}\n`);
+        process.stdout.write(`connected to ${daemon.controller.url} as ${credentials.viberId}\n`);
       });
       daemon.controller.on('pairing', (pairing) => {
         if (announcedPairing) return;
@@ -149,7 +149,7 @@ async function learnViberId(
   let ok: Awaited<ReturnType<typeof handshakeOnce>>;
   try {
     ok = await handshakeOnce({
-      url: credentials.server,
+      url: gatewayUrls(credentials.server)[0]!,
       identity,
       ask: {
         role: 'node',

@@ -38,6 +38,8 @@ export interface Environments {
 export interface EnvironmentsDeps {
   store: GatewayStore;
   connections: ConnectionRegistry;
+  /** A command was queued for a viber not connected here (another gateway may hold it). */
+  outboxFilled?: (viberId: string) => void;
   log: Logger;
 }
 
@@ -61,6 +63,8 @@ export async function openEnvironments(deps: EnvironmentsDeps, home: OpenViberHo
     for (const command of commands) {
       const connection = connections.get(command.viberId);
       if (connection?.ready) connection.send(command.message);
+      // Its socket may be on another gateway: that one sends it from the shared outbox.
+      else if (!connection) deps.outboxFilled?.(command.viberId);
     }
   };
   const service = new EnvironmentService({ store, box, send, log });

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { OpenViberError } from '../../core/errors.ts';
 import type { GatewayEnv } from './route-context.ts';
 import { routes } from './route-registrar.ts';
 
@@ -10,10 +11,12 @@ import { routes } from './route-registrar.ts';
 export function healthRoutes(deps: {
   connections: { readonly size: number };
   taskCount: { readonly value: number };
+  /** Why this gateway cannot serve (its Redis bus unreachable): answered 503 with the reason. */
+  unavailable?: () => string | undefined;
 }): Hono<GatewayEnv> {
-  return routes().json('health.get', () => ({
-    status: 'ok' as const,
-    vibers: deps.connections.size,
-    tasks: deps.taskCount.value,
-  })).app;
+  return routes().json('health.get', () => {
+    const reason = deps.unavailable?.();
+    if (reason) throw new OpenViberError('internal', reason, 503);
+    return { status: 'ok' as const, vibers: deps.connections.size, tasks: deps.taskCount.value };
+  }).app;
 }

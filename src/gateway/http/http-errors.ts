@@ -17,7 +17,9 @@ export function errorResponse(c: Context, code: ErrorCode, message: string, stat
 export function errorHandler(log: Logger): ErrorHandler {
   return function handleError(error, c) {
     if (OpenViberError.isInstance(error)) {
-      if (error.status >= 500) log.error({ err: error, path: c.req.path }, error.message);
+      // 503 is a dependency down (PostgreSQL, Redis), said once where it is noticed: no stack here.
+      if (error.status === 503) log.warn({ path: c.req.path }, error.message);
+      else if (error.status >= 500) log.error({ err: error, path: c.req.path }, error.message);
       return errorResponse(c, error.code, error.message, error.status);
     }
     if (isDiskFull(error)) {

@@ -25,5 +25,7 @@ export interface GatewayStore
     EnvironmentsStore,
     DevicesStore,
     SettingsStore {
+  /** Rejects when the store's server cannot be reached now (a networked store; absent: embedded). */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }

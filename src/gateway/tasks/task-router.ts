@@ -10,6 +10,7 @@ import {
   isTerminalTaskStatus,
   type TaskMessageBody,
 } from '../../protocol/index.ts';
+import { CHANGES, VIBER_OUTBOX } from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import {
   type GatewayStore,
@@ -70,6 +71,16 @@ export class TaskRouter {
   constructor(deps: TaskRouterDeps) {
     this.#deps = deps;
     this.#approvals = new PendingApprovals(deps.store, deps.bus);
+    // Commands another gateway queued for a viber whose socket is here; after the bus was cut off
+    // (a notice may have been lost), every viber here looks at its outbox again.
+    deps.bus.subscribe(VIBER_OUTBOX, ({ viberId }) => {
+      const connection = deps.connections.get(viberId);
+      if (connection?.ready) this.#deliverNew(connection);
+    });
+    deps.bus.subscribe(CHANGES, (change) => {
+      if (change.type !== 'bus.resynced') return;
+      for (const connection of deps.connections.all()) if (connection.ready) this.#deliverNew(connection);
+    });
   }
 
   async createTask(body: CreateTaskBody): Promise<TaskRecord> {
@@ -245,6 +256,7 @@ export class TaskRouter {
       if (connection.closed) return;
       for (const command of commands) {
         after = command.seq;
+        connection.sentCommandSeq = Math.max(connection.sentCommandSeq, after);
         if (connection.acknowledgesCommands) connection.send(command.message);
         else await this.#sendOnce(connection, command);
       }
@@ -252,6 +264,43 @@ export class TaskRouter {
       if (connection.ready) return;
       connection.ready = true;
     }
+  }
+
+  /**
+   * The commands queued since the last one sent on this connection, after another gateway said
+   * there are some (VIBER_OUTBOX). One pass at a time per connection; a pass asked for meanwhile
+   * runs once after it. A command sent twice is acted on once by the daemon (its commandId).
+   */
+  #deliverNew(connection: ViberConnection): void {
+    if (connection.delivering) {
+      connection.deliverAgain = true;
+      return;
+    }
+    connection.delivering = true;
+    const pass = async () => {
+      do {
+        connection.deliverAgain = false;
+        for (;;) {
+          const commands = await this.#deps.store.listCommands(
+            connection.viberId,
+            connection.sentCommandSeq,
+            OUTBOX_PAGE,
+          );
+          if (connection.closed) return;
+          for (const command of commands) {
+            connection.sentCommandSeq = Math.max(connection.sentCommandSeq, command.seq);
+            if (connection.acknowledgesCommands) connection.send(command.message);
+            else await this.#sendOnce(connection, command);
+          }
+          if (commands.length < OUTBOX_PAGE) break;
+        }
+      } while (connection.deliverAgain);
+    };
+    pass()
+      .catch((error: unknown) => connection.log.error({ err: error }, 'failed to send queued commands'))
+      .finally(() => {
+        connection.delivering = false;
+      });
   }
 
   async acknowledge(connection: ViberConnection, commandId: string): Promise<void> {
@@ -270,7 +319,12 @@ export class TaskRouter {
 
   #sendNow(command: NewCommand): void {
     const connection = this.#deps.connections.get(command.viberId);
-    if (!connection?.ready) return;
+    if (!connection) {
+      // Its socket may be on another gateway: that one sends it from the shared outbox.
+      this.#deps.bus.publish(VIBER_OUTBOX, { viberId: command.viberId });
+      return;
+    }
+    if (!connection.ready) return;
     if (connection.acknowledgesCommands) {
       connection.send(command.message);
       return;

@@ -4,6 +4,7 @@ import { CHANGES } from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import type { TaskRecord, TasksStore, VibersStore } from '../store/index.ts';
 import type { ConnectionRegistry } from './connection-registry.ts';
+import type { ViberLocations } from './viber-locations.ts';
 
 export interface PresenceTimings {
   heartbeatIntervalMs: number;
@@ -22,6 +23,8 @@ export interface PresenceDeps {
   connections: ConnectionRegistry;
   tasks: TaskEnding;
   timings: PresenceTimings;
+  /** With several gateways: tells the others where this gateway's vibers are. */
+  locations?: Pick<ViberLocations, 'connected' | 'disconnected'>;
   log: Logger;
 }
 
@@ -81,6 +84,7 @@ export class Presence {
   }
 
   connected(viberId: string): void {
+    this.#deps.locations?.connected(viberId);
     const timer = this.#graceTimers.get(viberId);
     if (!timer) return;
     clearTimeout(timer);
@@ -88,6 +92,7 @@ export class Presence {
   }
 
   disconnected(viberId: string): void {
+    this.#deps.locations?.disconnected(viberId);
     this.#deps.bus.publish(CHANGES, { type: 'viber.disconnected', viberId });
     this.#startGrace(viberId);
   }

@@ -48,6 +48,11 @@ export class ViberConnection {
   lastSeenAt = Date.now();
   /** The daemon said `connected` and the outbox was flushed: new commands may go out at once. */
   ready = false;
+  /** The seq of the last outbox command sent on this connection (commands queued on other gateways). */
+  sentCommandSeq = 0;
+  /** A pass over the outbox runs (#deliverNew); another was asked for meanwhile. */
+  delivering = false;
+  deliverAgain = false;
   closed = false;
   #queue: Promise<void> = Promise.resolve();
   /**
@@ -177,9 +182,20 @@ export class ViberConnection {
     this.#chain(() => commit(batch, arrivedAt));
   }
 
+  /**
+   * A frame that could not be handled (its store write failed: PostgreSQL unreachable, a full
+   * disk) is not acknowledged, and neither is anything after it: the connection closes with 1011
+   * so the daemon reconnects, with backoff, and sends again everything it still holds. Going on
+   * would leave a gap the daemon never fills, as it resends only after a reconnect.
+   */
   #chain(work: () => Promise<void>): void {
     this.#queue = this.#queue.then(work).catch((error: unknown) => {
-      this.log.error({ err: error }, 'failed to handle a daemon message');
+      this.log.error(
+        { err: error },
+        'failed to handle a daemon message; closing so the daemon sends it again',
+      );
+      if (!this.closed)
+        this.close(1011, 'the gateway could not store what the viber sent: reconnect and resend');
     });
   }
 

@@ -158,8 +158,11 @@ export function runConnectHandshake(
         })
         .then(answer)
         .catch((error: unknown) => {
+          // The gateway's own failure (its store unreachable), not the client's: no refusal, which
+          // a daemon takes as final, but "try again later" (1013), which it retries with backoff.
           log.error({ err: error }, 'handshake failed');
-          refuse('bad_handshake', 'the gateway could not decide this handshake');
+          ws.close(1013, 'the gateway could not decide this handshake now: try again');
+          finish(undefined);
         });
     };
     ws.on('message', onFrame);

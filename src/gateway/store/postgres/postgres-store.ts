@@ -47,6 +47,9 @@ export async function openPostgresStore(
     ...postgresEnvironments(db),
     ...postgresDevices(db),
     ...postgresSettings(db),
+    async ping() {
+      await db.pool.query('SELECT 1');
+    },
     async close() {
       await db.close();
     },
