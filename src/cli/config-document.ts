@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type ConfigFile, ConfigFileSchema, configPath } from '../core/config.ts';
 import { ensureDir, type OpenViberHome } from '../core/home.ts';
-import { redactedMarker } from '../core/redaction.ts';
+import { redactedMarker, withoutPassword } from '../core/redaction.ts';
 import { describeZodError } from '../protocol/index.ts';
 import { CliError } from './cli-error.ts';
 
@@ -109,7 +109,11 @@ const SECRET_MAPS = new Set(['env', 'headers']);
 export function redactConfigValue(value: unknown, keyPath: string[] = []): unknown {
   const last = keyPath.at(-1) ?? '';
   const inSecretMap = keyPath[0] === 'mcpServers' && SECRET_MAPS.has(keyPath.at(-2) ?? '');
-  if (typeof value === 'string') return SECRET_KEYS.has(last) || inSecretMap ? redactedMarker(last) : value;
+  if (typeof value === 'string') {
+    if (SECRET_KEYS.has(last) || inSecretMap) return redactedMarker(last);
+    // The gateway's store and bus URLs may carry a password.
+    return keyPath[0] === 'gateway' ? withoutPassword(value) : value;
+  }
   if (Array.isArray(value))
     return value.map((item, index) => redactConfigValue(item, [...keyPath, String(index)]));
   if (typeof value === 'object' && value !== null)

@@ -93,6 +93,22 @@ export const ConfigFileSchema = z.strictObject({
       heartbeatIntervalMs: z.number().int().min(100).optional(),
     })
     .optional(),
+  /**
+   * `viber gateway` and `viber up` on several gateways (docs/deploy.md, "Scale-out"): the shared
+   * PostgreSQL store and the Redis bus; the flags and OPENVIBER_STORE_URL/OPENVIBER_BUS_URL come first.
+   */
+  gateway: z
+    .strictObject({
+      store: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+        .optional(),
+      bus: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+        .optional(),
+    })
+    .optional(),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 

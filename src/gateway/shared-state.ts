@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { OpenViberError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { withoutPassword } from '../core/redaction.ts';
 import { GATEWAY_CROSSING } from './bus/gateway-crossing.ts';
 import { publishChanges } from './bus/gateway-topics.ts';
 import { RedisTopicBus } from './bus/redis-topic-bus.ts';
@@ -97,7 +98,7 @@ async function connectBus(bus: RedisTopicBus, url: string): Promise<void> {
       reject(
         new OpenViberError(
           'internal',
-          `cannot reach the Redis bus at ${redacted(url)} within ${BUS_CONNECT_TIMEOUT_MS / 1000} s: ${reason}`,
+          `cannot reach the Redis bus at ${withoutPassword(url)} within ${BUS_CONNECT_TIMEOUT_MS / 1000} s: ${reason}`,
           503,
         ),
       );
@@ -110,17 +111,6 @@ async function connectBus(bus: RedisTopicBus, url: string): Promise<void> {
     throw error;
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** A URL without its password, for messages. */
-export function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable URL)';
   }
 }
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ViberView } from '../../src/protocol/index.ts';
 import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
@@ -319,5 +321,24 @@ describe('viber gateway --store and --bus, refused', { timeout: 60_000 }, () => 
     expect(unreachable.stderr).toContain('cannot reach the Redis bus at redis://:***@127.0.0.1:1');
     expect(unreachable.stderr).not.toContain('bus-secret');
     expect(unreachable.stderr).not.toContain('store-secret');
+
+    // The same settings in config.json: read (and checked) when the flags and variables are absent.
+    mkdirSync(join(home, 'config'), { recursive: true });
+    const config = join(home, 'config', 'config.json');
+    writeFileSync(config, JSON.stringify({ gateway: { store: 'mysql://db/openviber' } }));
+    const badConfig = await run([]);
+    expect(badConfig.code).not.toBe(0);
+    expect(badConfig.stderr).toContain('gateway.store');
+    expect(badConfig.stderr).toContain('must be a postgres:// URL');
+    writeFileSync(
+      config,
+      JSON.stringify({ gateway: { store: 'postgres://openviber:cfg-secret@db.internal:5432/openviber' } }),
+    );
+    const shown = spawnViber(['config', 'get', 'gateway.store'], {
+      name: 'config-get',
+      env: { OPENVIBER_HOME: home },
+    });
+    expect((await shown.exited).code).toBe(0);
+    expect(shown.stdout.trim()).toBe('postgres://openviber:***@db.internal:5432/openviber');
   });
 });

@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { Command } from 'commander';
+import { type ConfigFile, loadConfig } from '../../core/config.ts';
 import { OpenViberError } from '../../core/errors.ts';
 import { resolveHome } from '../../core/home.ts';
 import { startGateway } from '../../gateway/index.ts';
@@ -56,21 +57,21 @@ export function addGatewayOptions(command: Command): Command {
     )
     .option(
       '--store <url>',
-      'the store several gateways share: postgres://user:password@host:5432/db (default: OPENVIBER_STORE_URL, else the embedded store in the home)',
+      'the store several gateways share: postgres://user:password@host:5432/db (default: OPENVIBER_STORE_URL, else gateway.store in config.json, else the embedded store in the home)',
     )
     .option(
       '--bus <url>',
-      'the bus between gateways: redis://host:6379 (default: OPENVIBER_BUS_URL, else in-process); needs --store',
+      'the bus between gateways: redis://host:6379 (default: OPENVIBER_BUS_URL, else gateway.bus in config.json, else in-process); needs --store',
     );
 }
 
 /** `--store` and `--bus` (or their variables), checked for their scheme before anything starts. */
-export function sharedStateFlags(flags: Pick<GatewayFlags, 'store' | 'bus'>): {
-  store?: string;
-  bus?: string;
-} {
-  const store = flags.store ?? process.env.OPENVIBER_STORE_URL?.trim() ?? undefined;
-  const bus = flags.bus ?? process.env.OPENVIBER_BUS_URL?.trim() ?? undefined;
+export function sharedStateFlags(
+  flags: Pick<GatewayFlags, 'store' | 'bus'>,
+  config: ConfigFile['gateway'] = {},
+): { store?: string; bus?: string } {
+  const store = flags.store ?? (process.env.OPENVIBER_STORE_URL?.trim() || config.store);
+  const bus = flags.bus ?? (process.env.OPENVIBER_BUS_URL?.trim() || config.bus);
   if (store && !/^postgres(ql)?:\/\//.test(store))
     throw new CliError('--store: give a PostgreSQL URL, postgres://user:password@host:5432/database', 2);
   if (bus && !/^rediss?:\/\//.test(bus))
@@ -130,7 +131,7 @@ function readFlagFile(flag: string, path: string): string {
 export async function runGateway(flags: GatewayFlags) {
   const home = resolveHome();
   const tls = readTlsFlags(flags);
-  const shared = sharedStateFlags(flags);
+  const shared = sharedStateFlags(flags, loadConfig(home).gateway);
   const started = startGateway({
     home,
     ...shared,
