@@ -1,6 +1,5 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { OpenViberError } from '../core/errors.ts';
 import { ensureDir } from '../core/home.ts';
@@ -31,6 +30,7 @@ import { openSharedState } from './shared-state.ts';
 import { TaskCount } from './tasks/task-count.ts';
 import { TaskRouter } from './tasks/task-router.ts';
 import { StreamSessions } from './tasks/task-streams.ts';
+import { TerminalCrossing } from './terminals/terminal-crossing.ts';
 import { TerminalRelay } from './terminals/terminal-relay.ts';
 import { terminalSocketPath } from './terminals/terminal-socket-path.ts';
 import { ConnectionRegistry } from './vibers/connection-registry.ts';
@@ -134,6 +134,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   });
   const relay = new TerminalRelay(connections, log.child({ component: 'terminals' }));
+  // Several gateways: terminals of vibers held by another gateway, through its inbox on the bus.
+  const terminalCrossing = new TerminalCrossing({
+    ...{ bus, relay, connections, locations },
+    gatewayId: shared.gatewayId,
+    refreshMs: timings.heartbeatIntervalMs,
+    log: log.child({ component: 'terminals' }),
+  });
+  relay.crossGateways(terminalCrossing);
   const terminals = new TerminalSocketServer({
     auth,
     devices,
@@ -178,6 +186,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   boardEvents.start();
   locations.start();
+  terminalCrossing.start();
   await presence.start();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -190,6 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   } catch (error) {
     presence.stop();
     locations.stop();
+    terminalCrossing.stop();
     boardEvents.stop();
     await terminals.close();
     await desktops.close();
@@ -210,6 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     closing ??= (async () => {
       presence.stop();
       locations.stop();
+      terminalCrossing.stop();
       boardEvents.stop();
       taskCount.close();
       taskStates.close();

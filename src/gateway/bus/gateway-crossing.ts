@@ -11,6 +11,8 @@ import {
 import type { TopicCrossing } from './redis-topic-bus.ts';
 
 const TASK_TOPIC_PREFIX = 'task/';
+/** A gateway's inbox (`gatewayInbox`): crosses whole, to the one gateway that listens. */
+const INBOX_TOPIC_PREFIX = 'gateway/';
 /** Topics that cross whole: small, and each message is news to every gateway. */
 const WHOLE_TOPICS = new Set<string>([CHANGES, VIBER_OUTBOX, VIBER_LOCATIONS]);
 const RESYNCED: BusResynced = { type: 'bus.resynced' };
@@ -20,13 +22,19 @@ const RESYNCED: BusResynced = { type: 'bus.resynced' };
  * bus"):
  * - CHANGES, in full: small, and each gateway derives its own board events from it;
  * - VIBER_OUTBOX and VIBER_LOCATIONS, in full: they exist to tell the other gateways;
+ * - a gateway's inbox (`gateway/<gatewayId>`), in full: terminal requests and answers between
+ *   the gateway of a viewer and the one holding its viber;
  * - a task's topic: its state changes in full, its log rows as one `task.events-available` hint
  *   per task and turn (the hot path: the row's payload stays in the store, which readers read);
  * - BOARD_EVENTS and every other topic: never (each gateway derives them; crossing would double).
  */
 export const GATEWAY_CROSSING: TopicCrossing = {
   channelOf(topic) {
-    return WHOLE_TOPICS.has(topic) || topic.startsWith(TASK_TOPIC_PREFIX) ? topic : undefined;
+    return WHOLE_TOPICS.has(topic) ||
+      topic.startsWith(TASK_TOPIC_PREFIX) ||
+      topic.startsWith(INBOX_TOPIC_PREFIX)
+      ? topic
+      : undefined;
   },
   outbound(_topic, message) {
     const change = message as GatewayChange | TaskChange;

@@ -1,4 +1,9 @@
-import type { BoardEvent } from '../../protocol/index.ts';
+import type {
+  BoardEvent,
+  TerminalAccess,
+  TerminalClientMessage,
+  TerminalServerMessage,
+} from '../../protocol/index.ts';
 import type { StoreChange, TaskChanged, TaskEventAppended } from '../store/index.ts';
 import type { Topic, TopicBus } from './topic-bus.ts';
 
@@ -79,3 +84,28 @@ export interface ViberLocation {
   gatewayId: string;
 }
 export const VIBER_LOCATIONS: Topic<ViberLocation> = 'viber-locations';
+
+/**
+ * What one gateway sends another about terminals (terminal-crossing.ts): the viewer is connected
+ * to the one (`from` in a request), the viber to the other. Viewer ids are the sending gateway's.
+ */
+export type GatewayInboxMessage =
+  /** A viewer's request for a viber the receiving gateway holds; access was checked by the sender. */
+  | {
+      type: 'terminal.request';
+      from: string;
+      viewerId: string;
+      access: TerminalAccess;
+      message: TerminalClientMessage;
+    }
+  /** The viewer's socket closed: its attachments end, its requests are forgotten. */
+  | { type: 'terminal.viewer-closed'; from: string; viewerId: string }
+  /** These viewers are still there (every heartbeat interval): the others are forgotten. */
+  | { type: 'terminal.viewers-alive'; from: string; viewerIds: string[] }
+  /** What the viber answered for a viewer of the receiving gateway. */
+  | { type: 'terminal.reply'; from: string; viewerId: string; message: TerminalServerMessage }
+  /** A pane's output for that viewer: one viewer output frame (base64), one per daemon frame. */
+  | { type: 'terminal.output'; from: string; viewerId: string; frame: string };
+
+/** A gateway's own inbox: only that gateway listens to it. */
+export const gatewayInbox = (gatewayId: string): Topic<GatewayInboxMessage> => `gateway/${gatewayId}`;

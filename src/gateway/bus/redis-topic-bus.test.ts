@@ -170,7 +170,8 @@ describe('RedisTopicBus', () => {
     expect(down.lastError).toMatch(/^Redis (publisher|subscriber): /);
     a.publish(CHANGES, viberChanged('while_down'));
     expect(atA.heard).toEqual([viberChanged('while_down')]);
-    expect(a.dropped).toBeGreaterThan(0);
+    // The refused publish is counted when its promise settles, which a loaded machine may delay.
+    await waitFor(() => a.dropped > 0, { timeoutMs: 10_000, description: 'the publish counted as dropped' });
 
     await redis.server.start();
     await waitFor(() => a.health().connected && b.health().connected, { timeoutMs: 15_000 });

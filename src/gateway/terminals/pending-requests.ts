@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../core/logger.ts';
 import type { DaemonMessage, TerminalServerMessage } from '../../protocol/index.ts';
-import type { ViewerClient } from './viewer-client.ts';
+import type { Viewer } from './viewer-client.ts';
 
 /** How long a viber has to answer a list, create, input or resize. */
 const ANSWER_TIMEOUT_MS = 15_000;
 
 interface Pending {
-  viewer: ViewerClient;
+  viewer: Viewer;
   /** The viber the request went to: the only one whose answer is taken. */
   viberId: string;
   /** The viewer's own requestId, echoed back. */
@@ -40,7 +40,7 @@ export class PendingRequests {
   }
 
   add(
-    viewer: ViewerClient,
+    viewer: Viewer,
     viberId: string,
     request: { requestId: string | undefined; wantsDone: boolean },
     fail: () => void,
@@ -98,7 +98,7 @@ export class PendingRequests {
     }
   }
 
-  dropViewer(viewer: ViewerClient): void {
+  dropViewer(viewer: Viewer): void {
     for (const [id, pending] of this.#pending) if (pending.viewer === viewer) this.#take(id, pending.viberId);
   }
 }

@@ -10,12 +10,28 @@ import {
 } from '../../protocol/index.ts';
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
 import { PendingRequests } from './pending-requests.ts';
-import { type Attachment, DEFAULT_VIEWER_LIMITS, ViewerClient, type ViewerLimits } from './viewer-client.ts';
+import {
+  type Attachment,
+  DEFAULT_VIEWER_LIMITS,
+  type Viewer,
+  ViewerClient,
+  type ViewerLimits,
+} from './viewer-client.ts';
 
 export type DaemonTerminalMessage = Extract<DaemonMessage, { type: `terminal:${string}` }>;
 export const isTerminalMessage = (message: DaemonMessage): message is DaemonTerminalMessage =>
   message.type.startsWith('terminal:');
 type ClientMessage<K extends TerminalClientMessage['type']> = Extract<TerminalClientMessage, { type: K }>;
+
+/**
+ * Several gateways (terminal-crossing.ts): a request for a viber held by another gateway goes
+ * there, and what comes back reaches the viewer; the other gateway is told when the viewer leaves.
+ */
+export interface RelayCrossing {
+  /** True when `message` went to the gateway holding its viber (this one does not). */
+  forward(viewer: Viewer, message: TerminalClientMessage): boolean;
+  viewerClosed(viewer: Viewer): void;
+}
 
 /**
  * The gateway's terminal relay: viewers (browsers, the CLI) on one side, daemons on the other,
@@ -31,6 +47,7 @@ export class TerminalRelay {
   /** `viberId NUL paneId` -> the attachments showing that pane. */
   readonly #byPane = new Map<string, Set<Attachment>>();
   readonly #requests: PendingRequests;
+  #crossing: RelayCrossing | undefined;
 
   constructor(connections: ConnectionRegistry, log: Logger) {
     this.#connections = connections;
@@ -39,7 +56,12 @@ export class TerminalRelay {
     this.#requests = new PendingRequests(log);
   }
 
-  handleClientMessage(viewer: ViewerClient, message: TerminalClientMessage): void {
+  /** Relays requests for vibers held by other gateways through `crossing` (set once, by the wiring). */
+  crossGateways(crossing: RelayCrossing): void {
+    this.#crossing = crossing;
+  }
+
+  handleClientMessage(viewer: Viewer, message: TerminalClientMessage): void {
     const { viberId } = message;
     const refuse = (code: TerminalErrorCode, text: string) =>
       viewer.send({
@@ -67,6 +89,8 @@ export class TerminalRelay {
       );
       return;
     }
+    // Access and size are checked here, on the viewer's gateway; the viber's gateway trusts the bus.
+    if (this.#crossing?.forward(viewer, message)) return;
     if (message.type === 'terminal:detach') {
       this.#detach(viewer, message);
       return;
@@ -139,8 +163,9 @@ export class TerminalRelay {
     this.#requests.failViber(viberId);
   }
 
-  clientClosed(viewer: ViewerClient): void {
+  clientClosed(viewer: Viewer): void {
     viewer.stopDrainWatch();
+    this.#crossing?.viewerClosed(viewer);
     for (const attachment of [...viewer.attachments.values()]) {
       this.#forget(attachment);
       this.#connections.get(attachment.viberId)?.send({
@@ -153,7 +178,7 @@ export class TerminalRelay {
   }
 
   #attach(
-    viewer: ViewerClient,
+    viewer: Viewer,
     message: ClientMessage<'terminal:attach'>,
     toDaemon: (payload: GatewayMessage) => void,
     refuse: (code: TerminalErrorCode, text: string) => void,
@@ -181,7 +206,7 @@ export class TerminalRelay {
     toDaemon({ type: 'terminal:attach', target: message.target, appId: attachment.appId });
   }
 
-  #detach(viewer: ViewerClient, message: ClientMessage<'terminal:detach'>): void {
+  #detach(viewer: Viewer, message: ClientMessage<'terminal:detach'>): void {
     const attachment = viewer.attachments.get(ViewerClient.key(message.viberId, message.target));
     if (!attachment) {
       viewer.send({

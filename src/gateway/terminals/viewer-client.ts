@@ -22,7 +22,7 @@ export const DEFAULT_VIEWER_LIMITS: ViewerLimits = {
  * it is already in the screen); `behind` dropped output and waits for the socket to drain.
  */
 export interface Attachment {
-  readonly viewer: ViewerClient;
+  readonly viewer: Viewer;
   readonly viberId: string;
   /** The target the viewer used; every message to it names this one. */
   readonly target: string;
@@ -32,8 +32,26 @@ export interface Attachment {
   state: 'attaching' | 'live' | 'behind';
 }
 
+/**
+ * What the relay needs of a viewer: a browser or CLI on this gateway's socket (ViewerClient), or
+ * one connected to another gateway, for a viber this gateway holds (RemoteViewer, terminal-crossing.ts).
+ */
+export interface Viewer {
+  readonly id: string;
+  readonly access: TerminalAccess;
+  readonly binaryOutput: boolean;
+  readonly log: Logger;
+  readonly attachments: Map<string, Attachment>;
+  newAppId(): string;
+  /** Bytes written to the viewer and not yet sent on: above the high-water mark it falls behind. */
+  readonly buffered: number;
+  send(message: TerminalServerMessage | string | Uint8Array): void;
+  whenDrained(lowWaterBytes: number, drained: () => void): void;
+  stopDrainWatch(): void;
+}
+
 /** A browser or CLI connected to the terminal WebSocket. */
-export class ViewerClient {
+export class ViewerClient implements Viewer {
   readonly id: string;
   readonly socket: WebSocket;
   readonly access: TerminalAccess;

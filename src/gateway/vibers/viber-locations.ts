@@ -72,6 +72,11 @@ export class ViberLocations {
     return false;
   }
 
+  /** The gateway holding the viber's socket, when another one does (as `isElsewhere` says). */
+  where(viberId: string): string | undefined {
+    return this.isElsewhere(viberId) ? this.#elsewhere.get(viberId)?.gatewayId : undefined;
+  }
+
   #announceAll(): void {
     for (const connection of this.#connections.all()) this.#announce('viber.here', connection.viberId);
   }
