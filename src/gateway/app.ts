@@ -8,6 +8,7 @@ import { type BoardEventStreams, boardEventRoutes } from './board/board-event-ro
 import type { BoardSessions } from './board/board-sessions.ts';
 import { publicSessionRoutes, sessionRoutes } from './board/session-routes.ts';
 import { boardRoutes } from './board/static-board.ts';
+import type { TopicBus } from './bus/topic-bus.ts';
 import { deviceRoutes } from './devices/device-routes.ts';
 import type { Environments } from './environments/index.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -32,6 +33,8 @@ import type { ViberService } from './vibers/viber-service.ts';
 /** What the HTTP surface is made of: each concept's routes, and what the middleware checks. */
 export interface GatewayAppParts {
   store: GatewayStore;
+  /** The change feed's bus (a model settings change reaches every gateway's vibers over it). */
+  bus?: TopicBus;
   auth: GatewayAuth;
   devices: DeviceService;
   connections: ConnectionRegistry;
@@ -125,7 +128,9 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   const { store, connections } = parts;
   app.route(
     '/',
-    settingsRoutes(new ModelSettingsService({ store, box: environments.box, connections, log })),
+    settingsRoutes(
+      new ModelSettingsService({ store, box: environments.box, connections, bus: parts.bus, log }),
+    ),
   );
   app.route('/', deviceRoutes(parts.devices));
   app.route('/', parts.mcp.routes);

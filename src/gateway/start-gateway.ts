@@ -118,7 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log: log.child({ component: 'mcp' }),
   });
   const app = createGatewayApp({
-    ...{ store, auth, devices, connections, taskCount, log, vibers, router, streams, environments, mcp },
+    ...{ store, bus, auth, devices, connections, taskCount, log, vibers, router, streams, environments, mcp },
     board: { sessions: new BoardSessions(store, auth, devices), eventStreams, dir: DEFAULT_BOARD_DIR },
     corsOrigins: options.corsOrigins ?? [],
     unavailable: shared.unavailable,

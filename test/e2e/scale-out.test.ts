@@ -152,6 +152,20 @@ describe('several gateways on PostgreSQL and Redis', { timeout: 240_000 }, () =>
     expect(second.id).toBe(first.id);
     await waitForTaskStatus(a!.rest, first.id, 'completed');
     expect((await a!.rest.listTasks()).filter((task) => task.goal === body.goal)).toHaveLength(1);
+
+    // A model settings change taken by C reaches the viber on A at once (config:push over the bus),
+    // not at its next connection: its heartbeat reports the gateway's new version.
+    const changed = await fetch(`${c!.url}/api/settings/model`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${c!.operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'always-ask' }),
+    });
+    expect(changed.status).toBe(200);
+    const version = ((await changed.json()) as { version: number }).version;
+    await waitFor(
+      async () => ((await a!.rest.getViber(viber.id)) as ViberView).status?.model?.gatewayVersion === version,
+      { timeoutMs: 20_000, description: 'the viber on A to apply the settings C took' },
+    );
   });
 
   it('a gateway SIGKILLed mid-stream: its daemon and reader move on, nothing lost or doubled', async () => {

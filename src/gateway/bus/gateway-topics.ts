@@ -109,3 +109,13 @@ export type GatewayInboxMessage =
 
 /** A gateway's own inbox: only that gateway listens to it. */
 export const gatewayInbox = (gatewayId: string): Topic<GatewayInboxMessage> => `gateway/${gatewayId}`;
+
+/**
+ * The model settings changed on a gateway (docs/settings.md): every other gateway asks the vibers
+ * it holds to pull them (`config:push`), as the one that took the change asked its own.
+ */
+export interface ModelSettingsChanged {
+  from: string;
+  version: number;
+}
+export const MODEL_SETTINGS_CHANGED: Topic<ModelSettingsChanged> = 'model-settings-changed';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { OpenViberError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type {
@@ -7,6 +8,8 @@ import type {
   ProviderKeyView,
   UpdateModelSettingsBody,
 } from '../../protocol/index.ts';
+import { MODEL_SETTINGS_CHANGED } from '../bus/gateway-topics.ts';
+import type { TopicBus } from '../bus/topic-bus.ts';
 import type { SecretBox } from '../environments/secret-box.ts';
 import type { ModelSettingsRecord, ProviderKeyRecord, SettingsStore } from '../store/index.ts';
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
@@ -19,6 +22,8 @@ export interface ModelSettingsServiceDeps {
   store: SettingsStore;
   box: SecretBox;
   connections: Pick<ConnectionRegistry, 'all'>;
+  /** Several gateways: a change is pushed to the vibers of every gateway, not only this one's. */
+  bus?: TopicBus;
   log: Logger;
 }
 
@@ -31,8 +36,14 @@ export interface ModelSettingsServiceDeps {
 export class ModelSettingsService {
   readonly #deps: ModelSettingsServiceDeps;
 
+  /** Tells this service's own notices from the other gateways'. */
+  readonly #instance = randomUUID();
+
   constructor(deps: ModelSettingsServiceDeps) {
     this.#deps = deps;
+    deps.bus?.subscribe(MODEL_SETTINGS_CHANGED, ({ from }) => {
+      if (from !== this.#instance) this.#pushToVibers();
+    });
   }
 
   async view(): Promise<ModelSettingsView> {
@@ -86,6 +97,7 @@ export class ModelSettingsService {
       };
     });
     const pushed = this.#pushToVibers();
+    this.#deps.bus?.publish(MODEL_SETTINGS_CHANGED, { from: this.#instance, version: saved.version });
     this.#deps.log.info(
       {
         version: saved.version,
