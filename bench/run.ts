@@ -6,6 +6,7 @@ import { benchTable } from './bench-table.ts';
 import { measureBoardWeight } from './board-weight.ts';
 import { measureConcurrentTasks } from './concurrent-tasks.ts';
 import { FULL_SIZES, measureRelayRows, SHORT_SIZES } from './relay-rows.ts';
+import { measureScaleOut, SCALE_FULL, SCALE_SHORT, scaleTable } from './scale-out.ts';
 import { measureTerminalRows } from './terminal-measure.ts';
 import { measureViberList } from './viber-list-measure.ts';
 
@@ -17,6 +18,8 @@ import { measureViberList } from './viber-list-measure.ts';
 
 const short = process.argv.includes('--short') || process.env.OPENVIBER_BENCH_SHORT === '1';
 const jsonOnly = process.argv.includes('--json');
+/** `npm run bench -- scale`: only the scale-out figures (bench/scale-out.ts), three gateways beside one. */
+const scaleOnly = process.argv.slice(2).includes('scale');
 const OVERALL_LIMIT_MS = 20 * 60_000;
 
 const progress = (step: string) => process.stderr.write(`bench: ${step}\n`);
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
     void stopAllProcesses().finally(() => process.exit(1));
   }, OVERALL_LIMIT_MS);
   try {
+    if (scaleOnly) return await scale();
     const rows: BenchRow[] = [];
     rows.push(...(await measureRelayRows(short ? SHORT_SIZES : FULL_SIZES, progress)));
     progress(`viber list: ${short ? 200 : 10_000} registered`);
@@ -60,6 +64,19 @@ async function main(): Promise<void> {
     await stopAllProcesses();
     removeTempDirs();
   }
+}
+
+async function scale(): Promise<void> {
+  const sizes = short ? SCALE_SHORT : SCALE_FULL;
+  const { rows, figures } = await measureScaleOut(sizes, progress);
+  if (!jsonOnly) process.stdout.write(`${scaleTable(rows)}\n\n`);
+  const machine = {
+    node: process.version,
+    cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
+  const report = { scale: true, short, sizes, rows, figures, machine, at: new Date().toISOString() };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
 await main();
