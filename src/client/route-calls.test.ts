@@ -62,7 +62,12 @@ afterAll(async () => {
 
 describe('every route through the client, against a real gateway', () => {
   it('health, vibers, and the viber config push and pull', async () => {
-    expect(await client.call('health.get')).toEqual({ status: 'ok', vibers: 0, tasks: 0 });
+    expect(await client.call('health.get')).toEqual({
+      status: 'ok',
+      vibers: 0,
+      tasks: 0,
+      version: expect.any(String),
+    });
     const first = await client.request('vibers.register', {
       body: { name: 'routes' },
       idempotencyKey: 'reg-1',

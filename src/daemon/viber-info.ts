@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { chromiumStatus } from '../agent/tools/browser/index.ts';
+import { OPENVIBER_VERSION } from '../core/version.ts';
 import type { UnavailableCapability, ViberInfo, ViberStatus } from '../protocol/index.ts';
 
 /** Tools this daemon offers today; grows as terminals, web and desktop land. */
 export const DAEMON_CAPABILITIES = ['shell', 'file'] as const;
 
 /** The package version, sent as `X-Viber-Version` and in ViberInfo. */
-export const DAEMON_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const DAEMON_VERSION: string = OPENVIBER_VERSION;
 
 /** `linux-x64`, `darwin-arm64`, ... */
 export function platformName(): string {

@@ -21,7 +21,7 @@ describe('gateway auth', () => {
   it('serves /health without a token and nothing else', async () => {
     const health = await fetch(`${harness.gateway.url}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', vibers: 0, tasks: 0 });
+    expect(await health.json()).toEqual({ status: 'ok', vibers: 0, tasks: 0, version: expect.any(String) });
 
     const none = await fetch(`${harness.gateway.url}/api/tasks`);
     expect(none.status).toBe(401);

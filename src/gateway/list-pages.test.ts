@@ -216,7 +216,12 @@ describe('list pages over REST', () => {
 
   it('counts tasks for /health without reading the table, across a restart', async () => {
     const viber = await harness.gateway.registerViber('only');
-    expect((await harness.api('GET', '/health')).json).toEqual({ status: 'ok', vibers: 0, tasks: 0 });
+    expect((await harness.api('GET', '/health')).json).toEqual({
+      status: 'ok',
+      vibers: 0,
+      tasks: 0,
+      version: expect.any(String),
+    });
     for (let index = 0; index < 3; index++)
       await harness.api('POST', '/api/tasks', { goal: `g${index}`, viberId: viber.id });
     expect((await harness.api('GET', '/health')).json.tasks).toBe(3);

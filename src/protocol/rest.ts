@@ -16,6 +16,8 @@ export const HealthResponseSchema = z.object({
   status: z.literal('ok'),
   vibers: z.number().int(),
   tasks: z.number().int(),
+  /** The gateway's OpenViber version; absent from gateways that predate it. */
+  version: z.string().max(100).optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 

@@ -1,13 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { startLocalHttpServer } from '../support/local-http-server.ts';
-import { spawnNode, spawnViber } from '../support/processes.ts';
+import { REPO_ROOT, spawnNode, spawnViber } from '../support/processes.ts';
 import { makeTempDir } from '../support/temp-dirs.ts';
 import { spawnGateway } from '../support/viber-stack.ts';
+
+/** The gateway reports OpenViber's version on /health. */
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 // `viber doctor` on a real home, against a real gateway and a scripted model server.
 
@@ -167,7 +172,7 @@ describe('viber doctor', () => {
     expect(refusing.requests[0]?.url).toBe('/v1/models');
     expect(model.requests).toHaveLength(0); // no chat completion: no tokens spent
     expect(byName.gateway).toMatchObject({ status: 'ok' });
-    expect(byName.gateway?.detail).toBe(`${gateway.url}: 0 vibers, 0 tasks, version not reported`);
+    expect(byName.gateway?.detail).toBe(`${gateway.url}: 0 vibers, 0 tasks, version ${PACKAGE_VERSION}`);
     expect(byName['gateway port']).toMatchObject({ status: 'ok' });
     expect(byName['gateway port']?.detail).toContain(
       `port ${gateway.port}: the gateway, pid ${gateway.process.pid} (`,

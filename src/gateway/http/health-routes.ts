@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { OpenViberError } from '../../core/errors.ts';
+import { OPENVIBER_VERSION } from '../../core/version.ts';
 import type { GatewayEnv } from './route-context.ts';
 import { routes } from './route-registrar.ts';
 
@@ -17,6 +18,11 @@ export function healthRoutes(deps: {
   return routes().json('health.get', () => {
     const reason = deps.unavailable?.();
     if (reason) throw new OpenViberError('internal', reason, 503);
-    return { status: 'ok' as const, vibers: deps.connections.size, tasks: deps.taskCount.value };
+    return {
+      status: 'ok' as const,
+      vibers: deps.connections.size,
+      tasks: deps.taskCount.value,
+      version: OPENVIBER_VERSION,
+    };
   }).app;
 }

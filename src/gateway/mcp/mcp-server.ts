@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -10,6 +9,7 @@ import {
 import { z } from 'zod';
 import { OpenViberError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import { OPENVIBER_VERSION } from '../../core/version.ts';
 import {
   describeZodError,
   GATEWAY_MCP_TOOL_NAMES,
@@ -21,9 +21,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { GatewayTools, ToolCallContext } from './gateway-tools.ts';
 import { toolRefusal } from './tool-access.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+const version = OPENVIBER_VERSION;
 
 const INSTRUCTIONS = `OpenViber runs AI agent tasks on vibers: machines where an agent works with real tools (shell, files, web).
 The usual way: list_vibers to see where tasks can run; create_task with a goal (and an idempotencyKey if you may retry); wait_for_task until it finishes, calling it again after a timeout and answer_approval when it waits for your approval; get_report for the evidence-linked report. follow_task reads what the agent is doing as text, from a cursor. stop_task ends a task.`;
