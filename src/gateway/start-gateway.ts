@@ -18,6 +18,7 @@ import { BoardEvents } from './board/board-events.ts';
 import { BoardSessions } from './board/board-sessions.ts';
 import { DEFAULT_BOARD_DIR } from './board/static-board.ts';
 import { VIBER_OUTBOX } from './bus/gateway-topics.ts';
+import { DesktopCrossing } from './desktop/desktop-crossing.ts';
 import { DesktopViewRelay } from './desktop/desktop-view-relay.ts';
 import { openEnvironments } from './environments/index.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
@@ -151,6 +152,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     path: terminalSocketPath(),
   });
   const desktopViews = new DesktopViewRelay(connections, store, log.child({ component: 'desktop-view' }));
+  // Several gateways: desktop views of vibers held by another gateway, through its inbox on the bus.
+  const desktopCrossing = new DesktopCrossing({
+    ...{ bus, locations, relay: desktopViews },
+    gatewayId: shared.gatewayId,
+    refreshMs: timings.heartbeatIntervalMs,
+    log: log.child({ component: 'desktop-view' }),
+  });
+  desktopViews.crossGateways(desktopCrossing);
   const desktops = new DesktopSocketServer({
     ...{ auth, devices, deviceSockets, relay: desktopViews },
     log: log.child({ component: 'desktop-view' }),
@@ -187,6 +196,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   boardEvents.start();
   locations.start();
   terminalCrossing.start();
+  desktopCrossing.start();
   await presence.start();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -200,6 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     presence.stop();
     locations.stop();
     terminalCrossing.stop();
+    desktopCrossing.stop();
     boardEvents.stop();
     await terminals.close();
     await desktops.close();
@@ -221,6 +232,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       presence.stop();
       locations.stop();
       terminalCrossing.stop();
+      desktopCrossing.stop();
       boardEvents.stop();
       taskCount.close();
       taskStates.close();

@@ -86,8 +86,9 @@ export interface ViberLocation {
 export const VIBER_LOCATIONS: Topic<ViberLocation> = 'viber-locations';
 
 /**
- * What one gateway sends another about terminals (terminal-crossing.ts): the viewer is connected
- * to the one (`from` in a request), the viber to the other. Viewer ids are the sending gateway's.
+ * What one gateway sends another about terminals (terminal-crossing.ts) and desktop views: the
+ * viewer is connected to the one (`from` in a request), the viber to the other. Viewer ids are the
+ * sending gateway's.
  */
 export type GatewayInboxMessage =
   /** A viewer's request for a viber the receiving gateway holds; access was checked by the sender. */
@@ -105,7 +106,27 @@ export type GatewayInboxMessage =
   /** What the viber answered for a viewer of the receiving gateway. */
   | { type: 'terminal.reply'; from: string; viewerId: string; message: TerminalServerMessage }
   /** A pane's output for that viewer: one viewer output frame (base64), one per daemon frame. */
-  | { type: 'terminal.output'; from: string; viewerId: string; frame: string };
+  | { type: 'terminal.output'; from: string; viewerId: string; frame: string }
+  | DesktopInboxMessage;
+
+/**
+ * What one gateway sends another about live desktop views (desktop-crossing.ts): the viewer's
+ * gateway filtered the viewer's RFB bytes (read-only unless taken over) before they travel.
+ * View ids are the viewer's gateway's.
+ */
+export type DesktopInboxMessage =
+  /** Open a VNC connection on the viber for this view; the holder answers with output or closed. */
+  | { type: 'desktop.open'; from: string; viewId: string; viberId: string }
+  /** The viewer's filtered RFB bytes (base64), for the viber. */
+  | { type: 'desktop.input'; from: string; viewId: string; data: string }
+  /** The viewer went away: the holder closes the VNC connection. */
+  | { type: 'desktop.close'; from: string; viewId: string }
+  /** These views are still open (every heartbeat interval): the others are closed. */
+  | { type: 'desktop.views-alive'; from: string; viewIds: string[] }
+  /** The viber's RFB bytes for a view (base64), one message per daemon frame. */
+  | { type: 'desktop.output'; from: string; viewId: string; data: string }
+  /** The view ended on the holder, saying why. */
+  | { type: 'desktop.closed'; from: string; viewId: string; reason: string };
 
 /** A gateway's own inbox: only that gateway listens to it. */
 export const gatewayInbox = (gatewayId: string): Topic<GatewayInboxMessage> => `gateway/${gatewayId}`;
