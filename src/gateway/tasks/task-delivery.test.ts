@@ -214,7 +214,12 @@ describe('gateway command delivery and task events', () => {
     expect(view.status).toMatchObject({ state: 'busy', runningTasks: 1 });
     expect(view.lastHeartbeatAt).not.toBeNull();
     expect(view.info).toMatchObject({ id: viber.id, version: 'test' });
-    expect((await harness.api('GET', '/health')).json).toEqual({ status: 'ok', vibers: 1, tasks: 1 });
+    expect((await harness.api('GET', '/health')).json).toEqual({
+      status: 'ok',
+      vibers: 1,
+      tasks: 1,
+      version: expect.any(String),
+    });
   });
 
   it('keeps tasks, events and the outbox across a gateway restart', async () => {
