@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import {
@@ -9,9 +8,8 @@ import {
   waitForTaskStatus,
 } from '../support/e2e-fixtures.ts';
 import { type ChatRequestBody, type ScriptTurn, textOf } from '../support/openai-script.ts';
-import { startPostgresServer } from '../support/postgres-server.ts';
-import { startRedisServer } from '../support/redis-server.ts';
-import { type GatewayHandle, spawnDaemon, spawnGateway } from '../support/viber-stack.ts';
+import { threeGateways } from '../support/scale-out-stack.ts';
+import { type GatewayHandle, spawnDaemon } from '../support/viber-stack.ts';
 import { createGate, waitFor, withTimeout } from '../support/wait.ts';
 
 // Issue 17, item 3, the rest of "any gateway serves any request": three gateway processes on a
@@ -21,21 +19,6 @@ import { createGate, waitFor, withTimeout } from '../support/wait.ts';
 useE2eCleanup();
 
 const HEARTBEAT_MS = 1_000;
-
-async function threeGateways(): Promise<GatewayHandle[]> {
-  const postgres = await startPostgresServer();
-  onCleanup(() => postgres.stop());
-  const redis = await startRedisServer();
-  onCleanup(() => redis.dispose());
-  const store = await postgres.createDatabase();
-  const operatorToken = `ovo_test_${randomBytes(16).toString('hex')}`;
-  const shared = ['--store', store, '--bus', redis.url, '--heartbeat-interval', String(HEARTBEAT_MS)];
-  const gateways: GatewayHandle[] = [];
-  for (const name of ['gateway-a', 'gateway-b', 'gateway-c']) {
-    gateways.push(await spawnGateway({ name, operatorToken, args: shared }));
-  }
-  return gateways;
-}
 
 /** The board's push events of a gateway, as text, for as long as the test runs. */
 async function boardEvents(gateway: GatewayHandle): Promise<{ text: () => string }> {
@@ -78,7 +61,7 @@ describe('several gateways: approvals, follow-ups, board events', { timeout: 240
         };
       },
     });
-    const [a, b, c] = await threeGateways();
+    const [a, b, c] = await threeGateways(HEARTBEAT_MS);
     const viber = await a!.rest.registerViber('conversing-viber');
     const daemon = await spawnDaemon({
       serverUrl: a!.wsUrl,

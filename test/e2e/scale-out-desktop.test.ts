@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -9,9 +8,8 @@ import {
 } from '../../src/client/device-identity.ts';
 import type { ConnectChallenge, ViberView } from '../../src/protocol/index.ts';
 import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
-import { startPostgresServer } from '../support/postgres-server.ts';
-import { startRedisServer } from '../support/redis-server.ts';
-import { type GatewayHandle, spawnDaemon, spawnGateway } from '../support/viber-stack.ts';
+import { threeGateways } from '../support/scale-out-stack.ts';
+import { type GatewayHandle, spawnDaemon } from '../support/viber-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 // The live desktop view across gateways (docs/deploy.md, "Scale-out"): a viber started with
@@ -27,23 +25,6 @@ const VNC_LINE = /desktop: live view through the gateway \(VNC on (\S+), pid (\d
 const XVFB_LINE = /desktop: started Xvfb on (:\d+) \(pid (\d+)\)/;
 /** The client's version, security type None, ClientInit (shared). */
 const RFB_OPENING = [...Buffer.from('RFB 003.008\n'), 1, 1];
-
-/** A PostgreSQL cluster and a Redis of this test's own, and three gateways on them. */
-async function threeGateways(): Promise<GatewayHandle[]> {
-  const postgres = await startPostgresServer();
-  onCleanup(() => postgres.stop());
-  const redis = await startRedisServer();
-  onCleanup(() => redis.dispose());
-  const store = await postgres.createDatabase();
-  const operatorToken = `ovo_test_${randomBytes(16).toString('hex')}`;
-  const shared = ['--store', store, '--bus', redis.url, '--heartbeat-interval', String(HEARTBEAT_MS)];
-  const gateways: GatewayHandle[] = [];
-  // One after the other: each finds the schema the first one migrated.
-  for (const name of ['gateway-a', 'gateway-b', 'gateway-c']) {
-    gateways.push(await spawnGateway({ name, operatorToken, args: shared }));
-  }
-  return gateways;
-}
 
 function pointer(display: string): { x: number; y: number } {
   const out = execFileSync('xdotool', ['getmouselocation', '--shell'], {
@@ -129,7 +110,7 @@ async function view(gateway: GatewayHandle, viberId: string): Promise<DesktopVie
 describe('the desktop view across gateways', { timeout: 240_000 }, () => {
   it('a desktop on a viber behind A is viewed, refused read-only and taken over through C', async () => {
     const model = await startModelServer({ script: () => ({ type: 'text', text: 'unused' }) });
-    const [a, , c] = await threeGateways();
+    const [a, , c] = await threeGateways(HEARTBEAT_MS);
     const viber = await a!.rest.registerViber('desktop-viber');
     const daemon = await spawnDaemon({
       serverUrl: a!.wsUrl,

@@ -1,14 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TerminalServerMessage, ViberView } from '../../src/protocol/index.ts';
 import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
-import { startPostgresServer } from '../support/postgres-server.ts';
-import { startRedisServer } from '../support/redis-server.ts';
+import { threeGateways } from '../support/scale-out-stack.ts';
 import { TerminalViewer } from '../support/terminal-viewer.ts';
 import { stopTmuxServer } from '../support/tmux.ts';
-import { type GatewayHandle, spawnDaemon, spawnGateway } from '../support/viber-stack.ts';
+import { spawnDaemon } from '../support/viber-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Issue 17, item 3, the terminal part: a terminal on a viber behind gateway A, viewed and driven
@@ -19,23 +17,6 @@ useE2eCleanup();
 
 const HEARTBEAT_MS = 1_000;
 const WENT_AWAY = 'the gateway holding this viber went away';
-
-/** A PostgreSQL cluster and a Redis of this test's own, and three gateways on them. */
-async function threeGateways(): Promise<GatewayHandle[]> {
-  const postgres = await startPostgresServer();
-  onCleanup(() => postgres.stop());
-  const redis = await startRedisServer();
-  onCleanup(() => redis.dispose());
-  const store = await postgres.createDatabase();
-  const operatorToken = `ovo_test_${randomBytes(16).toString('hex')}`;
-  const shared = ['--store', store, '--bus', redis.url, '--heartbeat-interval', String(HEARTBEAT_MS)];
-  const gateways: GatewayHandle[] = [];
-  // One after the other: each finds the schema the first one migrated.
-  for (const name of ['gateway-a', 'gateway-b', 'gateway-c']) {
-    gateways.push(await spawnGateway({ name, operatorToken, args: shared }));
-  }
-  return gateways;
-}
 
 function tmux(socket: string, ...args: string[]): string {
   return execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' }).trim();
@@ -54,7 +35,7 @@ const isScreen = (target: string) => (message: TerminalServerMessage) =>
 describe('terminals across gateways', { timeout: 240_000 }, () => {
   it('a terminal on a viber behind A is listed, created, viewed and driven through C', async () => {
     const model = await startModelServer({ script: () => ({ type: 'text', text: 'unused' }) });
-    const [a, b, c] = await threeGateways();
+    const [a, b, c] = await threeGateways(HEARTBEAT_MS);
     const viber = await a!.rest.registerViber('terminal-viber');
     const daemon = await spawnDaemon({
       // A first; B when A is gone.

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ViberView } from '../../src/protocol/index.ts';
-import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
+import { startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import {
   checkStrictlyIncreasing,
   normalizeMessage,
@@ -13,11 +13,10 @@ import {
   waitForTaskStatus,
 } from '../support/e2e-fixtures.ts';
 import type { ChatRequestBody, ScriptTurn } from '../support/openai-test-server.ts';
-import { type PostgresServer, startPostgresServer } from '../support/postgres-server.ts';
 import { spawnViber } from '../support/processes.ts';
-import { type RedisServer, startRedisServer } from '../support/redis-server.ts';
+import { threeGateways } from '../support/scale-out-stack.ts';
 import { makeTempDir } from '../support/temp-dirs.ts';
-import { type GatewayHandle, spawnDaemon, spawnGateway } from '../support/viber-stack.ts';
+import { spawnDaemon } from '../support/viber-stack.ts';
 import { createGate, waitFor, withTimeout } from '../support/wait.ts';
 
 // Issue 17, "any gateway serves any request": three gateway processes on one real PostgreSQL and
@@ -41,35 +40,10 @@ function script({ body }: { body: ChatRequestBody }): ScriptTurn {
   return { type: 'tool-calls', calls: [{ id: 'call_shell', name: 'shell', input: { command } }] };
 }
 
-/**
- * A PostgreSQL cluster and a Redis of this test's own (the e2e cleanup removes every temp folder
- * after a test, theirs included), and three gateways on them.
- */
-async function threeGateways(): Promise<
-  GatewayHandle[] & { postgres?: PostgresServer; redis?: RedisServer; store?: string }
-> {
-  const postgres = await startPostgresServer();
-  onCleanup(() => postgres.stop());
-  const redis = await startRedisServer();
-  onCleanup(() => redis.dispose());
-  const store = await postgres.createDatabase();
-  const operatorToken = `ovo_test_${randomBytes(16).toString('hex')}`;
-  const shared = ['--store', store, '--bus', redis.url, '--heartbeat-interval', String(HEARTBEAT_MS)];
-  const gateways: GatewayHandle[] & { postgres?: PostgresServer; redis?: RedisServer; store?: string } = [];
-  // One after the other: each finds the schema the first one migrated.
-  for (const name of ['gateway-a', 'gateway-b', 'gateway-c']) {
-    gateways.push(await spawnGateway({ name, operatorToken, args: shared }));
-  }
-  gateways.postgres = postgres;
-  gateways.redis = redis;
-  gateways.store = store;
-  return gateways;
-}
-
 describe('several gateways on PostgreSQL and Redis', { timeout: 240_000 }, () => {
   it('runs a task created on B for a viber on A, streams it from C, and stops one from C', async () => {
     const model = await startModelServer({ script });
-    const [a, b, c] = await threeGateways();
+    const [a, b, c] = await threeGateways(HEARTBEAT_MS);
     const viber = await a!.rest.registerViber('scale-out-viber');
     await spawnDaemon({
       serverUrl: a!.wsUrl,
@@ -131,7 +105,7 @@ describe('several gateways on PostgreSQL and Redis', { timeout: 240_000 }, () =>
 
   it('returns the first answer for an idempotency key reused on another gateway', async () => {
     const model = await startModelServer({ script });
-    const [a, b, c] = await threeGateways();
+    const [a, b, c] = await threeGateways(HEARTBEAT_MS);
     const viber = await a!.rest.registerViber('idempotent-viber');
     await spawnDaemon({
       serverUrl: a!.wsUrl,
@@ -179,7 +153,7 @@ describe('several gateways on PostgreSQL and Redis', { timeout: 240_000 }, () =>
             : {},
       }),
     });
-    const gateways = await threeGateways();
+    const gateways = await threeGateways(HEARTBEAT_MS);
     const [a, b, c] = gateways;
     const viber = await a!.rest.registerViber('moving-viber');
     const daemon = await spawnDaemon({
@@ -217,10 +191,10 @@ describe('several gateways on PostgreSQL and Redis', { timeout: 240_000 }, () =>
     expect(normalizeMessage(message)).toEqual(normalizeMessage(reference));
     expect([...reader.events, ...resumed.events]).toEqual(whole.events);
     // The durable log: seqs exactly 1..N.
-    const stored = await gateways.postgres!.query<{ seq: number }>(
+    const stored = await gateways.postgres.query<{ seq: number }>(
       'SELECT seq FROM task_events WHERE task_id = $1 ORDER BY seq',
       [second.id],
-      new URL(gateways.store!).pathname.slice(1),
+      new URL(gateways.store).pathname.slice(1),
     );
     expect(stored.map((row) => Number(row.seq))).toEqual(range(stored.length));
   });
@@ -233,7 +207,7 @@ describe('several gateways on PostgreSQL and Redis', { timeout: 240_000 }, () =>
         textTurn: () => ({ beforeChunk: (i) => (i === HOLD_AT ? hold.wait() : undefined) }),
       }),
     });
-    const gateways = await threeGateways();
+    const gateways = await threeGateways(HEARTBEAT_MS);
     const [a, b, c] = gateways;
     const viber = await a!.rest.registerViber('weathering-viber');
     await spawnDaemon({
@@ -252,7 +226,7 @@ describe('several gateways on PostgreSQL and Redis', { timeout: 240_000 }, () =>
     });
 
     // Redis goes away: every gateway says so and refuses new work; the running task goes on.
-    await gateways.redis!.stop();
+    await gateways.redis.stop();
     await waitFor(async () => (await fetch(`${c!.url}/health`)).status === 503, {
       description: 'C unhealthy',
     });
@@ -267,7 +241,7 @@ describe('several gateways on PostgreSQL and Redis', { timeout: 240_000 }, () =>
     expect(await refused.text()).toContain('cannot reach its Redis bus');
     hold.open();
     await waitForTaskStatus(a!.rest, task.id, 'completed');
-    await gateways.redis!.start();
+    await gateways.redis.start();
     await waitFor(async () => (await fetch(`${c!.url}/health`)).status === 200, {
       description: 'C healthy again',
     });
@@ -279,25 +253,25 @@ describe('several gateways on PostgreSQL and Redis', { timeout: 240_000 }, () =>
     // daemon's outbox and are all stored once it is back.
     const second = await b!.rest.createTask({ goal: 'List the folder (storm)', viberId: viber.id });
     const secondReader = await c!.follow(second.id);
-    await gateways.postgres!.pause();
+    await gateways.postgres.pause();
     await waitFor(async () => (await fetch(`${a!.url}/health`)).status === 503, {
       timeoutMs: 20_000,
       description: 'A unhealthy',
     });
     const down = (await (await fetch(`${a!.url}/health`)).json()) as { error: { message: string } };
     expect(down.error.message).toMatch(/^the gateway cannot reach its PostgreSQL store since /);
-    expect(down.error.message).not.toContain(gateways.store!.split('@')[0]!.split('//')[1]!);
-    await gateways.postgres!.resume();
+    expect(down.error.message).not.toContain(gateways.store.split('@')[0]!.split('//')[1]!);
+    await gateways.postgres.resume();
     await waitFor(async () => (await fetch(`${a!.url}/health`)).status === 200, {
       timeoutMs: 20_000,
       description: 'A healthy again',
     });
     await waitForTaskStatus(c!.rest, second.id, 'completed', 60_000);
     await withTimeout(secondReader.finished, 30_000, 'the second stream on C to end');
-    const stored = await gateways.postgres!.query<{ seq: number }>(
+    const stored = await gateways.postgres.query<{ seq: number }>(
       'SELECT seq FROM task_events WHERE task_id = $1 ORDER BY seq',
       [second.id],
-      new URL(gateways.store!).pathname.slice(1),
+      new URL(gateways.store).pathname.slice(1),
     );
     expect(stored.map((row) => Number(row.seq))).toEqual(range(stored.length));
     expect(checkStrictlyIncreasing(secondReader.seqs)).toBeUndefined();

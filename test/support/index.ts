@@ -35,6 +35,7 @@
 // e2e-fixtures.ts        the e2e scenarios' conversations, fixtures and assertions
 // test-ca.ts             a throwaway CA and a 127.0.0.1 certificate (openssl), trusted by the test process on demand
 // redis-server.ts        a throwaway redis-server on 127.0.0.1 and a free port, stoppable and restartable on it
+// scale-out-stack.ts     three gateway processes on a throwaway PostgreSQL and Redis (threeGateways)
 // browser/               Playwright: a browser, a board stack, the conversation as a person reads it
 // in-process/test-gateway.ts       TestGateway: a gateway in this process on a temp home
 // in-process/temp-home.ts          tempHome, useTempHome: an OpenViber home for in-process code
