@@ -46,15 +46,18 @@ export async function openSharedState(
     );
   }
   const gatewayId = `gateway-${randomUUID()}`;
-  const bus = options.bus
-    ? new RedisTopicBus({
-        url: options.bus,
-        gatewayId,
-        crossing: GATEWAY_CROSSING,
-        log: log.child({ component: 'bus' }),
-      })
-    : new InProcessTopicBus(log.child({ component: 'bus' }));
-  if (bus instanceof RedisTopicBus) await connectBus(bus, options.bus!);
+  // The Redis bus, when there is one: what must be connected, watched and closed besides the store.
+  const redis =
+    options.bus === undefined
+      ? undefined
+      : new RedisTopicBus({
+          url: options.bus,
+          gatewayId,
+          crossing: GATEWAY_CROSSING,
+          log: log.child({ component: 'bus' }),
+        });
+  const bus = redis ?? new InProcessTopicBus(log.child({ component: 'bus' }));
+  if (redis && options.bus) await connectBus(redis, options.bus);
   const onCommit = (changes: Parameters<typeof publishChanges>[1]) => publishChanges(bus, changes);
   const onFailure = () => {
     metrics.storeErrors += 1;
@@ -65,7 +68,7 @@ export async function openSharedState(
       ? await openPostgresStore(options.store, onCommit, onFailure)
       : openSqliteStore(join(options.gatewayDir, GATEWAY_DB_FILE), onCommit, onFailure);
   } catch (error) {
-    if (bus instanceof RedisTopicBus) await bus.close();
+    await redis?.close();
     throw error;
   }
   const storeWatch = watchStore(store, log);
@@ -76,8 +79,8 @@ export async function openSharedState(
     unavailable() {
       const storeDown = storeWatch.down();
       if (storeDown) return storeDown;
-      if (!(bus instanceof RedisTopicBus)) return undefined;
-      const health = bus.health();
+      if (!redis) return undefined;
+      const health = redis.health();
       return health.connected
         ? undefined
         : `the gateway cannot reach its Redis bus since ${health.since}${health.lastError ? ` (${health.lastError})` : ''}`;
@@ -85,7 +88,7 @@ export async function openSharedState(
     async close() {
       storeWatch.stop();
       await store.close();
-      if (bus instanceof RedisTopicBus) await bus.close();
+      await redis?.close();
     },
   };
 }
