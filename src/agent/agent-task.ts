@@ -12,6 +12,7 @@ import type {
   TaskResult,
 } from '../protocol/index.ts';
 import type { SandboxCapabilities } from './command-sandbox.ts';
+import type { DelegationPort } from './delegation.ts';
 import type { EnvironmentMcpServers, McpToolSource } from './mcp/mcp-tool-source.ts';
 
 /**
@@ -129,6 +130,8 @@ export interface AgentEnvironment {
    * gateway's settings, config.json; docs/settings.md). Without it: config and env only.
    */
   modelSource?: ModelSource;
+  /** How the task delegates to child tasks (a daemon's; docs/delegation.md); without it, no delegate tool. */
+  delegation?: DelegationPort;
 }
 
 /** Resolves a task's model (its own choice, else the default) and gives the default mode. */

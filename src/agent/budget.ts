@@ -1,5 +1,6 @@
 import type { LanguageModelUsage } from 'ai';
 import type { ConfigFile } from '../core/config.ts';
+import type { TaskBudget, TokenUsage } from '../protocol/index.ts';
 import { addUsage, type DailyUsageStore, type UsageTotals, utcDay, ZERO_USAGE } from './usage-store.ts';
 
 type BudgetConfig = NonNullable<ConfigFile['budget']>;
@@ -23,6 +24,8 @@ interface LimitCheck {
  */
 export class BudgetGuard {
   private readonly budget: BudgetConfig;
+  /** The per-task limits in force: the viber's, lowered by the task's own (a delegated child's). */
+  private readonly perTask: TaskBudget;
   private readonly price: Price | undefined;
   private readonly modelRef: string;
   private readonly store: DailyUsageStore;
@@ -35,8 +38,14 @@ export class BudgetGuard {
     modelRef: string;
     store: DailyUsageStore;
     now: () => Date;
+    /** The task's own limit (`options.budget`): the lower of it and the viber's applies. */
+    taskLimit?: TaskBudget;
   }) {
     this.budget = options.budget ?? {};
+    this.perTask = {
+      ...definedMin('tokens', this.budget.perTask?.tokens, options.taskLimit?.tokens),
+      ...definedMin('costUsd', this.budget.perTask?.costUsd, options.taskLimit?.costUsd),
+    };
     this.modelRef = options.modelRef;
     this.price = this.budget.prices?.[options.modelRef];
     this.store = options.store;
@@ -45,8 +54,7 @@ export class BudgetGuard {
 
   /** A cost limit without a price for the model could never be enforced: refuse to start. */
   configurationError(): string | undefined {
-    const costLimited =
-      this.budget.perTask?.costUsd !== undefined || this.budget.perDay?.costUsd !== undefined;
+    const costLimited = this.perTask.costUsd !== undefined || this.budget.perDay?.costUsd !== undefined;
     if (costLimited && !this.price) {
       return `budget: a cost limit is set but budget.prices has no price for "${this.modelRef}" in config/config.json`;
     }
@@ -78,6 +86,30 @@ export class BudgetGuard {
     return this.taskUsage;
   }
 
+  /**
+   * A delegated child's usage counts against this task (docs/delegation.md): added to the task's
+   * total, not to today's, which the child's own viber counted.
+   */
+  addChildUsage(usage: TokenUsage): UsageTotals {
+    this.task = addUsage(this.task, {
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      totalTokens: usage.totalTokens,
+      costUsd: usage.costUsd ?? 0,
+    });
+    return this.taskUsage;
+  }
+
+  /** What is left of the per-task limits (a child may spend no more); undefined without one. */
+  remaining(): TaskBudget | undefined {
+    const { tokens, costUsd } = this.perTask;
+    if (tokens === undefined && costUsd === undefined) return undefined;
+    return {
+      ...(tokens !== undefined ? { tokens: Math.max(0, tokens - this.task.totalTokens) } : {}),
+      ...(costUsd !== undefined ? { costUsd: Math.max(0, costUsd - this.task.costUsd) } : {}),
+    };
+  }
+
   /** `budget exceeded: <limit> (<used>/<limit>)` when no further model call may start, else undefined. */
   check(): string | undefined {
     const perDay = this.budget.perDay;
@@ -92,14 +124,14 @@ export class BudgetGuard {
       {
         name: 'per-task tokens',
         used: this.task.totalTokens,
-        limit: this.budget.perTask?.tokens,
+        limit: this.perTask.tokens,
         next: nextTokens,
         unit: 'tokens',
       },
       {
         name: 'per-task cost in USD',
         used: this.task.costUsd,
-        limit: this.budget.perTask?.costUsd,
+        limit: this.perTask.costUsd,
         next: nextCost,
         unit: 'usd',
       },
@@ -139,4 +171,14 @@ export class BudgetGuard {
 
 function format(value: number, unit: LimitCheck['unit']): string {
   return unit === 'tokens' ? String(Math.round(value)) : String(Number(value.toFixed(6)));
+}
+
+function definedMin<K extends string>(
+  key: K,
+  a: number | undefined,
+  b: number | undefined,
+): Partial<Record<K, number>> {
+  if (a === undefined && b === undefined) return {};
+  const value = a === undefined ? b! : b === undefined ? a : Math.min(a, b);
+  return { [key]: value } as Partial<Record<K, number>>;
 }

@@ -23,6 +23,12 @@ import { loadTaskSkills } from './skills/task-skills.ts';
 import { buildSystemPrompt } from './system-prompt.ts';
 import { prepareTaskPaths } from './task-workspace.ts';
 import { closeTaskBrowser } from './tools/browser/index.ts';
+import {
+  childEndMessage,
+  createDelegateTool,
+  DELEGATE_TOOL_NAME,
+  DELEGATE_TOOL_SUMMARY,
+} from './tools/delegate.ts';
 import { TASK_TMUX_SOCKET_VARIABLE } from './tools/run-in-tmux.ts';
 import type { ToolContext } from './tools/tool-context.ts';
 import { DailyUsageStore, dailyUsagePath } from './usage-store.ts';
@@ -76,6 +82,7 @@ export function createAgentTask(
     modelRef: modelRefOf(settings),
     store: new DailyUsageStore(dailyUsagePath(environment.home)),
     now,
+    ...(request.options.budget ? { taskLimit: request.options.budget } : {}),
   });
   const budgetProblem = budget.configurationError();
   if (budgetProblem) return failedTask(request.taskId, budgetProblem);
@@ -135,12 +142,33 @@ export function createAgentTask(
     ),
     [REPORT_TOOL_NAME]: createReportTool(evidence, (statement) => session?.acceptStatement(statement)),
   };
-  const catalog = catalogFor(tools, { ...dependencies.catalog, ...skills.catalog });
   const mode =
     request.options.mode ??
     environment.modelSource?.mode ??
     environment.config.agent?.mode ??
     'agent-decides';
+  // A daemon's task may delegate (docs/delegation.md): the tool, and the ends nobody waited for.
+  const delegation = environment.delegation;
+  if (delegation) {
+    const delegate = createDelegateTool({ port: delegation, mode, budget });
+    Object.assign(
+      tools,
+      withEvidenceIds(redacted({ [delegate.name]: delegate.create(context) }, outputRedactor)),
+    );
+    delegation.onDetachedEnd((outcome) => {
+      if (outcome.usage) budget.addChildUsage(outcome.usage);
+      session?.send({
+        id: `child-${outcome.childTaskId}`,
+        text: childEndMessage(outcome),
+        injectionMode: 'collect',
+      });
+    });
+  }
+  const catalog = catalogFor(tools, {
+    ...dependencies.catalog,
+    ...skills.catalog,
+    [DELEGATE_TOOL_NAME]: { kind: 'execute', summary: DELEGATE_TOOL_SUMMARY },
+  });
   const system = buildSystemPrompt({
     os: `${platform()} ${release()} (${arch()})`,
     hostname: hostname(),
@@ -208,7 +236,12 @@ export function createAgentTask(
   });
   const task = session.start();
   // The task's browser context (docs/browser.md) closes when the task ends, however it ends.
-  void task.done.finally(() => closeTaskBrowser(request.taskId)).catch(() => undefined);
+  void task.done
+    .finally(() => {
+      delegation?.close();
+      return closeTaskBrowser(request.taskId);
+    })
+    .catch(() => undefined);
   return task;
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from '../core/logger.ts';
 import type { DaemonMessage, GatewayCommand, GatewayMessage } from '../protocol/index.ts';
 import type { RecentIds } from './command-dedupe.ts';
 import type { ConfigCheckResult } from './config-validation.ts';
+import type { DelegationBroker } from './delegation-broker.ts';
 import { type DesktopViewRequest, refuseDesktopView } from './desktop-view/desktop-view-bridge.ts';
 import type { RuntimeResult, TaskRuntime } from './task-runtime.ts';
 
@@ -17,6 +18,8 @@ export interface CommandRouterOptions {
   terminals?: (message: TerminalRequest) => void;
   /** Live desktop views (`--vnc`); without them, an open is answered with why. */
   desktopViews?: (message: DesktopViewRequest) => void;
+  /** Delegation (docs/delegation.md): answers to `task:delegate`, and children's ends. */
+  delegation?: Pick<DelegationBroker, 'answer' | 'childEnded'>;
   logger: Logger;
 }
 
@@ -48,6 +51,11 @@ export function createCommandRouter(options: CommandRouterOptions): (message: Ga
         });
       case 'task:approval':
         return runtime.answerApproval(command.taskId, command.approvalId, command.approved, command.reason);
+      case 'task:child-ended':
+        if (!options.delegation) {
+          return { ok: false, code: 'bad_request', message: 'this viber does not delegate tasks' };
+        }
+        return options.delegation.childEnded(command);
       case 'environment:prepare':
       case 'environment:sync':
         if (!options.environments) {
@@ -98,9 +106,14 @@ export function createCommandRouter(options: CommandRouterOptions): (message: Ga
       case 'task:stop':
       case 'task:message':
       case 'task:approval':
+      case 'task:child-ended':
       case 'environment:prepare':
       case 'environment:sync':
         handleCommand(message);
+        return;
+      case 'task:delegated':
+      case 'task:delegate-refused':
+        options.delegation?.answer(message);
         return;
       case 'config:push':
         void answerConfigPush();

@@ -20,6 +20,7 @@ import { RecentIds } from './command-dedupe.ts';
 import { createCommandRouter } from './command-router.ts';
 import { type ConfigCheckResult, checkConfig } from './config-validation.ts';
 import { openDaemonDb } from './daemon-db.ts';
+import { DelegationBroker } from './delegation-broker.ts';
 import { DesktopViewBridge } from './desktop-view/desktop-view-bridge.ts';
 import { daemonKeyPath, saveDaemonCredentials } from './device-credentials.ts';
 import { DurableBatch } from './durable-batch.ts';
@@ -229,7 +230,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     send: (message) => controller.send(message),
     logger: logger.child({ component: 'environments' }),
   });
+  // Delegation (docs/delegation.md): each task's delegate tool reaches the gateway through it.
+  const delegation = new DelegationBroker({ send: (message) => controller.send(message), logger });
   const runtime: TaskRuntime = new TaskRuntime({
+    delegation: (taskId) => delegation.portFor(taskId),
     environments,
     home,
     env: terminals.taskEnv,
@@ -296,6 +300,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     },
     ...(terminals.bridge ? { terminals: (message) => terminals.bridge?.handle(message) } : {}),
     ...(desktopViews ? { desktopViews: (message) => desktopViews.handle(message) } : {}),
+    delegation,
     environments,
     logger,
   });
@@ -310,6 +315,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     // On disk first; what waited behind the batch is in the replay or was for the last connection.
     batch.commit({ send: false });
     for (const entry of outbox.pending()) controller.sendFrame(entry.frame);
+    // Delegate requests the gateway did not answer go again (it starts one child per request).
+    delegation.resendPending();
     // A preparation the gateway still waits for (this daemon restarted mid-way) starts again.
     void environments.resync();
     // Settings changed while this viber was away apply from its next task; the board hears at once.

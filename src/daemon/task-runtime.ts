@@ -14,6 +14,7 @@ import {
   type TaskExecution,
 } from '../agent/agent-task.ts';
 import type { SandboxCapabilities } from '../agent/command-sandbox.ts';
+import type { DelegationPort } from '../agent/delegation.ts';
 import type { McpToolSource } from '../agent/mcp/index.ts';
 import type { ConfigFile } from '../core/config.ts';
 import { ensureDir, type OpenViberHome } from '../core/home.ts';
@@ -66,6 +67,8 @@ export interface TaskRuntimeOptions {
   knownSecrets?: Record<string, string>;
   /** Keeps the MCP servers whose tools join every task's (docs/mcp.md). */
   mcp?: McpToolSource;
+  /** Each task's way to delegate through the gateway (docs/delegation.md); absent: no delegate tool. */
+  delegation?: (taskId: string) => DelegationPort;
   /** Resolves tasks in an environment (the daemon's EnvironmentManager). */
   environments?: {
     taskEnvironment(environmentId: string, taskId: string, cwd: string | undefined): Promise<TaskEnvironment>;
@@ -282,6 +285,7 @@ export class TaskRuntime {
       ...(this.#options.knownSecrets ? { knownSecrets: this.#options.knownSecrets } : {}),
       ...(this.#options.mcp ? { mcp: this.#options.mcp } : {}),
       ...(this.#options.modelSource ? { modelSource: this.#options.modelSource() } : {}),
+      ...(this.#options.delegation ? { delegation: this.#options.delegation(taskId) } : {}),
     };
     try {
       record.agentTask = this.#options.startAgentTask(request, this.#callbacks(record), environment);

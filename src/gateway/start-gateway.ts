@@ -29,6 +29,7 @@ import { metricsText } from './metrics/metrics-text.ts';
 import { TaskStates } from './metrics/task-states.ts';
 import { openSharedState } from './shared-state.ts';
 import { TaskCount } from './tasks/task-count.ts';
+import { TaskDelegation } from './tasks/task-delegation.ts';
 import { TaskRouter } from './tasks/task-router.ts';
 import { StreamSessions } from './tasks/task-streams.ts';
 import { TerminalCrossing } from './terminals/terminal-crossing.ts';
@@ -164,8 +165,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...{ auth, devices, deviceSockets, relay: desktopViews },
     log: log.child({ component: 'desktop-view' }),
   });
+  // Delegation (docs/delegation.md): child tasks, their ends for their parents, stops down the tree.
+  const delegation = new TaskDelegation({
+    ...{ store, bus, router, connections, log },
+    placement: environments.placement,
+  });
   const dispatch = new DaemonDispatch({
-    ...{ store, router, presence, environments, terminals: relay, desktopViews },
+    ...{ store, router, presence, environments, terminals: relay, desktopViews, delegation },
     heartbeatIntervalMs: timings.heartbeatIntervalMs,
     metrics,
     log,
@@ -194,6 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   boardEvents.start();
+  delegation.start();
   locations.start();
   terminalCrossing.start();
   desktopCrossing.start();

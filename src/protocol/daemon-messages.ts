@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DaemonMetricsSchema } from './daemon-metrics.ts';
+import { delegationFromViberSchemas } from './delegation.ts';
 import { desktopFromViberSchemas } from './desktop-view.ts';
 import { environmentFromViberSchemas } from './environment.ts';
 import { ErrorCodeSchema } from './errors.ts';
@@ -91,6 +92,7 @@ export const DaemonMessageSchema = z.discriminatedUnion('type', [
   ...terminalSchemas,
   ...ignoringUnknownKeys(environmentFromViberSchemas),
   ...ignoringUnknownKeys(desktopFromViberSchemas),
+  ...delegationFromViberSchemas,
 ]);
 export type DaemonMessage = z.infer<typeof DaemonMessageSchema>;
 export type DaemonMessageType = DaemonMessage['type'];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ignoringUnknownKeys, SeqSchema } from './daemon-messages.ts';
+import { delegationToViberSchemas } from './delegation.ts';
 import { desktopToViberSchemas } from './desktop-view.ts';
 import { environmentToViberSchemas } from './environment.ts';
 import { ErrorCodeSchema } from './errors.ts';
@@ -67,6 +68,7 @@ export const GatewayMessageSchema = z.discriminatedUnion('type', [
   ...ignoringUnknownKeys(terminalToViberSchemas),
   ...ignoringUnknownKeys(environmentToViberSchemas),
   ...ignoringUnknownKeys(desktopToViberSchemas),
+  ...delegationToViberSchemas,
 ]);
 export type GatewayMessage = z.infer<typeof GatewayMessageSchema>;
 export type GatewayMessageType = GatewayMessage['type'];

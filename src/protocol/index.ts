@@ -6,6 +6,7 @@ export * from './board-events.ts';
 export * from './daemon-frame.ts';
 export * from './daemon-messages.ts';
 export * from './daemon-metrics.ts';
+export * from './delegation.ts';
 export * from './desktop-view.ts';
 export * from './device.ts';
 export * from './device-api.ts';

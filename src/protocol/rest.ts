@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
 import {
+  AutonomyModeSchema,
   ChatMessageSchema,
   InjectionModeSchema,
   TaskOptionsSchema,
@@ -81,8 +82,31 @@ export const TaskViewSchema = z.object({
   /** Highest task event seq the gateway stored. */
   lastSeq: z.number().int(),
   stopRequested: z.boolean(),
+  /** The task that delegated this one (docs/delegation.md); null for a root task. Absent from older gateways. */
+  parentTaskId: z.string().nullable().optional(),
+  /** The first task of its tree; null for a root task. */
+  rootTaskId: z.string().nullable().optional(),
+  /** 0 for a root task, 1 for its children, ... */
+  depth: z.number().int().min(0).optional(),
 });
 export type TaskView = z.infer<typeof TaskViewSchema>;
+
+/** A task of a tree as its neighbours show it: enough for a line with a link. */
+export const TaskLinkSchema = z.object({
+  id: z.string(),
+  goal: z.string(),
+  status: TaskStatusSchema,
+  viberId: z.string(),
+  /** The viber's name, null when it was removed. */
+  viberName: z.string().nullable(),
+  parentTaskId: z.string().nullable(),
+  depth: z.number().int().min(0),
+  mode: AutonomyModeSchema.optional(),
+  createdAt: z.string(),
+  endedAt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type TaskLink = z.infer<typeof TaskLinkSchema>;
 
 export const TaskMessageViewSchema = z.object({
   id: z.string(),
@@ -106,5 +130,12 @@ export const TaskDetailResponseSchema = z.object({
   task: TaskViewSchema,
   events: z.array(TaskEventViewSchema),
   messages: z.array(TaskMessageViewSchema),
+  /** The task that delegated this one, null for a root task (docs/delegation.md). Absent from older gateways. */
+  parent: TaskLinkSchema.nullable().optional(),
+  /**
+   * Every task below this one (its children, theirs, ...), oldest first within each parent: each
+   * names its `parentTaskId`, so a reader nests them. Absent from older gateways.
+   */
+  children: z.array(TaskLinkSchema).optional(),
 });
 export type TaskDetailResponse = z.infer<typeof TaskDetailResponseSchema>;

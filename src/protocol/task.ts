@@ -23,6 +23,16 @@ export const ModelRefSchema = z
     'must be <provider>/<model> with provider openai, anthropic or custom',
   );
 
+/**
+ * A per-task limit on top of the viber's own (`config.budget.perTask`): the lower one applies. A
+ * delegated child gets what is left of its parent's (docs/delegation.md).
+ */
+export const TaskBudgetSchema = z.strictObject({
+  tokens: z.number().int().min(0).optional(),
+  costUsd: z.number().min(0).optional(),
+});
+export type TaskBudget = z.infer<typeof TaskBudgetSchema>;
+
 export const TaskOptionsSchema = z.strictObject({
   model: ModelRefSchema.optional(),
   mode: AutonomyModeSchema.optional(),
@@ -31,6 +41,7 @@ export const TaskOptionsSchema = z.strictObject({
   /** Upper bound on agent steps (model calls) per run. */
   maxSteps: z.number().int().min(1).max(1000).optional(),
   environmentId: z.string().max(200).optional(),
+  budget: TaskBudgetSchema.optional(),
 });
 export type TaskOptions = z.infer<typeof TaskOptionsSchema>;
 

@@ -20,6 +20,7 @@ import { checkedOption, MODEL_EXAMPLE } from '../cli-error.ts';
 import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
 import { addPageOptions, type PageFlags, printRows, readListPages } from '../list-pages.ts';
 import { describeReport } from './task-report.ts';
+import { taskTreeLines } from './task-tree-lines.ts';
 
 function print(flags: ClientFlags, value: unknown, human: () => string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
@@ -246,7 +247,8 @@ export function registerTaskCommands(program: Command): void {
     });
 }
 
-function describeTask({ task, events, messages }: TaskDetailResponse): string {
+function describeTask(detail: TaskDetailResponse): string {
+  const { task, events, messages } = detail;
   const lines = [
     `${styleText('bold', task.id)}  ${statusLabel(task, activityOf(events))}`,
     `  goal      ${task.goal}`,
@@ -260,6 +262,7 @@ function describeTask({ task, events, messages }: TaskDetailResponse): string {
   }
   if (task.error) lines.push(`  ${styleText('red', 'error')}     ${task.error}`);
   if (task.result?.text) lines.push(`  result    ${task.result.text.slice(0, 500)}`);
+  lines.push(...taskTreeLines(detail));
   if (events.length)
     lines.push(
       '  events',

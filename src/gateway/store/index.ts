@@ -66,6 +66,7 @@ export type {
   TaskQuery,
   TaskRecord,
   TasksStore,
+  TaskTreePlace,
   TaskUpdate,
 } from './tasks-store.ts';
 export { newTaskRecord } from './tasks-store.ts';

@@ -9,6 +9,7 @@ import { pagesContract } from './contract/pages-contract.ts';
 import { sessionsContract } from './contract/sessions-contract.ts';
 import { settingsContract } from './contract/settings-contract.ts';
 import { taskLogContract } from './contract/task-log-contract.ts';
+import { taskTreeContract } from './contract/task-tree-contract.ts';
 import { tasksContract } from './contract/tasks-contract.ts';
 import { vibersContract } from './contract/vibers-contract.ts';
 
@@ -25,6 +26,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
   describe(`${name}: the GatewayStore contract`, () => {
     vibersContract(open);
     tasksContract(open);
+    taskTreeContract(open);
     taskLogContract(open);
     outboxContract(open);
     idempotencyContract(open);

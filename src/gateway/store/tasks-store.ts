@@ -25,17 +25,36 @@ export interface TaskRecord {
   updatedAt: string;
   startedAt: string | null;
   endedAt: string | null;
+  /** The task that delegated this one (docs/delegation.md); null for a task an operator started. */
+  parentTaskId: string | null;
+  /** The first task of its tree; null for a root task itself. */
+  rootTaskId: string | null;
+  /** 0 for a root task, its parent's depth + 1 for a child. */
+  depth: number;
+  /** The delegate call that started it: its parent asking twice gets the same child. */
+  delegateRequestId: string | null;
+  /** When its end was queued for its parent (null: not yet, or not a child). */
+  parentNotifiedAt: string | null;
 }
+
+/** Where a child task sits in its tree, as it is created. */
+export type TaskTreePlace = Pick<TaskRecord, 'parentTaskId' | 'rootTaskId' | 'depth' | 'delegateRequestId'>;
 
 /** A task as it is created: pending, nothing run, no event stored yet. */
 export function newTaskRecord(
-  fields: Pick<TaskRecord, 'id' | 'viberId' | 'goal'> & Partial<Pick<TaskRecord, 'messages' | 'options'>>,
+  fields: Pick<TaskRecord, 'id' | 'viberId' | 'goal'> &
+    Partial<Pick<TaskRecord, 'messages' | 'options'> & TaskTreePlace>,
   at: string,
 ): TaskRecord {
   return {
     messages: null,
     options: {},
+    parentTaskId: null,
+    rootTaskId: null,
+    depth: 0,
+    delegateRequestId: null,
     ...fields,
+    parentNotifiedAt: null,
     status: 'pending',
     error: null,
     result: null,
@@ -175,4 +194,25 @@ export interface TasksStore {
 
   /** Oldest first. */
   listTaskMessages(taskId: string): Promise<TaskMessageRecord[]>;
+
+  // The task tree (docs/delegation.md).
+  /** The tasks `parentTaskId` delegated, oldest first. */
+  listChildTasks(parentTaskId: string): Promise<TaskRecord[]>;
+  /** Every pending or running task below `taskId` (children, their children, ...), oldest first. */
+  listLiveDescendants(taskId: string): Promise<TaskRecord[]>;
+  /** How many tasks a tree holds besides its root. */
+  countTreeChildren(rootTaskId: string): Promise<number>;
+  /** The child a delegate call (`requestId`) of this parent already started, if any. */
+  findDelegatedTask(parentTaskId: string, requestId: string): Promise<TaskRecord | null>;
+  /**
+   * A finished child's end for its parent, at most once: in one transaction, reads the child and
+   * its parent, and unless the child is not finished or was already noticed, marks it noticed and
+   * queues what `decide` returns (nothing when the parent ended). Null when nothing was done.
+   */
+  noticeChildEnd(
+    childTaskId: string,
+    decide: (child: TaskRecord, parent: TaskRecord | null) => NewCommand | null,
+  ): Promise<{ child: TaskRecord; command: NewCommand | null } | null>;
+  /** Finished children whose end was not yet noticed (a gateway stopped in between), oldest first. */
+  listUnnoticedChildEnds(limit: number): Promise<TaskRecord[]>;
 }

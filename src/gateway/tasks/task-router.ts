@@ -19,6 +19,7 @@ import {
   type TaskMessageRecord,
   type TaskOutboxView,
   type TaskRecord,
+  type TaskTreePlace,
   type TaskUpdate,
 } from '../store/index.ts';
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
@@ -46,6 +47,36 @@ export function outboxCommand(viberId: string, body: CommandBody): NewCommand {
     message: JSON.stringify({ ...body, commandId }),
     createdAt: new Date().toISOString(),
   };
+}
+
+/**
+ * A new pending task on `viberId` and its `task:submit` command, as createTask stores them; a
+ * scheduled job's run (jobs/job-runner.ts) stores the same pair in its own transaction.
+ */
+export function newTaskSubmission(
+  viberId: string,
+  body: CreateTaskBody,
+  place?: TaskTreePlace,
+): { task: TaskRecord; submit: NewCommand } {
+  const task = newTaskRecord(
+    {
+      id: newId('task'),
+      viberId,
+      goal: body.goal,
+      messages: body.messages ?? null,
+      options: body.options ?? {},
+      ...place,
+    },
+    new Date().toISOString(),
+  );
+  const submit = outboxCommand(viberId, {
+    type: 'task:submit',
+    taskId: task.id,
+    goal: task.goal,
+    ...(body.messages ? { messages: body.messages } : {}),
+    ...(body.options ? { options: body.options } : {}),
+  });
+  return { task, submit };
 }
 
 const taskFinished = (task: TaskRecord) =>
@@ -83,25 +114,10 @@ export class TaskRouter {
     });
   }
 
-  async createTask(body: CreateTaskBody): Promise<TaskRecord> {
+  /** `place`: a delegated child's place in its tree (tasks/task-delegation.ts). */
+  async createTask(body: CreateTaskBody, place?: TaskTreePlace): Promise<TaskRecord> {
     const viberId = await this.#chooseViber(body.viberId);
-    const task = newTaskRecord(
-      {
-        id: newId('task'),
-        viberId,
-        goal: body.goal,
-        messages: body.messages ?? null,
-        options: body.options ?? {},
-      },
-      new Date().toISOString(),
-    );
-    const submit = outboxCommand(viberId, {
-      type: 'task:submit',
-      taskId: task.id,
-      goal: task.goal,
-      ...(body.messages ? { messages: body.messages } : {}),
-      ...(body.options ? { options: body.options } : {}),
-    });
+    const { task, submit } = newTaskSubmission(viberId, body, place);
     await this.#deps.store.insertTask(task, submit);
     this.#deps.log.info({ taskId: task.id, viberId }, 'task created');
     this.#sendNow(submit);
@@ -152,7 +168,22 @@ export class TaskRouter {
     if (!result) throw notFound(taskId);
     this.#afterUpdate(result.update);
     this.#deps.log.info({ taskId, status: result.task.status }, 'task stop requested');
+    await this.stopDescendants(taskId);
     return result.task;
+  }
+
+  /** Stopping a task stops the tasks it delegated, and theirs (docs/delegation.md). */
+  async stopDescendants(taskId: string): Promise<void> {
+    for (const child of await this.#deps.store.listLiveDescendants(taskId)) {
+      await this.stopTask(child.id).catch((error: unknown) => {
+        if (!(error instanceof OpenViberError && error.code === 'task_finished')) throw error;
+      });
+    }
+  }
+
+  /** Sends a command another concept queued in its own transaction (a child's end for its parent). */
+  sendQueued(command: NewCommand): void {
+    this.#sendNow(command);
   }
 
   async sendMessage(taskId: string, body: TaskMessageBody): Promise<TaskMessageRecord> {

@@ -4,11 +4,12 @@ import type { CreateTaskBody } from '../../protocol/index.ts';
 import { CURSORS, nextCursor, pageRequest } from '../http/page-cursor.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import { routes } from '../http/route-registrar.ts';
-import type { TasksStore } from '../store/index.ts';
+import type { GatewayStore, TasksStore } from '../store/index.ts';
 import { readTaskReport } from './task-report.ts';
 import type { TaskRouter } from './task-router.ts';
 import { readTaskScreenshot } from './task-screenshot.ts';
 import type { StreamSessions } from './task-streams.ts';
+import { readTaskTree } from './task-tree.ts';
 import { toTaskEventView, toTaskMessageView, toTaskView } from './task-views.ts';
 
 /** Where a task in an environment runs: the environments' bindings, as tasks see them. */
@@ -20,7 +21,7 @@ export interface TaskPlacement {
 }
 
 export interface TaskRouteDeps {
-  store: TasksStore;
+  store: TasksStore & Pick<GatewayStore, 'getViber'>;
   router: TaskRouter;
   streams: StreamSessions;
   placement: TaskPlacement;
@@ -58,6 +59,7 @@ export function taskRoutes({ store, router, streams, placement }: TaskRouteDeps)
         task: toTaskView(task),
         events: events.map(toTaskEventView),
         messages: messages.map(toTaskMessageView),
+        ...(await readTaskTree(store, task)),
       };
     })
     .json('tasks.stop', async ({ params }) => toTaskView(await router.stopTask(params.id)))

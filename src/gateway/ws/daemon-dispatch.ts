@@ -12,6 +12,7 @@ import type { Environments } from '../environments/index.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { GatewayStore } from '../store/index.ts';
 import { DocumentTaskEvents } from '../tasks/document-task-events.ts';
+import type { TaskDelegation } from '../tasks/task-delegation.ts';
 import { handleTaskEvents, handleUnnumberedTaskEvents, isTaskEvent } from '../tasks/task-event-intake.ts';
 import { reconcileViber } from '../tasks/task-reconcile.ts';
 import type { TaskRouter } from '../tasks/task-router.ts';
@@ -26,6 +27,8 @@ export interface DaemonDispatchDeps {
   environments: Pick<Environments, 'handleDaemonMessage'>;
   terminals: Pick<TerminalRelay, 'handleDaemonMessage' | 'handleDaemonFrame' | 'viberDisconnected'>;
   desktopViews: Pick<DesktopViewRelay, 'handleDaemonMessage' | 'handleDaemonFrame' | 'viberDisconnected'>;
+  /** A running task's `task:delegate` (docs/delegation.md). */
+  delegation: Pick<TaskDelegation, 'handleRequest'>;
   /** Told to daemons in `welcome`. */
   heartbeatIntervalMs: number;
   /** Events stored; each viber's last heartbeat figures. */
@@ -168,6 +171,8 @@ export class DaemonDispatch {
       }
       case 'command:ack':
         return router.acknowledge(connection, message.commandId);
+      case 'task:delegate':
+        return this.#deps.delegation.handleRequest(connection, message);
       case 'heartbeat':
         this.#deps.metrics.heartbeat(connection.viberId, message.status.runningTasks, message.metrics);
         return store.recordViberHeartbeat(connection.viberId, message.status, now);

@@ -226,6 +226,21 @@ const MIGRATIONS: readonly string[] = [
     updated_at text NOT NULL
   );
   `,
+  // 3: the task tree (docs/delegation.md): a child's parent, its tree's root and
+  // depth, the delegate call that started it (one child per call), and when its parent heard of its end.
+  `
+  ALTER TABLE tasks ADD COLUMN parent_task_id text COLLATE "C";
+  ALTER TABLE tasks ADD COLUMN root_task_id text COLLATE "C";
+  ALTER TABLE tasks ADD COLUMN depth integer NOT NULL DEFAULT 0;
+  ALTER TABLE tasks ADD COLUMN delegate_request_id text COLLATE "C";
+  ALTER TABLE tasks ADD COLUMN parent_notified_at text;
+  CREATE INDEX tasks_by_parent ON tasks (parent_task_id, position) WHERE parent_task_id IS NOT NULL;
+  CREATE INDEX tasks_by_root ON tasks (root_task_id) WHERE root_task_id IS NOT NULL;
+  CREATE UNIQUE INDEX tasks_by_delegate_request ON tasks (parent_task_id, delegate_request_id)
+    WHERE delegate_request_id IS NOT NULL;
+  CREATE INDEX tasks_unnoticed_children ON tasks (position)
+    WHERE parent_task_id IS NOT NULL AND parent_notified_at IS NULL;
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

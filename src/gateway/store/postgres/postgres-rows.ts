@@ -43,6 +43,11 @@ export function taskFromRow(row: Row): TaskRecord {
     updatedAt: text(row.updated_at),
     startedAt: nullableText(row.started_at),
     endedAt: nullableText(row.ended_at),
+    parentTaskId: nullableText(row.parent_task_id),
+    rootTaskId: nullableText(row.root_task_id),
+    depth: Number(row.depth ?? 0),
+    delegateRequestId: nullableText(row.delegate_request_id),
+    parentNotifiedAt: nullableText(row.parent_notified_at),
   };
 }
 
@@ -63,6 +68,10 @@ export const TASK_COLUMNS = [
   'updated_at',
   'started_at',
   'ended_at',
+  'parent_task_id',
+  'root_task_id',
+  'depth',
+  'delegate_request_id',
 ] as const;
 
 /** The whole task row, in TASK_COLUMNS' order, for an INSERT. */
@@ -86,6 +95,10 @@ export function taskValues(task: TaskRecord): unknown[] {
     updatedAt,
     startedAt,
     endedAt,
+    task.parentTaskId,
+    task.rootTaskId,
+    task.depth,
+    task.delegateRequestId,
   ];
 }
 

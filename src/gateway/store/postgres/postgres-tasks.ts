@@ -1,4 +1,6 @@
 import type { TaskStatus } from '../../../protocol/index.ts';
+import type { NewCommand } from '../outbox-store.ts';
+import type { StoreChange } from '../store-changes.ts';
 import { type Page, pageOf } from '../store-page.ts';
 import type { TaskPageKey, TaskQuery, TaskRecord, TasksStore } from '../tasks-store.ts';
 import type { PostgresDatabase, Statements } from './postgres-database.ts';
@@ -13,9 +15,22 @@ import {
   UPDATE_TASK,
 } from './postgres-rows.ts';
 import { appendTaskEvents, readTaskLog } from './postgres-task-log.ts';
+import { postgresTaskTree } from './postgres-task-tree.ts';
 
 const INSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')})
   VALUES (${TASK_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`;
+
+/** A new task and its `task:submit`, inside the caller's transaction (insertTask; a job's run). */
+export async function writeNewTask(
+  tx: Statements,
+  task: TaskRecord,
+  submit: NewCommand,
+  changes: StoreChange[],
+): Promise<void> {
+  await tx.run(INSERT_TASK, taskValues(task));
+  await enqueueCommands(tx, [submit]);
+  changes.push({ type: 'task.created', task });
+}
 
 /** Tasks and their follow-up messages on PostgreSQL; the stream log is postgres-task-log.ts. */
 export function postgresTasks(db: PostgresDatabase): TasksStore {
@@ -44,12 +59,9 @@ export function postgresTasks(db: PostgresDatabase): TasksStore {
   };
 
   return {
+    ...postgresTaskTree(db),
     async insertTask(task, submit) {
-      await db.transaction(async (tx, changes) => {
-        await tx.run(INSERT_TASK, taskValues(task));
-        await enqueueCommands(tx, [submit]);
-        changes.push({ type: 'task.created', task });
-      });
+      await db.transaction((tx, changes) => writeNewTask(tx, task, submit, changes));
     },
     async getTask(id) {
       const row = await db.get('SELECT * FROM tasks WHERE id = $1', [id]);

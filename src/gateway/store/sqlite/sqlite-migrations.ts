@@ -249,6 +249,21 @@ const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  // 9: the task tree (docs/delegation.md): a child's parent, its tree's root and
+  // depth, the delegate call that started it (one child per call), and when its parent heard of its end.
+  `
+  ALTER TABLE tasks ADD COLUMN parent_task_id TEXT;
+  ALTER TABLE tasks ADD COLUMN root_task_id TEXT;
+  ALTER TABLE tasks ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tasks ADD COLUMN delegate_request_id TEXT;
+  ALTER TABLE tasks ADD COLUMN parent_notified_at TEXT;
+  CREATE INDEX tasks_by_parent ON tasks(parent_task_id) WHERE parent_task_id IS NOT NULL;
+  CREATE INDEX tasks_by_root ON tasks(root_task_id) WHERE root_task_id IS NOT NULL;
+  CREATE UNIQUE INDEX tasks_by_delegate_request ON tasks(parent_task_id, delegate_request_id)
+    WHERE delegate_request_id IS NOT NULL;
+  CREATE INDEX tasks_unnoticed_children ON tasks(parent_task_id)
+    WHERE parent_task_id IS NOT NULL AND parent_notified_at IS NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

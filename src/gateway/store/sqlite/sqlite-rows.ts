@@ -41,6 +41,11 @@ export function taskFromRow(row: Row): TaskRecord {
     updatedAt: text(row.updated_at),
     startedAt: nullableText(row.started_at),
     endedAt: nullableText(row.ended_at),
+    parentTaskId: nullableText(row.parent_task_id),
+    rootTaskId: nullableText(row.root_task_id),
+    depth: Number(row.depth ?? 0),
+    delegateRequestId: nullableText(row.delegate_request_id),
+    parentNotifiedAt: nullableText(row.parent_notified_at),
   };
 }
 
@@ -62,12 +67,27 @@ export function taskToParams(task: TaskRecord): Record<string, string | number |
     updated_at: task.updatedAt,
     started_at: task.startedAt,
     ended_at: task.endedAt,
+    parent_task_id: task.parentTaskId,
+    root_task_id: task.rootTaskId,
+    depth: task.depth,
+    delegate_request_id: task.delegateRequestId,
   };
 }
 
 /** The mutable part of a task row, for UPDATE_TASK. */
 export function taskStateParams(task: TaskRecord): Record<string, string | number | null> {
-  const { viber_id: _v, goal: _g, messages: _m, options: _o, created_at: _c, ...state } = taskToParams(task);
+  const {
+    viber_id: _v,
+    goal: _g,
+    messages: _m,
+    options: _o,
+    created_at: _c,
+    parent_task_id: _p,
+    root_task_id: _r,
+    depth: _d,
+    delegate_request_id: _q,
+    ...state
+  } = taskToParams(task);
   return state;
 }
 

@@ -1,4 +1,5 @@
 import { isTerminalTaskStatus } from '../../../protocol/index.ts';
+import type { NewCommand } from '../outbox-store.ts';
 import type { StoreChange } from '../store-changes.ts';
 import { type Page, pageOf } from '../store-page.ts';
 import type {
@@ -20,6 +21,7 @@ import {
   taskStateParams,
   taskToParams,
 } from './sqlite-rows.ts';
+import { sqliteTaskTree } from './sqlite-task-tree.ts';
 
 /** A task during a group commit: as read, and as its events so far left it. */
 type BatchTask = {
@@ -30,9 +32,10 @@ type BatchTask = {
 };
 
 const INSERT_TASK = `INSERT INTO tasks (id, viber_id, goal, messages, options, status, error, result, usage,
-  stop_requested, last_seq, created_at, updated_at, started_at, ended_at) VALUES (:id, :viber_id, :goal, :messages,
-  :options, :status, :error, :result, :usage, :stop_requested, :last_seq, :created_at, :updated_at, :started_at,
-  :ended_at)`;
+  stop_requested, last_seq, created_at, updated_at, started_at, ended_at, parent_task_id, root_task_id, depth,
+  delegate_request_id) VALUES (:id, :viber_id, :goal, :messages, :options, :status, :error, :result, :usage,
+  :stop_requested, :last_seq, :created_at, :updated_at, :started_at, :ended_at, :parent_task_id, :root_task_id,
+  :depth, :delegate_request_id)`;
 const UPDATE_TASK = `UPDATE tasks SET status = :status, error = :error, result = :result, usage = :usage,
   stop_requested = :stop_requested, last_seq = :last_seq, updated_at = :updated_at, started_at = :started_at,
   ended_at = :ended_at WHERE id = :id`;
@@ -41,6 +44,18 @@ const INSERT_EVENT = `INSERT INTO task_events (task_id, seq, type, payload, at, 
   VALUES (?, ?, ?, ?, ?, ?)`;
 const ADVANCE_TASK = 'UPDATE tasks SET last_seq = ?, updated_at = ? WHERE id = ?';
 const STREAM_CHUNK = 'task:stream-chunk';
+
+/** A new task and its `task:submit`, inside the caller's transaction (insertTask; a job's run). */
+export function writeNewTask(
+  db: SqliteDatabase,
+  task: TaskRecord,
+  submit: NewCommand,
+  changes: StoreChange[],
+): void {
+  db.run(INSERT_TASK, taskToParams(task));
+  enqueueCommand(db, submit);
+  changes.push({ type: 'task.created', task });
+}
 
 /** Tasks, their stream log and their follow-up messages on the gateway's database. */
 export function sqliteTasks(db: SqliteDatabase): TasksStore {
@@ -126,12 +141,9 @@ export function sqliteTasks(db: SqliteDatabase): TasksStore {
   };
 
   return {
+    ...sqliteTaskTree(db),
     async insertTask(task, submit) {
-      db.transaction((changes) => {
-        db.run(INSERT_TASK, taskToParams(task));
-        enqueueCommand(db, submit);
-        changes.push({ type: 'task.created', task });
-      });
+      db.transaction((changes) => writeNewTask(db, task, submit, changes));
     },
     async getTask(id) {
       return getTask(id);
