@@ -319,6 +319,31 @@ describe('every route through the client, against a real gateway', () => {
     await approvedSocket.closed;
   });
 
+  it('jobs: preview, create, list, get, pause, run now, runs, delete', async () => {
+    const preview = await client.call('jobs.preview', {
+      body: { cron: '0 3 * * *', timeZone: 'europe/berlin' },
+    });
+    expect(preview).toMatchObject({
+      timeZone: 'Europe/Berlin',
+      nextRuns: [expect.any(String), expect.any(String), expect.any(String)],
+    });
+    const job = await client.call('jobs.create', {
+      body: { name: 'route-walk', cron: '0 3 * * *', goal: 'walk', target: { type: 'viber', viberId } },
+      idempotencyKey: 'job-1',
+    });
+    expect(job).toMatchObject({ timeZone: 'UTC', mode: 'agent-decides', missedRuns: 'skip', lastRun: null });
+    const listed = await client.call('jobs.list', { query: { viberId } });
+    expect(listed.jobs.map((one) => one.id)).toEqual([job.id]);
+    expect(await client.call('jobs.get', { params: { id: 'route-walk' } })).toMatchObject({ id: job.id });
+    const paused = await client.call('jobs.update', { params: { id: job.id }, body: { enabled: false } });
+    expect(paused).toMatchObject({ enabled: false, nextRuns: [] });
+    const run = await client.call('jobs.run', { params: { id: job.id }, idempotencyKey: 'job-run-1' });
+    expect(run).toMatchObject({ trigger: 'manual', status: 'started', taskStatus: 'pending' });
+    const { runs } = await client.call('jobs.runs', { params: { id: job.id } });
+    expect(runs.map((listed) => listed.taskId)).toEqual([run.taskId]);
+    expect(await client.call('jobs.delete', { params: { id: job.id } })).toMatchObject({ id: job.id });
+  });
+
   it('revokes the viber, and has called every route of the table', async () => {
     expect(await client.call('vibers.revoke', { params: { id: viberId } })).toMatchObject({ id: viberId });
     const missing = ROUTE_NAMES.filter((name) => !called.has(name) && !NOT_CLIENT_ROUTES.includes(name));

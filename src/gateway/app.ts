@@ -18,6 +18,7 @@ import { metricsRoutes } from './http/metrics-routes.ts';
 import { ClientDisconnectedError, isClientDisconnect, readBody } from './http/read-body.ts';
 import { authenticateRequests } from './http/request-auth.ts';
 import type { GatewayEnv } from './http/route-context.ts';
+import type { Jobs } from './jobs/index.ts';
 import type { GatewayMcp } from './mcp/mcp-endpoint.ts';
 import type { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import { ModelSettingsService } from './settings/model-settings-service.ts';
@@ -45,6 +46,8 @@ export interface GatewayAppParts {
   router: TaskRouter;
   streams: StreamSessions;
   environments: Environments;
+  /** Scheduled jobs' routes (docs/jobs.md). */
+  jobs: Pick<Jobs, 'routes'>;
   /** The MCP server at /mcp (its own auth: bearer tokens only, scopes by tool). */
   mcp: Pick<GatewayMcp, 'routes'>;
   board: {
@@ -124,6 +127,7 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   app.route('/', viberRoutes(parts.vibers));
   app.route('/', taskRoutes({ ...parts, placement: environments.placement }));
   app.route('/', environments.routes);
+  app.route('/', parts.jobs.routes);
   // The model settings every viber pulls (docs/settings.md); keys sealed like environment secrets.
   const { store, connections } = parts;
   app.route(

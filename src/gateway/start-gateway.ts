@@ -23,6 +23,7 @@ import { DesktopViewRelay } from './desktop/desktop-view-relay.ts';
 import { openEnvironments } from './environments/index.ts';
 import type { GatewayOptions, RunningGateway } from './gateway-options.ts';
 import { IDEMPOTENCY_TTL_MS } from './http/idempotency.ts';
+import { openJobs } from './jobs/index.ts';
 import { GatewayMcp } from './mcp/mcp-endpoint.ts';
 import { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import { metricsText } from './metrics/metrics-text.ts';
@@ -109,6 +110,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     options.home,
   );
   const streams = new StreamSessions({ store, bus, log, metrics });
+  // Scheduled jobs (docs/jobs.md): every gateway schedules; the store's claim starts each tick once.
+  const jobs = openJobs({ store, bus, placement: environments.placement, log });
   // Before the server listens: no task is created between its count and its subscription.
   const taskCount = await TaskCount.open(store, bus);
   const taskStates = await TaskStates.open(store, bus);
@@ -121,6 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const app = createGatewayApp({
     ...{ store, bus, auth, devices, connections, taskCount, log, vibers, router, streams, environments, mcp },
+    jobs,
     board: { sessions: new BoardSessions(store, auth, devices), eventStreams, dir: DEFAULT_BOARD_DIR },
     corsOrigins: options.corsOrigins ?? [],
     unavailable: shared.unavailable,
@@ -205,6 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   terminalCrossing.start();
   desktopCrossing.start();
   await presence.start();
+  jobs.scheduler.start();
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -215,6 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   } catch (error) {
     presence.stop();
+    await jobs.scheduler.stop();
     locations.stop();
     terminalCrossing.stop();
     desktopCrossing.stop();
@@ -237,6 +243,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const close = () => {
     closing ??= (async () => {
       presence.stop();
+      await jobs.scheduler.stop();
       locations.stop();
       terminalCrossing.stop();
       desktopCrossing.stop();

@@ -13,6 +13,8 @@ export const ID_PREFIXES = {
   command: 'cmd',
   environment: 'env',
   binding: 'bind',
+  job: 'job',
+  jobRun: 'jrun',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -18,6 +18,8 @@ export * from './frames.ts';
 export * from './gateway-mcp-tools.ts';
 export * from './gateway-messages.ts';
 export * from './ids.ts';
+export * from './job.ts';
+export * from './job-api.ts';
 export * from './limits.ts';
 export * from './mcp-server-config.ts';
 export * from './mcp-server-health.ts';

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { BOARD_ROUTES } from './board-api.ts';
 import { DEVICE_ROUTES } from './device-api.ts';
 import { ENVIRONMENT_ROUTES } from './environment-api.ts';
+import { JOB_ROUTES } from './job-api.ts';
 import { METRICS_ROUTES } from './metrics-api.ts';
 import { matchPath, type RestRoute } from './rest-route.ts';
 import { SETTINGS_ROUTES } from './settings-api.ts';
@@ -24,6 +25,7 @@ export const REST_ROUTES = {
   ...SOCKET_ROUTES,
   ...METRICS_ROUTES,
   ...SETTINGS_ROUTES,
+  ...JOB_ROUTES,
 } as const satisfies Record<string, RestRoute>;
 
 export type RestRoutes = typeof REST_ROUTES;

@@ -3,6 +3,7 @@ import {
   type BusResynced,
   CHANGES,
   type GatewayChange,
+  JOBS_CHANGED,
   MODEL_SETTINGS_CHANGED,
   type TaskChange,
   type TaskEventsAvailable,
@@ -15,15 +16,21 @@ const TASK_TOPIC_PREFIX = 'task/';
 /** A gateway's inbox (`gatewayInbox`): crosses whole, to the one gateway that listens. */
 const INBOX_TOPIC_PREFIX = 'gateway/';
 /** Topics that cross whole: small, and each message is news to every gateway. */
-const WHOLE_TOPICS = new Set<string>([CHANGES, VIBER_OUTBOX, VIBER_LOCATIONS, MODEL_SETTINGS_CHANGED]);
+const WHOLE_TOPICS = new Set<string>([
+  CHANGES,
+  VIBER_OUTBOX,
+  VIBER_LOCATIONS,
+  MODEL_SETTINGS_CHANGED,
+  JOBS_CHANGED,
+]);
 const RESYNCED: BusResynced = { type: 'bus.resynced' };
 
 /**
  * What of the gateway's topics crosses to the other gateways on Redis (docs/gateway.md, "Redis
  * bus"):
  * - CHANGES, in full: small, and each gateway derives its own board events from it;
- * - VIBER_OUTBOX, VIBER_LOCATIONS and MODEL_SETTINGS_CHANGED, in full: they exist to tell the
- *   other gateways;
+ * - VIBER_OUTBOX, VIBER_LOCATIONS, MODEL_SETTINGS_CHANGED and JOBS_CHANGED, in full: they exist
+ *   to tell the other gateways;
  * - a gateway's inbox (`gateway/<gatewayId>`), in full: terminal and desktop view messages between
  *   the gateway of a viewer and the one holding its viber;
  * - a task's topic: its state changes in full, its log rows as one `task.events-available` hint

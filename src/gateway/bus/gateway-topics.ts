@@ -140,3 +140,14 @@ export interface ModelSettingsChanged {
   version: number;
 }
 export const MODEL_SETTINGS_CHANGED: Topic<ModelSettingsChanged> = 'model-settings-changed';
+
+/**
+ * A scheduled job was created, changed or deleted (docs/jobs.md): every gateway's scheduler reads
+ * its jobs again now instead of at its next periodic look. A hint only: a claim checks the job's
+ * version in the store, so a gateway that missed it never runs a tick of an old schedule.
+ */
+export interface JobChanged {
+  type: 'job.changed';
+  jobId: string;
+}
+export const JOBS_CHANGED: Topic<JobChanged> = 'jobs-changed';

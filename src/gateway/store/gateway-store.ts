@@ -1,6 +1,7 @@
 import type { DevicesStore } from './devices-store.ts';
 import type { EnvironmentsStore } from './environments-store.ts';
 import type { IdempotencyStore } from './idempotency-store.ts';
+import type { JobsStore } from './jobs-store.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import type { SessionsStore } from './sessions-store.ts';
 import type { SettingsStore } from './settings-store.ts';
@@ -24,7 +25,8 @@ export interface GatewayStore
     SessionsStore,
     EnvironmentsStore,
     DevicesStore,
-    SettingsStore {
+    SettingsStore,
+    JobsStore {
   /** Rejects when the store's server cannot be reached now (a networked store; absent: embedded). */
   ping?(): Promise<void>;
   close(): Promise<void>;

@@ -24,6 +24,15 @@ export type {
 } from './environments-store.ts';
 export type { GatewayStore } from './gateway-store.ts';
 export type { IdempotencyRecord, IdempotencyStore } from './idempotency-store.ts';
+export type {
+  JobClaim,
+  JobClaimOutcome,
+  JobFilter,
+  JobRecord,
+  JobRunRecord,
+  JobRunRow,
+  JobsStore,
+} from './jobs-store.ts';
 export type { CommandRecord, NewCommand, OutboxStore, TaskOutboxView } from './outbox-store.ts';
 export { openPostgresStore } from './postgres/postgres-store.ts';
 export type {

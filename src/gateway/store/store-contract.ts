@@ -4,6 +4,7 @@ import type { OpenStore } from './contract/contract-harness.ts';
 import { devicesContract } from './contract/devices-contract.ts';
 import { environmentsContract } from './contract/environments-contract.ts';
 import { idempotencyContract } from './contract/idempotency-contract.ts';
+import { jobsContract } from './contract/jobs-contract.ts';
 import { outboxContract } from './contract/outbox-contract.ts';
 import { pagesContract } from './contract/pages-contract.ts';
 import { sessionsContract } from './contract/sessions-contract.ts';
@@ -36,5 +37,6 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     devicesContract(open);
     pagesContract(open);
     settingsContract(open);
+    jobsContract(open);
   });
 }

@@ -9,6 +9,11 @@ export interface OpenedStore {
   store: GatewayStore;
   /** Closes the store and removes whatever it left behind (files, a schema). */
   dispose(): Promise<void>;
+  /**
+   * Another store on the same database, as a second gateway opens it (its own connections), for
+   * races between gateways; `dispose` closes it too.
+   */
+  another?(): Promise<GatewayStore>;
 }
 
 /** Opens a fresh, empty store whose commits go to `onCommit`. */
@@ -17,6 +22,8 @@ export type OpenStore = (onCommit: ChangeSink) => Promise<OpenedStore>;
 /** A fresh store per test, and what its commits told, in order (one array per commit). */
 export interface StoreUnderTest {
   readonly store: GatewayStore;
+  /** A second store on the same database (OpenedStore.another), or undefined when there is none. */
+  another(): Promise<GatewayStore | undefined>;
   readonly commits: (readonly StoreChange[])[];
   /** Every change told so far, flattened; `clear` forgets them. */
   changes(): StoreChange[];
@@ -39,6 +46,7 @@ export function useStore(open: OpenStore): StoreUnderTest {
       if (!opened) throw new Error('the store is open only inside a test');
       return opened.store;
     },
+    another: async () => opened?.another?.(),
     commits,
     changes: () => commits.flat(),
     clear: () => {

@@ -241,6 +241,40 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_unnoticed_children ON tasks (position)
     WHERE parent_task_id IS NOT NULL AND parent_notified_at IS NULL;
   `,
+  // 4: scheduled jobs and their runs (docs/jobs.md). A run is unique per (job, tick):
+  // the claim that inserts it is the one that starts the tick's task, whichever gateway makes it.
+  `
+  CREATE TABLE jobs (
+    id text COLLATE "C" PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE,
+    cron text NOT NULL,
+    time_zone text NOT NULL,
+    goal text NOT NULL,
+    mode text NOT NULL,
+    target_type text NOT NULL,
+    target_id text COLLATE "C" NOT NULL,
+    delivery text NOT NULL,
+    missed_runs text NOT NULL,
+    enabled boolean NOT NULL,
+    version integer NOT NULL,
+    created_at text NOT NULL,
+    updated_at text NOT NULL
+  );
+  CREATE INDEX jobs_by_target ON jobs (target_type, target_id);
+  CREATE TABLE job_runs (
+    position bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    id text COLLATE "C" PRIMARY KEY,
+    job_id text COLLATE "C" NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    scheduled_for text COLLATE "C" NOT NULL,
+    trigger text NOT NULL,
+    status text NOT NULL,
+    missed_ticks integer,
+    task_id text COLLATE "C",
+    error text,
+    created_at text COLLATE "C" NOT NULL,
+    UNIQUE (job_id, scheduled_for)
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

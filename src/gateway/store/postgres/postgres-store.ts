@@ -5,6 +5,7 @@ import { postgresDevices } from './postgres-devices.ts';
 import { postgresEnvironments } from './postgres-environments.ts';
 import { isConnectionLoss } from './postgres-failures.ts';
 import { postgresIdempotency } from './postgres-idempotency.ts';
+import { postgresJobs } from './postgres-jobs.ts';
 import { migrate } from './postgres-migrations.ts';
 import { postgresOutbox } from './postgres-outbox.ts';
 import { postgresSessions } from './postgres-sessions.ts';
@@ -47,6 +48,7 @@ export async function openPostgresStore(
     ...postgresEnvironments(db),
     ...postgresDevices(db),
     ...postgresSettings(db),
+    ...postgresJobs(db),
     async ping() {
       await db.pool.query('SELECT 1');
     },

@@ -264,6 +264,39 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_unnoticed_children ON tasks(parent_task_id)
     WHERE parent_task_id IS NOT NULL AND parent_notified_at IS NULL;
   `,
+  // 10: scheduled jobs and their runs (docs/jobs.md). A run is unique per (job, tick):
+  // the claim that inserts it is the one that starts the tick's task, whichever gateway makes it.
+  `
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    cron TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    goal TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    target_type TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    delivery TEXT NOT NULL,
+    missed_runs TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX jobs_by_target ON jobs(target_type, target_id);
+  CREATE TABLE job_runs (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    scheduled_for TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    missed_ticks INTEGER,
+    task_id TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (job_id, scheduled_for)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,9 +6,15 @@ import { openSqliteStore } from './sqlite-store.ts';
 describeStoreContract('SQLite (a file in WAL mode)', async (onCommit) => {
   const dir = makeTempDir('contract');
   const store = openSqliteStore(join(dir, 'gateway.db'), onCommit);
+  const others: ReturnType<typeof openSqliteStore>[] = [];
   return {
     store,
+    another: async () => {
+      others.push(openSqliteStore(join(dir, 'gateway.db')));
+      return others.at(-1)!;
+    },
     dispose: async () => {
+      for (const other of others) await other.close();
       await store.close();
       removeTempDir(dir);
     },

@@ -4,6 +4,7 @@ import { SqliteDatabase } from './sqlite-database.ts';
 import { sqliteDevices } from './sqlite-devices.ts';
 import { sqliteEnvironments } from './sqlite-environments.ts';
 import { sqliteIdempotency } from './sqlite-idempotency.ts';
+import { sqliteJobs } from './sqlite-jobs.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { sqliteOutbox } from './sqlite-outbox.ts';
 import { sqliteSessions } from './sqlite-sessions.ts';
@@ -43,6 +44,7 @@ export function openSqliteStore(
     ...sqliteEnvironments(db),
     ...sqliteDevices(db),
     ...sqliteSettings(db),
+    ...sqliteJobs(db),
     async close() {
       await checkpointer?.close();
       db.close();

@@ -1,0 +1,151 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { signIn } from '../support/browser/board-stack.ts';
+import { collectPageErrors, screenshot, UI_TIMEOUT_MS, useBrowser } from '../support/browser/browser.ts';
+import { startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
+import { waitForTaskStatus } from '../support/e2e-fixtures.ts';
+import { REPO_ROOT } from '../support/processes.ts';
+import { spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
+
+// The Jobs page (docs/jobs.md): jobs listed with their schedule in words, zone, next run, last
+// run and state; the create form checks the pattern as it is typed and shows the next three runs;
+// a job's history links each run to its task; an environment's side panel lists its jobs.
+
+useE2eCleanup();
+
+async function shoot(page: Page, name: string): Promise<void> {
+  const path = await screenshot(page, name);
+  const docs = join(REPO_ROOT, 'docs', 'screenshots');
+  mkdirSync(docs, { recursive: true });
+  copyFileSync(path, join(docs, `${name}.png`));
+}
+
+describe('the Jobs page', () => {
+  const browser = useBrowser();
+
+  it('lists jobs, creates one with a checked schedule, and links each run to its task', async () => {
+    const model = await startModelServer({ script: () => ({ type: 'text', text: 'Report written.' }) });
+    const gateway = await spawnGateway();
+    const daemon = await spawnViberFor(gateway, { modelBaseURL: model.baseURL, name: 'build-box' });
+    const { client } = gateway.rest;
+    const environment = await client.call('environments.create', {
+      body: { name: 'web-app', type: 'manual', description: 'The storefront' },
+    });
+    const nightly = await client.call('jobs.create', {
+      body: {
+        name: 'nightly-report',
+        cron: '0 3 * * *',
+        timeZone: 'Europe/Berlin',
+        goal: 'Summarise the failed builds of the day.',
+        mode: 'always-execute',
+        target: { type: 'viber', viberId: daemon.viberId },
+      },
+    });
+    const digest = await client.call('jobs.create', {
+      body: {
+        name: 'weekday-digest',
+        cron: '30 8 * * 1-5',
+        timeZone: 'America/New_York',
+        goal: 'Write the morning digest of open pull requests.',
+        target: { type: 'environment', environmentId: environment.id },
+        missedRuns: 'run-once',
+      },
+    });
+    await client.call('jobs.create', {
+      body: {
+        name: 'hourly-check',
+        cron: '15 * * * *',
+        goal: 'Check the disk space.',
+        target: { type: 'viber', viberId: daemon.viberId },
+        enabled: false,
+      },
+    });
+    // A run that completes, and one that cannot start (the environment is mapped to no viber).
+    const run = await client.call('jobs.run', { params: { id: nightly.id } });
+    await waitForTaskStatus(gateway.rest, run.taskId!, 'completed');
+    const failed = await client.call('jobs.run', { params: { id: digest.id } });
+    expect(failed).toMatchObject({ status: 'failed-to-start', taskId: null });
+    expect(failed.error).toContain('not mapped to any viber');
+
+    const context = await browser.context();
+    const page = await signIn(context, gateway, '/jobs');
+    const errors = collectPageErrors(page);
+    const table = page.getByTestId('jobs-table');
+    const nightlyRow = table.locator('tr[data-job="nightly-report"]');
+    await nightlyRow.getByText('Every day at 03:00').waitFor();
+    expect(await nightlyRow.textContent()).toContain('Europe/Berlin');
+    await nightlyRow.locator('[data-status="completed"]').waitFor();
+    const digestRow = table.locator('tr[data-job="weekday-digest"]');
+    await digestRow.getByText('Weekdays at 08:30').waitFor();
+    await digestRow.locator('[data-status="failed-to-start"]').waitFor();
+    expect(await digestRow.textContent()).toContain('web-app');
+    await table.locator('tr[data-job="hourly-check"]').getByText('paused').waitFor();
+    await shoot(page, 'jobs-desktop');
+
+    // The form: a bad pattern is refused with croner's reason, a good one shows its next runs.
+    await page.getByTestId('new-job').click();
+    const form = page.getByTestId('job-form');
+    const preview = page.getByTestId('job-preview');
+    await form.getByLabel('Name').fill('quarter-hourly');
+    await form.getByLabel('Schedule (cron)').fill('*/5 * *');
+    await preview.getByText(/^cron: "\*\/5 \* \*" has 3 fields/).waitFor();
+    await form.getByLabel('Schedule (cron)').fill('0 61 * * *');
+    await preview.getByText(/^cron: "0 61 \* \* \*" is not a valid pattern/).waitFor();
+    expect(await form.getByRole('button', { name: 'Create job' }).isDisabled()).toBe(true);
+    await form.getByLabel('Schedule (cron)').fill('0 */15 * * * *');
+    await form.getByLabel('Time zone').fill('Asia/Tokyo');
+    await preview.getByText('Every 15 minutes').waitFor();
+    await preview.getByText('next runs (Asia/Tokyo)').waitFor();
+    expect(await preview.locator('li').count()).toBe(3);
+    await form.getByLabel('Goal').fill('Look at the queue.');
+    await form.getByLabel('a viber').check();
+    await form.getByLabel('Viber', { exact: true }).selectOption(daemon.viberId);
+    await shoot(page, 'jobs-new-desktop');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await table.locator('tr[data-job="quarter-hourly"]').getByText('Every 15 minutes').waitFor();
+    const created = (await client.call('jobs.get', { params: { id: 'quarter-hourly' } })).cron;
+    expect(created).toBe('0 */15 * * * *');
+
+    // A job's history links its run to its task.
+    await nightlyRow.getByRole('link', { name: 'nightly-report' }).click();
+    const history = page.getByTestId('job-runs');
+    const runRow = history.locator(`tr[data-run="${run.id}"]`);
+    await runRow.locator('[data-status="completed"]').waitFor();
+    expect(await runRow.textContent()).toContain('run now');
+    await page.getByTestId('next-runs').locator('time').nth(2).waitFor();
+    await shoot(page, 'jobs-detail-desktop');
+    await runRow.getByRole('link', { name: run.taskId! }).click();
+    await page.waitForURL(`**/tasks/${run.taskId}`, { timeout: UI_TIMEOUT_MS });
+
+    // The environment's side panel lists its jobs, with a way to schedule one there.
+    await page.goto(`${gateway.url}/environments/${environment.id}`);
+    const tool = page.getByTestId('environment-jobs');
+    await tool.getByRole('link', { name: 'weekday-digest' }).waitFor();
+    await tool.locator('[data-status="failed-to-start"]').waitFor();
+    await tool.scrollIntoViewIfNeeded();
+    await shoot(page, 'jobs-environment-desktop');
+    await tool.getByTestId('new-job-here').click();
+    await page.getByTestId('job-form').getByLabel('Environment', { exact: true }).waitFor();
+    expect(await page.getByTestId('job-form').getByLabel('Environment', { exact: true }).inputValue()).toBe(
+      environment.id,
+    );
+    // The only failed loads are the two patterns the preview refused (400), as it should.
+    expect(errors).toEqual([
+      expect.stringContaining('status of 400'),
+      expect.stringContaining('status of 400'),
+    ]);
+
+    for (const [path, name, list, facts] of [
+      ['/jobs', 'jobs-mobile', 'jobs-table', 'jobs-table'],
+      [`/jobs/${nightly.id}`, 'jobs-detail-mobile', 'job-runs', 'job-facts'],
+    ] as const) {
+      const mobile = await signIn(await browser.context({ viewport: 'mobile' }), gateway, path);
+      await mobile.getByTestId(list).locator('[data-status="completed"]').first().waitFor();
+      // The viber by its name, once the board has read the vibers.
+      await mobile.getByTestId(facts).getByText('build-box').first().waitFor();
+      await shoot(mobile, name);
+    }
+  });
+});
