@@ -264,6 +264,43 @@ describe('every route through the client, against a real gateway', () => {
     called.add('desktop.socket');
   });
 
+  it('ports: the viber lists a port, an environment asks its vibers, and a link is minted', async () => {
+    const port = {
+      port: 3000,
+      address: '127.0.0.1',
+      pid: 42,
+      command: 'node server.js',
+      cwd: '/w',
+      ownership: 'workspace' as const,
+      answers: true,
+    };
+    const answerList = async () => {
+      const asked = await nextCommand('ports:list', daemon.received.length);
+      daemon.send({
+        type: 'ports:listed',
+        requestId: asked.requestId,
+        ports: [{ ...port, environmentId: 'env_x' }],
+      });
+    };
+    const listing = client.call('ports.list', { params: { id: viberId } });
+    await answerList();
+    expect(await listing).toMatchObject({ viberId, ports: [{ port: 3000, pid: 42 }] });
+    const environment = await client.call('environments.create', {
+      body: { name: 'ports-env', type: 'manual' },
+    });
+    await client.call('environments.bindings.create', { params: { id: environment.id }, body: { viberId } });
+    const perEnvironment = client.call('ports.environmentList', { params: { id: environment.id } });
+    await answerList();
+    expect(await perEnvironment).toMatchObject({
+      environmentId: environment.id,
+      vibers: [{ viberId, ports: [] }],
+    });
+    const opening = client.call('ports.open', { params: { id: viberId, port: 3000 }, body: {} });
+    await answerList();
+    expect((await opening).path).toMatch(new RegExp(`^/ports/${viberId}/3000/[^/]+/$`));
+    await client.call('environments.delete', { params: { id: environment.id } });
+  });
+
   it('devices: pairing codes, pairing over the operator socket, approve, reject, rotate, revoke', async () => {
     const newDevice = async () => identityFromKeyPair(await generateDeviceKeys(true));
     const minted = await client.call('pairingCodes.create', {

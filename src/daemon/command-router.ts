@@ -4,6 +4,7 @@ import type { RecentIds } from './command-dedupe.ts';
 import type { ConfigCheckResult } from './config-validation.ts';
 import type { DelegationBroker } from './delegation-broker.ts';
 import { type DesktopViewRequest, refuseDesktopView } from './desktop-view/desktop-view-bridge.ts';
+import type { PortsRequest } from './ports/viber-ports.ts';
 import type { RuntimeResult, TaskRuntime } from './task-runtime.ts';
 
 export interface CommandRouterOptions {
@@ -20,6 +21,8 @@ export interface CommandRouterOptions {
   desktopViews?: (message: DesktopViewRequest) => void;
   /** Delegation (docs/delegation.md): answers to `task:delegate`, and children's ends. */
   delegation?: Pick<DelegationBroker, 'answer' | 'childEnded'>;
+  /** Listing and proxying the viber's ports (docs/ports.md); without it, a list is empty and a request fails. */
+  ports?: (message: PortsRequest) => void;
   logger: Logger;
 }
 
@@ -131,11 +134,29 @@ export function createCommandRouter(options: CommandRouterOptions): (message: Ga
         if (options.desktopViews) options.desktopViews(message);
         else refuseDesktopView(message, send);
         return;
+      case 'ports:list':
+      case 'port:request':
+      case 'port:body':
+      case 'port:end':
+      case 'port:credit':
+      case 'port:cancel':
+        if (options.ports) options.ports(message);
+        else refusePorts(message, send);
+        return;
       default:
         if (options.terminals) options.terminals(message);
         else answerTerminal(message, send);
     }
   };
+}
+
+/** A daemon without the ports service answers a list with why, and fails every request. */
+function refusePorts(message: PortsRequest, send: (message: DaemonMessage) => void): void {
+  const reason = 'this viber does not relay ports';
+  if (message.type === 'ports:list')
+    send({ type: 'ports:listed', requestId: message.requestId, ports: [], unavailable: reason });
+  else if (message.type === 'port:request')
+    send({ type: 'port:failed', exchangeId: message.exchangeId, failure: 'error', message: reason });
 }
 
 /** A daemon started without terminals (or without tmux) refuses every request clearly. */

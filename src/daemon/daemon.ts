@@ -28,10 +28,11 @@ import { EnvironmentManager, pullViberConfig } from './environment/index.ts';
 import { GatewayModelSettings } from './gateway-model-settings.ts';
 import { pullModelSettings } from './model-settings-pull.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
+import { ViberPorts } from './ports/viber-ports.ts';
 import { SessionLog } from './session-log.ts';
 import { TaskJournal } from './task-journal.ts';
 import { TaskRuntime } from './task-runtime.ts';
-import { startTerminals, type TerminalOptions } from './terminal/start-terminals.ts';
+import { defaultSocketPath, startTerminals, type TerminalOptions } from './terminal/start-terminals.ts';
 import { gatewayUrls, ViberController } from './viber-controller.ts';
 import { buildViberInfo, buildViberStatus, DAEMON_VERSION, type RequestedCapability } from './viber-info.ts';
 
@@ -265,6 +266,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       controller,
       logger.child({ component: 'desktop-view' }),
     );
+  // The services the viber's work listens on, listed and proxied for the gateway (docs/ports.md).
+  const ports = new ViberPorts({
+    home,
+    viberId,
+    link: controller,
+    tmuxSocket: options.terminals?.socketPath ?? defaultSocketPath(home, viberId),
+    log: logger.child({ component: 'ports' }),
+  });
   const route = createCommandRouter({
     runtime,
     handled: new RecentIds(10_000),
@@ -300,6 +309,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     },
     ...(terminals.bridge ? { terminals: (message) => terminals.bridge?.handle(message) } : {}),
     ...(desktopViews ? { desktopViews: (message) => desktopViews.handle(message) } : {}),
+    ports: (message) => ports.handle(message),
     delegation,
     environments,
     logger,
@@ -309,6 +319,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   controller.on('disconnected', () => {
     terminals.bridge?.detachAll();
     desktopViews?.closeAll();
+    ports.closeAll();
   });
   // Replays everything unacknowledged, in order, right after `connected` (DESIGN.md, rule 2).
   controller.on('connected', () => {
@@ -342,6 +353,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await mcp.close();
     batch.close();
     desktopViews?.closeAll();
+    ports.closeAll();
     await terminals.close();
     await closeChromium();
     await controller.close();

@@ -21,6 +21,7 @@ import type { GatewayEnv } from './http/route-context.ts';
 import type { Jobs } from './jobs/index.ts';
 import type { GatewayMcp } from './mcp/mcp-endpoint.ts';
 import type { GatewayMetrics } from './metrics/gateway-metrics.ts';
+import type { Ports } from './ports/index.ts';
 import { ModelSettingsService } from './settings/model-settings-service.ts';
 import { settingsRoutes } from './settings/settings-routes.ts';
 import type { GatewayStore } from './store/index.ts';
@@ -48,6 +49,8 @@ export interface GatewayAppParts {
   environments: Environments;
   /** Scheduled jobs' routes (docs/jobs.md). */
   jobs: Pick<Jobs, 'routes'>;
+  /** Ports (docs/ports.md): the REST routes, and the proxy at /ports/ (checked by its links' tokens). */
+  ports: Pick<Ports, 'routes' | 'proxy'>;
   /** The MCP server at /mcp (its own auth: bearer tokens only, scopes by tool). */
   mcp: Pick<GatewayMcp, 'routes'>;
   board: {
@@ -82,6 +85,9 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
     return handleError(error, c);
   });
   app.notFound(notFoundHandler);
+  // Opened ports, before CORS and everything under /api: only the link's token counts there, and
+  // the gateway answers the sandboxed page's own CORS itself (docs/ports.md).
+  app.route('/', parts.ports.proxy);
   if (parts.corsOrigins.length > 0) {
     const allowed = new Set(parts.corsOrigins);
     app.use(
@@ -127,6 +133,7 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   app.route('/', viberRoutes(parts.vibers));
   app.route('/', taskRoutes({ ...parts, placement: environments.placement }));
   app.route('/', environments.routes);
+  app.route('/', parts.ports.routes);
   app.route('/', parts.jobs.routes);
   // The model settings every viber pulls (docs/settings.md); keys sealed like environment secrets.
   const { store, connections } = parts;

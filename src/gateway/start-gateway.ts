@@ -28,6 +28,7 @@ import { GatewayMcp } from './mcp/mcp-endpoint.ts';
 import { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import { metricsText } from './metrics/metrics-text.ts';
 import { TaskStates } from './metrics/task-states.ts';
+import { openPorts } from './ports/index.ts';
 import { openSharedState } from './shared-state.ts';
 import { TaskCount } from './tasks/task-count.ts';
 import { TaskDelegation } from './tasks/task-delegation.ts';
@@ -110,6 +111,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     options.home,
   );
   const streams = new StreamSessions({ store, bus, log, metrics });
+  // Ports (docs/ports.md): services of the vibers' work, opened through links signed with the master key.
+  const ports = openPorts({ store, connections, home: options.home, log });
   // Scheduled jobs (docs/jobs.md): every gateway schedules; the store's claim starts each tick once.
   const jobs = openJobs({ store, bus, placement: environments.placement, log });
   // Before the server listens: no task is created between its count and its subscription.
@@ -125,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const app = createGatewayApp({
     ...{ store, bus, auth, devices, connections, taskCount, log, vibers, router, streams, environments, mcp },
     jobs,
+    ports,
     board: { sessions: new BoardSessions(store, auth, devices), eventStreams, dir: DEFAULT_BOARD_DIR },
     corsOrigins: options.corsOrigins ?? [],
     unavailable: shared.unavailable,
@@ -176,6 +180,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const dispatch = new DaemonDispatch({
     ...{ store, router, presence, environments, terminals: relay, desktopViews, delegation },
+    ports: ports.relay,
     heartbeatIntervalMs: timings.heartbeatIntervalMs,
     metrics,
     log,
@@ -198,6 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // By path: the terminal socket (its path is configurable), the desktop view, the operator socket, else the daemon's /ws.
   server.on('upgrade', (request, socket, head) => {
     if (terminals.matches(request)) terminals.handleUpgrade(request, socket, head);
+    else if (ports.upgrades.matches(request)) ports.upgrades.handleUpgrade(request, socket, head);
     else if (desktops.matches(request)) desktops.handleUpgrade(request, socket, head);
     else if (operatorSockets.matches(request)) operatorSockets.handleUpgrade(request, socket, head);
     else sockets.handleUpgrade(request, socket, head);

@@ -1,9 +1,10 @@
 /**
  * The one layout of binary frames on the gateway's sockets: one byte for the frame's kind, then
  * each name as a 16-bit big-endian byte length and its UTF-8 bytes, then the data. Kinds: 1 and 2
- * are terminal output (terminal.ts), 3 is a desktop view's bytes (desktop-view.ts).
+ * are terminal output (terminal.ts), 3 is a desktop view's bytes (desktop-view.ts), 4 a proxied
+ * port's answer or tunnel bytes (ports.ts).
  */
-export const BINARY_FRAME_KIND = { paneOutput: 1, viewerOutput: 2, desktopView: 3 } as const;
+export const BINARY_FRAME_KIND = { paneOutput: 1, viewerOutput: 2, desktopView: 3, portData: 4 } as const;
 
 const MAX_NAME_BYTES = 1024;
 const utf8Encoder = new TextEncoder();

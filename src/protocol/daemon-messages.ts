@@ -4,6 +4,7 @@ import { delegationFromViberSchemas } from './delegation.ts';
 import { desktopFromViberSchemas } from './desktop-view.ts';
 import { environmentFromViberSchemas } from './environment.ts';
 import { ErrorCodeSchema } from './errors.ts';
+import { portsFromViberSchemas } from './ports.ts';
 import { TaskProgressEventSchema, TaskResultSchema, UIChunkSchema } from './task.ts';
 import { terminalFromViberSchemas } from './terminal.ts';
 import { ConfigValidationSchema, ViberInfoSchema, ViberStatusSchema } from './viber-info.ts';
@@ -92,6 +93,7 @@ export const DaemonMessageSchema = z.discriminatedUnion('type', [
   ...terminalSchemas,
   ...ignoringUnknownKeys(environmentFromViberSchemas),
   ...ignoringUnknownKeys(desktopFromViberSchemas),
+  ...ignoringUnknownKeys(portsFromViberSchemas),
   ...delegationFromViberSchemas,
 ]);
 export type DaemonMessage = z.infer<typeof DaemonMessageSchema>;

@@ -5,6 +5,7 @@ import { desktopToViberSchemas } from './desktop-view.ts';
 import { environmentToViberSchemas } from './environment.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { LIMITS } from './limits.ts';
+import { portsToViberSchemas } from './ports.ts';
 import { ChatMessageSchema, InjectionModeSchema, TaskOptionsSchema } from './task.ts';
 import { terminalToViberSchemas } from './terminal.ts';
 
@@ -68,6 +69,7 @@ export const GatewayMessageSchema = z.discriminatedUnion('type', [
   ...ignoringUnknownKeys(terminalToViberSchemas),
   ...ignoringUnknownKeys(environmentToViberSchemas),
   ...ignoringUnknownKeys(desktopToViberSchemas),
+  ...ignoringUnknownKeys(portsToViberSchemas),
   ...delegationToViberSchemas,
 ]);
 export type GatewayMessage = z.infer<typeof GatewayMessageSchema>;

@@ -28,6 +28,8 @@ export * from './model-settings.ts';
 export * from './operator-scopes.ts';
 export * from './operator-socket.ts';
 export * from './pagination.ts';
+export * from './port-api.ts';
+export * from './ports.ts';
 export * from './rest.ts';
 export * from './rest-route.ts';
 export * from './rest-routes.ts';

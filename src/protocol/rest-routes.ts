@@ -4,6 +4,7 @@ import { DEVICE_ROUTES } from './device-api.ts';
 import { ENVIRONMENT_ROUTES } from './environment-api.ts';
 import { JOB_ROUTES } from './job-api.ts';
 import { METRICS_ROUTES } from './metrics-api.ts';
+import { PORT_ROUTES } from './port-api.ts';
 import { matchPath, type RestRoute } from './rest-route.ts';
 import { SETTINGS_ROUTES } from './settings-api.ts';
 import { SOCKET_ROUTES } from './socket-api.ts';
@@ -26,6 +27,7 @@ export const REST_ROUTES = {
   ...METRICS_ROUTES,
   ...SETTINGS_ROUTES,
   ...JOB_ROUTES,
+  ...PORT_ROUTES,
 } as const satisfies Record<string, RestRoute>;
 
 export type RestRoutes = typeof REST_ROUTES;

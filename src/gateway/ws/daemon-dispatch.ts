@@ -10,6 +10,7 @@ import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import { type DesktopViewRelay, isDesktopMessage } from '../desktop/desktop-view-relay.ts';
 import type { Environments } from '../environments/index.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import { isPortMessage, type PortRelay } from '../ports/port-relay.ts';
 import type { GatewayStore } from '../store/index.ts';
 import { DocumentTaskEvents } from '../tasks/document-task-events.ts';
 import type { TaskDelegation } from '../tasks/task-delegation.ts';
@@ -27,6 +28,8 @@ export interface DaemonDispatchDeps {
   environments: Pick<Environments, 'handleDaemonMessage'>;
   terminals: Pick<TerminalRelay, 'handleDaemonMessage' | 'handleDaemonFrame' | 'viberDisconnected'>;
   desktopViews: Pick<DesktopViewRelay, 'handleDaemonMessage' | 'handleDaemonFrame' | 'viberDisconnected'>;
+  /** Ports' listings and proxied exchanges (docs/ports.md). */
+  ports: Pick<PortRelay, 'handleDaemonMessage' | 'handleDaemonFrame' | 'viberDisconnected'>;
   /** A running task's `task:delegate` (docs/delegation.md). */
   delegation: Pick<TaskDelegation, 'handleRequest'>;
   /** Told to daemons in `welcome`. */
@@ -67,6 +70,10 @@ export class DaemonDispatch {
       if (connection.ready) this.#deps.desktopViews.handleDaemonMessage(connection.viberId, message);
       return;
     }
+    if (isPortMessage(message)) {
+      if (connection.ready) this.#deps.ports.handleDaemonMessage(connection.viberId, message);
+      return;
+    }
     if (isTaskEvent(message)) {
       this.enqueueTaskEvent(connection, message);
       return;
@@ -89,7 +96,8 @@ export class DaemonDispatch {
         : Buffer.from(data);
     return (
       this.#deps.terminals.handleDaemonFrame(connection.viberId, frame) ||
-      this.#deps.desktopViews.handleDaemonFrame(connection.viberId, frame)
+      this.#deps.desktopViews.handleDaemonFrame(connection.viberId, frame) ||
+      this.#deps.ports.handleDaemonFrame(connection.viberId, frame)
     );
   }
 
@@ -131,6 +139,7 @@ export class DaemonDispatch {
   closed(connection: ViberConnection, shuttingDown: boolean): void {
     this.#deps.terminals.viberDisconnected(connection.viberId);
     this.#deps.desktopViews.viberDisconnected(connection.viberId);
+    this.#deps.ports.viberDisconnected(connection.viberId);
     if (!shuttingDown) this.#deps.presence.disconnected(connection.viberId);
   }
 
