@@ -38,6 +38,7 @@ const GATEWAY_FLOORS: string[][] = [
   ['vibers', 'devices'], // connections, registry, presence, the viber service; the Devices routes
   ['environments', 'tasks', 'terminals', 'desktop'], // concepts on top of vibers, independent of each other
   ['settings'], // the model settings every viber pulls; keys sealed by environments' secret box
+  ['channels'], // chat channels: platforms' messages start and answer tasks through the task router
   ['ports'], // opened ports: links signed under environments' master key, relayed over vibers' connections
   ['jobs'], // scheduled jobs: ticks claimed in the store start tasks as the task router builds them
   ['board'], // sign-in, the board's files, its push events

@@ -24,9 +24,15 @@ import type { TaskStreamChunk } from './task-stream.ts';
  * Routes the client does not speak: the daemon's own socket (FakeDaemon exercises it here), and a
  * task's screenshot, which the board loads by its URL in an <img> (`client.url`): its answers are
  * checked in src/gateway/tasks/task-screenshot.test.ts and test/browser/visual-evidence.test.ts;
- * and the metrics, which a Prometheus scraper reads (test/e2e/metrics.test.ts).
+ * and the metrics, which a Prometheus scraper reads (test/e2e/metrics.test.ts); a channel's webhook,
+ * which chat platforms call signed (src/gateway/channels/channels-webhook.test.ts, test/e2e/channels-telegram.test.ts).
  */
-const NOT_CLIENT_ROUTES: RouteName[] = ['daemon.socket', 'tasks.screenshot', 'metrics.get'];
+const NOT_CLIENT_ROUTES: RouteName[] = [
+  'daemon.socket',
+  'tasks.screenshot',
+  'metrics.get',
+  'channels.webhook',
+];
 
 let harness: TestGateway;
 let daemon: FakeDaemon;
@@ -379,6 +385,54 @@ describe('every route through the client, against a real gateway', () => {
     const { runs } = await client.call('jobs.runs', { params: { id: job.id } });
     expect(runs.map((listed) => listed.taskId)).toEqual([run.taskId]);
     expect(await client.call('jobs.delete', { params: { id: job.id } })).toMatchObject({ id: job.id });
+  });
+
+  it('channels: create, get, update, test, senders, deliveries, approve and block, delete', async () => {
+    const channel = await client.call('channels.create', {
+      body: {
+        kind: 'webhook',
+        name: 'route-walk',
+        config: { url: 'http://127.0.0.1:9/answers' },
+        secrets: { signingSecret: 'route-walk-signing-secret' },
+      },
+      idempotencyKey: 'channel-1',
+    });
+    expect(channel).toMatchObject({
+      kind: 'webhook',
+      secrets: { signingSecret: { set: true } },
+      status: 'ok',
+    });
+    expect((await client.call('channels.list')).channels.map((one) => one.id)).toContain(channel.id);
+    expect(await client.call('channels.get', { params: { channelId: channel.id } })).toMatchObject({
+      id: channel.id,
+    });
+    const renamed = await client.call('channels.update', {
+      params: { channelId: channel.id },
+      body: { name: 'renamed', enabled: false },
+    });
+    expect(renamed).toMatchObject({ name: 'renamed', status: 'disabled' });
+    const test = await client.call('channels.test', { params: { channelId: channel.id } });
+    expect(test.ok).toBe(false);
+    expect(await client.call('channels.senders', { params: { channelId: channel.id } })).toEqual({
+      senders: [],
+    });
+    expect(await client.call('channels.deliveries', { params: { channelId: channel.id } })).toEqual({
+      deliveries: [],
+    });
+    await expect(
+      client.call('channelSenders.approve', { body: { code: 'ABCD-2345' }, idempotencyKey: 'sender-1' }),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(
+      client.call('channelSenders.block', {
+        body: { channelId: channel.id, senderId: 'nobody' },
+        idempotencyKey: 'sender-2',
+      }),
+    ).rejects.toMatchObject({ status: 404 });
+    called.add('channelSenders.approve').add('channelSenders.block');
+    expect(await client.call('channels.delete', { params: { channelId: channel.id } })).toEqual({
+      id: channel.id,
+      deleted: true,
+    });
   });
 
   it('revokes the viber, and has called every route of the table', async () => {

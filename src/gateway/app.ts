@@ -9,6 +9,7 @@ import type { BoardSessions } from './board/board-sessions.ts';
 import { publicSessionRoutes, sessionRoutes } from './board/session-routes.ts';
 import { boardRoutes } from './board/static-board.ts';
 import type { TopicBus } from './bus/topic-bus.ts';
+import type { Channels } from './channels/index.ts';
 import { deviceRoutes } from './devices/device-routes.ts';
 import type { Environments } from './environments/index.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -53,6 +54,8 @@ export interface GatewayAppParts {
   ports: Pick<Ports, 'routes' | 'proxy'>;
   /** The MCP server at /mcp (its own auth: bearer tokens only, scopes by tool). */
   mcp: Pick<GatewayMcp, 'routes'>;
+  /** Chat channels (docs/channels.md): the /api/channels routes, and the platforms' public webhook. */
+  channels: Pick<Channels, 'routes' | 'webhook'>;
   board: {
     sessions: BoardSessions;
     eventStreams: BoardEventStreams;
@@ -110,6 +113,8 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
   // Each concept's routes sit at the full paths of the route table (src/protocol/rest-routes.ts),
   // registered by http/route-registrar.ts; the order here is what decides which middleware they pass.
   app.route('/', healthRoutes(parts));
+  // Outside /api and public: a platform's update proves itself by its signature (docs/channels.md).
+  app.route('/', parts.channels.webhook);
   // Several gateways: one cut off from its bus refuses new work, rather than queue commands no
   // gateway holding the viber would hear of; reads and the board still answer.
   app.use('/api/*', async (c, next) => {
@@ -144,6 +149,7 @@ export function createGatewayApp(parts: GatewayAppParts): Hono<GatewayEnv> {
     ),
   );
   app.route('/', deviceRoutes(parts.devices));
+  app.route('/', parts.channels.routes);
   app.route('/', parts.mcp.routes);
   // Last: the board's pages and assets answer whatever GET the API did not.
   app.route('/', boardRoutes({ dir: board.dir, auth }));

@@ -51,6 +51,12 @@ export interface GatewayOptions {
    */
   store?: string;
   bus?: string;
+  /**
+   * The gateway's URL as chat platforms and people reach it (behind a proxy, a tunnel): channel
+   * webhook URLs and the task links in channel answers (docs/channels.md). Default:
+   * OPENVIBER_PUBLIC_URL, else the URL it listens on.
+   */
+  publicUrl?: string;
   logger?: Logger;
 }
 

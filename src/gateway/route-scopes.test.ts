@@ -35,6 +35,8 @@ const PUBLIC_ROUTES: readonly RouteName[] = [
   'session.create',
   'session.challenge',
   'session.logout',
+  // A platform's updates: verified by the platform's signature or secret token (docs/channels.md).
+  'channels.webhook',
 ];
 const ALL_SCOPES: readonly OperatorScope[] = OperatorScopeSchema.options;
 const SECRET = 'a-secret-value-long-enough-123';

@@ -18,6 +18,7 @@ import { BoardEvents } from './board/board-events.ts';
 import { BoardSessions } from './board/board-sessions.ts';
 import { DEFAULT_BOARD_DIR } from './board/static-board.ts';
 import { VIBER_OUTBOX } from './bus/gateway-topics.ts';
+import { openChannels } from './channels/index.ts';
 import { DesktopCrossing } from './desktop/desktop-crossing.ts';
 import { DesktopViewRelay } from './desktop/desktop-view-relay.ts';
 import { openEnvironments } from './environments/index.ts';
@@ -125,7 +126,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     corsOrigins: options.corsOrigins ?? [],
     log: log.child({ component: 'mcp' }),
   });
+  // Chat channels (docs/channels.md); their webhook and task links use the public URL, known once listening.
+  let publicUrl = options.publicUrl ?? process.env.OPENVIBER_PUBLIC_URL ?? '';
+  const channels = openChannels({
+    ...{ store, bus, router, placement: environments.placement, box: environments.box, log },
+    gatewayId: shared.gatewayId,
+    publicUrl: () => publicUrl,
+  });
   const app = createGatewayApp({
+    channels,
     ...{ store, bus, auth, devices, connections, taskCount, log, vibers, router, streams, environments, mcp },
     jobs,
     ports,
@@ -244,6 +253,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = (server.address() as AddressInfo).port;
   const url = `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${port}`;
   log.info({ url, ...timings }, 'gateway listening');
+  publicUrl ||= url;
+  channels.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -259,6 +270,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       streams.closeAll();
       eventStreams.closeAll();
       await mcp.close();
+      await channels.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await terminals.close();
       await desktops.close();

@@ -15,6 +15,8 @@ export const ID_PREFIXES = {
   binding: 'bind',
   job: 'job',
   jobRun: 'jrun',
+  channel: 'chan',
+  delivery: 'dlv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -52,6 +52,7 @@ describe('the route table', () => {
     }
     const publicRoutes = ROUTE_NAMES.filter((name) => routeOf(name).scope === 'public');
     expect(publicRoutes.sort()).toEqual([
+      'channels.webhook',
       'health.get',
       'session.challenge',
       'session.create',

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { BOARD_ROUTES } from './board-api.ts';
+import { CHANNEL_ROUTES } from './channel-api.ts';
 import { DEVICE_ROUTES } from './device-api.ts';
 import { ENVIRONMENT_ROUTES } from './environment-api.ts';
 import { JOB_ROUTES } from './job-api.ts';
@@ -28,6 +29,7 @@ export const REST_ROUTES = {
   ...SETTINGS_ROUTES,
   ...JOB_ROUTES,
   ...PORT_ROUTES,
+  ...CHANNEL_ROUTES,
 } as const satisfies Record<string, RestRoute>;
 
 export type RestRoutes = typeof REST_ROUTES;

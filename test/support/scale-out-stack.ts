@@ -11,9 +11,13 @@ export type ThreeGateways = GatewayHandle[] & { postgres: PostgresServer; redis:
  * A PostgreSQL cluster and a Redis of the calling test's own (the e2e cleanup removes every temp
  * folder after a test, theirs included), and three gateways on them (`viber gateway --store --bus`)
  * sharing one operator token, started one after the other: each finds the schema the first one
- * migrated. Everything stops at the test's end.
+ * migrated. Everything stops at the test's end. `env` goes to each gateway (a shared
+ * OPENVIBER_MASTER_KEY, as a deployment must have for secrets).
  */
-export async function threeGateways(heartbeatMs: number): Promise<ThreeGateways> {
+export async function threeGateways(
+  heartbeatMs: number,
+  env: Record<string, string> = {},
+): Promise<ThreeGateways> {
   const postgres = await startPostgresServer();
   onCleanup(() => postgres.stop());
   const redis = await startRedisServer();
@@ -23,7 +27,7 @@ export async function threeGateways(heartbeatMs: number): Promise<ThreeGateways>
   const shared = ['--store', store, '--bus', redis.url, '--heartbeat-interval', String(heartbeatMs)];
   const gateways: GatewayHandle[] = [];
   for (const name of ['gateway-a', 'gateway-b', 'gateway-c']) {
-    gateways.push(await spawnGateway({ name, operatorToken, args: shared }));
+    gateways.push(await spawnGateway({ name, operatorToken, args: shared, env }));
   }
   return Object.assign(gateways, { postgres, redis, store });
 }

@@ -1,3 +1,4 @@
+import type { ChannelsStore } from './channels-store.ts';
 import type { DevicesStore } from './devices-store.ts';
 import type { EnvironmentsStore } from './environments-store.ts';
 import type { IdempotencyStore } from './idempotency-store.ts';
@@ -26,7 +27,8 @@ export interface GatewayStore
     EnvironmentsStore,
     DevicesStore,
     SettingsStore,
-    JobsStore {
+    JobsStore,
+    ChannelsStore {
   /** Rejects when the store's server cannot be reached now (a networked store; absent: embedded). */
   ping?(): Promise<void>;
   close(): Promise<void>;

@@ -2,6 +2,17 @@
 // implementation. Concept modules import from here; the implementations' own files stay inside.
 
 export type {
+  ChannelFollowRecord,
+  ChannelPatch,
+  ChannelRecord,
+  ChannelSenderRecord,
+  ChannelsStore,
+  ConversationRecord,
+  DeliveryFailure,
+  DeliveryRecord,
+  NewDelivery,
+} from './channels-store.ts';
+export type {
   DevicePageKey,
   DevicePatch,
   DeviceQuery,

@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { bindingsContract } from './contract/bindings-contract.ts';
+import { channelsContract } from './contract/channels-contract.ts';
 import type { OpenStore } from './contract/contract-harness.ts';
 import { devicesContract } from './contract/devices-contract.ts';
 import { environmentsContract } from './contract/environments-contract.ts';
@@ -38,5 +39,6 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     pagesContract(open);
     settingsContract(open);
     jobsContract(open);
+    channelsContract(open);
   });
 }

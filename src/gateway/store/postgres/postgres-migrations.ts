@@ -275,6 +275,88 @@ const MIGRATIONS: readonly string[] = [
     UNIQUE (job_id, scheduled_for)
   );
   `,
+  // 5: chat channels (docs/channels.md): channels with sealed secrets, their
+  // senders (pairing), conversations, followed tasks, inbound dedupe, the outbound delivery queue
+  // and the Telegram poller lease.
+  `
+  CREATE TABLE channels (
+    id text PRIMARY KEY,
+    kind text NOT NULL,
+    name text NOT NULL,
+    config text NOT NULL,
+    sealed_secrets text NOT NULL,
+    viber_id text,
+    environment_id text,
+    mode text,
+    enabled boolean NOT NULL,
+    last_error text,
+    last_error_at text,
+    created_at text NOT NULL,
+    updated_at text NOT NULL
+  );
+  CREATE TABLE channel_senders (
+    channel_id text NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    sender_id text NOT NULL,
+    display_name text NOT NULL,
+    status text NOT NULL,
+    code_hash text,
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
+    PRIMARY KEY (channel_id, sender_id)
+  );
+  CREATE INDEX channel_senders_by_code ON channel_senders(code_hash) WHERE code_hash IS NOT NULL;
+  CREATE TABLE channel_conversations (
+    channel_id text NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    conversation_key text NOT NULL,
+    target text NOT NULL,
+    task_id text,
+    messages text NOT NULL,
+    holder text,
+    lease_until text,
+    updated_at text NOT NULL,
+    PRIMARY KEY (channel_id, conversation_key)
+  );
+  CREATE TABLE channel_follows (
+    task_id text PRIMARY KEY,
+    channel_id text NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    conversation_key text NOT NULL,
+    created_at text NOT NULL,
+    finished_at text
+  );
+  CREATE INDEX channel_follows_open ON channel_follows(created_at) WHERE finished_at IS NULL;
+  CREATE TABLE channel_inbound (
+    channel_id text NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    event_id text NOT NULL,
+    received_at text NOT NULL,
+    PRIMARY KEY (channel_id, event_id)
+  );
+  CREATE INDEX channel_inbound_by_time ON channel_inbound(received_at);
+  CREATE TABLE channel_deliveries (
+    id text PRIMARY KEY,
+    channel_id text NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    dedupe_key text NOT NULL,
+    target text NOT NULL,
+    message text NOT NULL,
+    status text NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    parts_sent integer NOT NULL DEFAULT 0,
+    next_attempt_at text,
+    holder text,
+    lease_until text,
+    last_error text,
+    created_at text NOT NULL,
+    sent_at text,
+    UNIQUE (channel_id, dedupe_key)
+  );
+  CREATE INDEX channel_deliveries_due ON channel_deliveries(next_attempt_at) WHERE status = 'queued';
+  CREATE INDEX channel_deliveries_by_channel ON channel_deliveries(channel_id, created_at);
+  CREATE TABLE channel_pollers (
+    channel_id text PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+    holder text,
+    lease_until text,
+    update_offset text
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,6 @@
 import type { GatewayStore } from '../gateway-store.ts';
 import type { ChangeSink } from '../store-changes.ts';
+import { postgresChannels } from './postgres-channels.ts';
 import { PostgresDatabase } from './postgres-database.ts';
 import { postgresDevices } from './postgres-devices.ts';
 import { postgresEnvironments } from './postgres-environments.ts';
@@ -49,6 +50,7 @@ export async function openPostgresStore(
     ...postgresDevices(db),
     ...postgresSettings(db),
     ...postgresJobs(db),
+    ...postgresChannels(db),
     async ping() {
       await db.pool.query('SELECT 1');
     },

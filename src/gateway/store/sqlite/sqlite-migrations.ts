@@ -297,6 +297,88 @@ const MIGRATIONS: readonly string[] = [
     UNIQUE (job_id, scheduled_for)
   );
   `,
+  // 11: chat channels (docs/channels.md): channels with sealed secrets, their
+  // senders (pairing), conversations, followed tasks, inbound dedupe, the outbound delivery queue
+  // and the Telegram poller lease.
+  `
+  CREATE TABLE channels (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    config TEXT NOT NULL,
+    sealed_secrets TEXT NOT NULL,
+    viber_id TEXT,
+    environment_id TEXT,
+    mode TEXT,
+    enabled INTEGER NOT NULL,
+    last_error TEXT,
+    last_error_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE channel_senders (
+    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    sender_id TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    code_hash TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (channel_id, sender_id)
+  );
+  CREATE INDEX channel_senders_by_code ON channel_senders(code_hash) WHERE code_hash IS NOT NULL;
+  CREATE TABLE channel_conversations (
+    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    conversation_key TEXT NOT NULL,
+    target TEXT NOT NULL,
+    task_id TEXT,
+    messages TEXT NOT NULL,
+    holder TEXT,
+    lease_until TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (channel_id, conversation_key)
+  );
+  CREATE TABLE channel_follows (
+    task_id TEXT PRIMARY KEY,
+    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    conversation_key TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX channel_follows_open ON channel_follows(created_at) WHERE finished_at IS NULL;
+  CREATE TABLE channel_inbound (
+    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (channel_id, event_id)
+  );
+  CREATE INDEX channel_inbound_by_time ON channel_inbound(received_at);
+  CREATE TABLE channel_deliveries (
+    id TEXT PRIMARY KEY,
+    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    dedupe_key TEXT NOT NULL,
+    target TEXT NOT NULL,
+    message TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    parts_sent INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    holder TEXT,
+    lease_until TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    UNIQUE (channel_id, dedupe_key)
+  );
+  CREATE INDEX channel_deliveries_due ON channel_deliveries(next_attempt_at) WHERE status = 'queued';
+  CREATE INDEX channel_deliveries_by_channel ON channel_deliveries(channel_id, created_at);
+  CREATE TABLE channel_pollers (
+    channel_id TEXT PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+    holder TEXT,
+    lease_until TEXT,
+    update_offset TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

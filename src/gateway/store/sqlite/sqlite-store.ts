@@ -1,5 +1,6 @@
 import type { GatewayStore } from '../gateway-store.ts';
 import type { ChangeSink } from '../store-changes.ts';
+import { sqliteChannels } from './sqlite-channels.ts';
 import { SqliteDatabase } from './sqlite-database.ts';
 import { sqliteDevices } from './sqlite-devices.ts';
 import { sqliteEnvironments } from './sqlite-environments.ts';
@@ -45,6 +46,7 @@ export function openSqliteStore(
     ...sqliteDevices(db),
     ...sqliteSettings(db),
     ...sqliteJobs(db),
+    ...sqliteChannels(db),
     async close() {
       await checkpointer?.close();
       db.close();

@@ -1,0 +1,102 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { ChannelView } from '../../src/protocol/index.ts';
+import { signIn } from '../support/browser/board-stack.ts';
+import { collectPageErrors, screenshot, useBrowser } from '../support/browser/browser.ts';
+import { startTelegramApiServer } from '../support/channels/telegram-api-server.ts';
+import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
+import { REPO_ROOT } from '../support/processes.ts';
+import { spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
+import { waitFor } from '../support/wait.ts';
+
+// The Channels page (docs/channels.md): a Telegram bot is added from the board (its token never
+// shown again), a person who writes to it waits with Approve and Block, and a channel whose
+// platform cannot be reached shows why. Real gateway and daemon, the Bot API fixture, Chromium.
+
+useE2eCleanup();
+
+async function shoot(page: Page, name: string): Promise<void> {
+  const path = await screenshot(page, name);
+  const docs = join(REPO_ROOT, 'docs', 'screenshots');
+  mkdirSync(docs, { recursive: true });
+  copyFileSync(path, join(docs, `${name}.png`));
+}
+
+describe('the Channels page', () => {
+  const browser = useBrowser();
+
+  it('adds a Telegram bot, approves a waiting sender, and shows a failing channel', async () => {
+    const model = await startModelServer({ script: () => ({ type: 'text', text: 'Done.' }) });
+    const telegram = await startTelegramApiServer();
+    onCleanup(() => telegram.close());
+    const gateway = await spawnGateway();
+    await spawnViberFor(gateway, { modelBaseURL: model.baseURL, name: 'desk-viber' });
+
+    const page = await signIn(await browser.context(), gateway, '/channels');
+    const errors = collectPageErrors(page);
+    await page.getByRole('heading', { level: 1, name: 'Channels' }).waitFor();
+    await page.getByText('No channels yet').waitFor();
+
+    await page.getByTestId('add-channel').click();
+    const dialog = page.getByTestId('add-channel-dialog');
+    await dialog.getByLabel('Name').fill('team bot');
+    await dialog.getByLabel('Runs tasks on').selectOption({ label: 'desk-viber' });
+    await dialog.getByLabel('Bot token (from @BotFather)').fill(telegram.token);
+    await dialog.getByText('Advanced').click();
+    await dialog.getByLabel('API base URL').fill(telegram.url);
+    await dialog.getByTestId('save-channel').click();
+    const card = page.getByTestId('channel-card').filter({ hasText: 'team bot' });
+    await card.waitFor();
+    expect(await page.content()).not.toContain(telegram.token);
+    await card.getByText('botToken').waitFor();
+    await card.getByTestId('test-channel').click();
+    await card.getByText('The platform answered: @viber_test_bot').waitFor();
+
+    // A person writes; the page shows them waiting (it reads again when loaded).
+    telegram.pushMessage({
+      chatId: 31,
+      from: { id: 3100, first_name: 'Dana', username: 'dana' },
+      text: 'hello',
+    });
+    await telegram.waitForSent((sent) => /pairing code/.test(sent.text ?? ''), 'the pairing code');
+    // A channel whose platform cannot be reached: its poller's error shows on its card.
+    await gateway.rest.client.call('channels.create', {
+      body: {
+        kind: 'telegram',
+        name: 'offline bot',
+        config: { apiBaseUrl: 'http://127.0.0.1:9' },
+        secrets: { botToken: '1:unreachable' },
+      },
+    });
+    await waitFor(
+      async () => {
+        const { channels } = await gateway.rest.client.call('channels.list');
+        return channels.some((channel: ChannelView) => channel.status === 'failing');
+      },
+      { description: 'the offline bot failing' },
+    );
+    await page.reload();
+    const sender = card.getByTestId('pending-sender');
+    await sender.getByText('Dana (@dana)').waitFor();
+    const failing = page.getByTestId('channel-card').filter({ hasText: 'offline bot' });
+    await failing
+      .getByTestId('channel-error')
+      .getByText(/polling: telegram getUpdates: unreachable/)
+      .waitFor();
+    await shoot(page, 'channels-desktop');
+
+    await sender.getByTestId('approve-sender').click();
+    await card.getByText('Dana (@dana) is allowed.').waitFor();
+    const { senders } = await gateway.rest.client.call('channels.senders', {
+      params: { channelId: (await card.getAttribute('data-channel-id'))! },
+    });
+    expect(senders).toEqual([expect.objectContaining({ senderId: '3100', status: 'allowed' })]);
+
+    const mobile = await signIn(await browser.context({ viewport: 'mobile' }), gateway, '/channels');
+    await mobile.getByTestId('channel-card').first().waitFor();
+    await shoot(mobile, 'channels-mobile');
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelView } from '../../src/protocol/index.ts';
+import {
+  type SlackPlatform,
+  type SlackPost,
+  startSlackPlatform,
+} from '../support/channels/slack-platform.ts';
+import { FINAL_TEXT, lastMessage, userText } from '../support/e2e-fixtures.ts';
+import type { ChatRequestBody, ScriptTurn } from '../support/openai-script.ts';
+import { type OpenAITestServer, startOpenAITestServer } from '../support/openai-test-server.ts';
+import { stopAllProcesses } from '../support/processes.ts';
+import { removeTempDirs } from '../support/temp-dirs.ts';
+import { type GatewayHandle, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
+import { waitFor } from '../support/wait.ts';
+
+// Issue 18, channels: Slack end to end. A real gateway and daemon (processes), the scripted
+// OpenAI-compatible model, and a Slack fixture on 127.0.0.1: its Web API is what the gateway calls
+// instead of slack.com, and it posts Events API callbacks and button presses to the gateway's
+// webhook signed with the real v0 scheme. Each test writes in a thread of its own.
+
+const PUBLIC_URL = 'https://viber.example.test';
+const LONG_ANSWER = Array.from(
+  { length: 12 },
+  (_, i) => `Paragraph ${i}: ${'word '.repeat(150).trim()}`,
+).join('\n\n');
+
+function script({ body }: { body: ChatRequestBody }): ScriptTurn {
+  const said = userText(body);
+  const last = said.split('\n').at(-1) ?? '';
+  if (said.includes('list the files')) {
+    return lastMessage(body)?.role === 'tool'
+      ? { type: 'text', text: FINAL_TEXT }
+      : { type: 'tool-calls', calls: [{ id: 'call_list', name: 'list_directory', input: { path: '.' } }] };
+  }
+  if (last.includes('long answer')) return { type: 'text', text: LONG_ANSWER };
+  if (last.includes('what did I ask before')) {
+    return {
+      type: 'text',
+      text: said.includes('first question about llamas') ? 'You asked about llamas.' : 'I do not know.',
+    };
+  }
+  if (said.includes('Attached file notes.txt'))
+    return { type: 'text', text: `Read: ${said.includes('secret recipe') ? 'recipe' : 'nothing'}` };
+  return { type: 'text', text: `Answer to: ${last}` };
+}
+
+let model: OpenAITestServer;
+let slack: SlackPlatform;
+let gateway: GatewayHandle;
+let channel: ChannelView;
+let webhook: string;
+const ALICE = 'U0ALICE';
+let nextTs = 1_710_000_000;
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await gateway.rest.request<T>(method, path, body === undefined ? {} : { body });
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+  return response.body;
+}
+
+/** A person writes in channel C1 (a new thread, or in `threadTs`); returns the message's ts. */
+async function say(text: string, options: { user?: string; threadTs?: string; files?: unknown[] } = {}) {
+  nextTs += 1;
+  const ts = `${nextTs}.000200`;
+  const response = await slack.sendEvent(webhook, callback(text, ts, options));
+  expect(response.status).toBe(200);
+  return ts;
+}
+
+function callback(
+  text: string,
+  ts: string,
+  options: { user?: string; threadTs?: string; files?: unknown[] } = {},
+) {
+  return {
+    type: 'event_callback',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    event_id: `Ev${ts.replace('.', '')}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T1', user_id: 'U0BOT', is_bot: true }],
+    event: {
+      type: 'message',
+      ...(options.files ? { subtype: 'file_share', files: options.files } : {}),
+      channel: 'C1',
+      channel_type: 'channel',
+      user: options.user ?? ALICE,
+      text,
+      ts,
+      ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+    },
+  };
+}
+
+const inThread = (thread: string) => (post: SlackPost) => post.channel === 'C1' && post.threadTs === thread;
+
+function posted(predicate: (post: SlackPost) => boolean, description: string): Promise<SlackPost> {
+  return waitFor(() => slack.posts.find(predicate), { description });
+}
+
+beforeAll(async () => {
+  model = await startOpenAITestServer({ script });
+  slack = await startSlackPlatform();
+  gateway = await spawnGateway({ env: { OPENVIBER_PUBLIC_URL: PUBLIC_URL } });
+  const daemon = await spawnViberFor(gateway, { modelBaseURL: model.baseURL, name: 'slack-viber' });
+  channel = await api<ChannelView>('POST', '/api/channels', {
+    kind: 'slack',
+    name: 'slack workspace',
+    config: { apiBaseUrl: slack.url },
+    secrets: { botToken: slack.botToken, signingSecret: slack.signingSecret },
+    viberId: daemon.viberId,
+    mode: 'always-ask',
+  });
+  // The platform posts to the gateway itself; the public URL only shapes links and the shown URL.
+  webhook = `${gateway.url}/channels/${channel.id}/webhook`;
+}, 60_000);
+
+afterAll(async () => {
+  await stopAllProcesses();
+  await slack?.close();
+  await model?.close();
+  removeTempDirs();
+});
+
+describe('a Slack channel', () => {
+  it('keeps its secrets, tests the token with auth.test and answers the URL challenge', async () => {
+    expect(channel).toMatchObject({
+      kind: 'slack',
+      secrets: { botToken: { set: true }, signingSecret: { set: true } },
+      status: 'ok',
+    });
+    expect(JSON.stringify(channel)).not.toContain(slack.botToken);
+    expect(JSON.stringify(channel)).not.toContain(slack.signingSecret);
+    expect(await api('POST', `/api/channels/${channel.id}/test`)).toEqual({
+      ok: true,
+      detail: '@openviber in Test',
+    });
+    const challenge = await slack.sendEvent(webhook, {
+      type: 'url_verification',
+      challenge: 'abc123',
+      token: 'x',
+    });
+    expect(await challenge.json()).toEqual({ challenge: 'abc123' });
+  });
+
+  it('pairs a new person, then answers in the thread with the board link', async () => {
+    const tasksBefore = (await gateway.rest.listTasks()).length;
+    const hello = await say('hi');
+    const reply = await posted(
+      (post) => inThread(hello)(post) && /pairing code is/.test(post.text),
+      'the pairing code',
+    );
+    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore);
+    const code = /pairing code is ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(reply.text)![1]!;
+    await api('POST', '/api/channel-senders/approve', { code });
+
+    const asked = await say('what is the weather');
+    const answer = await posted(
+      (post) => inThread(asked)(post) && post.text.startsWith('Answer to: what is the weather'),
+      'the answer in the thread',
+    );
+    const taskId = /\/tasks\/(task_[a-z0-9-]+)/.exec(answer.text)![1]!;
+    expect(answer.text).toContain(`${PUBLIC_URL}/tasks/${taskId}`);
+    expect((await gateway.rest.getTask(taskId)).task).toMatchObject({
+      status: 'completed',
+      goal: 'what is the weather',
+      options: { mode: 'always-ask' },
+    });
+  });
+
+  it('continues the conversation of a thread', async () => {
+    const thread = await say('first question about llamas');
+    await posted(
+      (post) => inThread(thread)(post) && post.text.includes('Answer to: first question'),
+      'first answer',
+    );
+    await say('what did I ask before', { threadTs: thread });
+    const second = await posted(
+      (post) => inThread(thread)(post) && post.text.includes('llamas.'),
+      'second answer',
+    );
+    expect(second.text).toContain('You asked about llamas.');
+  });
+
+  it('asks for approval with Block Kit buttons and runs the tool once Approve is pressed', async () => {
+    const thread = await say('please list the files');
+    const prompt = await posted(
+      (post) => inThread(thread)(post) && post.blocks !== undefined,
+      'an approval prompt',
+    );
+    expect(prompt.text).toContain('list_directory');
+    const actions = prompt.blocks!.find((block) => (block as { type: string }).type === 'actions') as {
+      elements: Array<{ action_id: string; value: string }>;
+    };
+    const approve = actions.elements.find((element) => element.action_id === 'openviber_approve')!;
+    const pressed = await slack.sendAction(webhook, {
+      type: 'block_actions',
+      trigger_id: `trigger-${thread}`,
+      user: { id: ALICE, username: 'alice', name: 'alice' },
+      channel: { id: 'C1' },
+      container: { type: 'message', channel_id: 'C1', message_ts: prompt.ts, thread_ts: thread },
+      message: { ts: prompt.ts, thread_ts: thread, text: prompt.text },
+      actions: [{ action_id: approve.action_id, type: 'button', value: approve.value, action_ts: '1.2' }],
+    });
+    expect(pressed.status).toBe(200);
+    const answer = await posted(
+      (post) => inThread(thread)(post) && post.text.startsWith(FINAL_TEXT),
+      'the answer',
+    );
+    expect(answer.text).toContain(`${PUBLIC_URL}/tasks/`);
+    await posted((post) => inThread(thread)(post) && /^Approved list_directory/.test(post.text), 'the note');
+  });
+
+  it('refuses a forged or stale signature, starts nothing and keeps serving', async () => {
+    const tasksBefore = (await gateway.rest.listTasks()).length;
+    const forged = await slack.sendEvent(webhook, callback('forged order', '1.000001'), {
+      secret: 'guessed',
+    });
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    const stale = await slack.sendEvent(webhook, callback('old order', '1.000002'), {
+      timestamp: Math.floor(Date.now() / 1000) - 600,
+    });
+    expect(stale.status).toBe(401);
+    const forgedPress = await slack.sendAction(
+      webhook,
+      { type: 'block_actions', actions: [] },
+      { secret: 'guessed' },
+    );
+    expect(forgedPress.status).toBe(401);
+    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore);
+    expect(slack.posts.some((post) => /forged order|old order/.test(post.text))).toBe(false);
+    // Still serving: the next genuine message is answered.
+    const thread = await say('are you still there');
+    await posted(
+      (post) => inThread(thread)(post) && post.text.startsWith('Answer to: are you still there'),
+      'answer',
+    );
+  });
+
+  it('does nothing for a replayed callback: one task, one answer', async () => {
+    nextTs += 1;
+    const ts = `${nextTs}.000200`;
+    const body = callback('only once please', ts);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const tasksBefore = (await gateway.rest.listTasks()).length;
+    expect((await slack.sendEvent(webhook, body, { timestamp })).status).toBe(200);
+    // The same signed bytes again (Slack's own retry, or someone replaying them): accepted, ignored.
+    expect((await slack.sendEvent(webhook, body, { timestamp })).status).toBe(200);
+    await posted((post) => inThread(ts)(post) && post.text.startsWith('Answer to: only once'), 'the answer');
+    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore + 1);
+    expect(slack.posts.filter((post) => inThread(ts)(post))).toHaveLength(1);
+  });
+
+  it('retries after a 429 with Retry-After and delivers the answer once', async () => {
+    slack.rateLimitNext(1, 1);
+    const thread = await say('answer despite the rate limit');
+    await posted(
+      (post) => inThread(thread)(post) && post.text.includes('despite the rate limit'),
+      'the answer',
+    );
+    const { deliveries } = await api<{
+      deliveries: Array<{ dedupeKey: string; status: string; attempts: number }>;
+    }>('GET', `/api/channels/${channel.id}/deliveries`);
+    expect(deliveries.find((delivery) => delivery.attempts === 2)).toMatchObject({ status: 'sent' });
+    expect(slack.posts.filter(inThread(thread))).toHaveLength(1);
+  });
+
+  it('splits a long answer into parts of at most 4,000 characters, in the thread', async () => {
+    const thread = await say('give me a long answer');
+    await posted((post) => inThread(thread)(post) && post.text.includes('/tasks/'), 'the last part');
+    const parts = slack.posts.filter(inThread(thread));
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) expect(part.text.length).toBeLessThanOrEqual(4_000);
+    expect(
+      parts
+        .map((part) => part.text)
+        .join('\n\n')
+        .startsWith(LONG_ANSWER),
+    ).toBe(true);
+  });
+
+  it('passes a text file of the message to the task', async () => {
+    const url = slack.addFile('notes.txt', Buffer.from('the secret recipe'));
+    const thread = await say('read this', {
+      files: [{ id: 'F9', name: 'notes.txt', mimetype: 'text/plain', size: 17, url_private_download: url }],
+    });
+    const answer = await posted(
+      (post) => inThread(thread)(post) && post.text.startsWith('Read:'),
+      'the answer',
+    );
+    expect(answer.text).toMatch(/^Read: recipe/);
+  });
+});
