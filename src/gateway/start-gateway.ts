@@ -113,7 +113,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   const streams = new StreamSessions({ store, bus, log, metrics });
   // Ports (docs/ports.md): services of the vibers' work, opened through links signed with the master key.
-  const ports = openPorts({ store, connections, home: options.home, log });
+  const ports = openPorts({
+    ...{ store, connections, bus, locations, home: options.home, log },
+    gatewayId: shared.gatewayId,
+    refreshMs: timings.heartbeatIntervalMs,
+  });
   // Scheduled jobs (docs/jobs.md): every gateway schedules; the store's claim starts each tick once.
   const jobs = openJobs({ store, bus, placement: environments.placement, log });
   // Before the server listens: no task is created between its count and its subscription.
@@ -223,6 +227,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   locations.start();
   terminalCrossing.start();
   desktopCrossing.start();
+  ports.crossing.start();
   await presence.start();
   jobs.scheduler.start();
   try {
@@ -239,6 +244,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     locations.stop();
     terminalCrossing.stop();
     desktopCrossing.stop();
+    ports.crossing.stop();
     boardEvents.stop();
     await terminals.close();
     await desktops.close();
@@ -264,6 +270,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       locations.stop();
       terminalCrossing.stop();
       desktopCrossing.stop();
+      ports.crossing.stop();
       boardEvents.stop();
       taskCount.close();
       taskStates.close();

@@ -86,7 +86,9 @@ const server = createServer(async (req, res) => {
     };
     write();
   } else if (url.pathname === '/slow') {
-    // Never answers: the proxy's timeout is what ends this request.
+    // Never answers: the proxy's timeout (or the test) is what ends this request. Said, so a test
+    // knows the request reached the service.
+    console.log('port-service slow request');
   } else {
     res.writeHead(404, { 'content-type': 'text/plain' }).end(`no ${url.pathname}`);
   }

@@ -31,7 +31,7 @@ const RESYNCED: BusResynced = { type: 'bus.resynced' };
  * - CHANGES, in full: small, and each gateway derives its own board events from it;
  * - VIBER_OUTBOX, VIBER_LOCATIONS, MODEL_SETTINGS_CHANGED and JOBS_CHANGED, in full: they exist
  *   to tell the other gateways;
- * - a gateway's inbox (`gateway/<gatewayId>`), in full: terminal and desktop view messages between
+ * - a gateway's inbox (`gateway/<gatewayId>`), in full: terminal, desktop view and port messages between
  *   the gateway of a viewer and the one holding its viber;
  * - a task's topic: its state changes in full, its log rows as one `task.events-available` hint
  *   per task and turn (the hot path: the row's payload stays in the store, which readers read);

@@ -1,5 +1,8 @@
 import type {
   BoardEvent,
+  DaemonMessage,
+  GatewayMessage,
+  ListedPort,
   TerminalAccess,
   TerminalClientMessage,
   TerminalServerMessage,
@@ -86,7 +89,7 @@ export interface ViberLocation {
 export const VIBER_LOCATIONS: Topic<ViberLocation> = 'viber-locations';
 
 /**
- * What one gateway sends another about terminals (terminal-crossing.ts) and desktop views: the
+ * What one gateway sends another about terminals (terminal-crossing.ts), desktop views and ports: the
  * viewer is connected to the one (`from` in a request), the viber to the other. Viewer ids are the
  * sending gateway's.
  */
@@ -107,7 +110,8 @@ export type GatewayInboxMessage =
   | { type: 'terminal.reply'; from: string; viewerId: string; message: TerminalServerMessage }
   /** A pane's output for that viewer: one viewer output frame (base64), one per daemon frame. */
   | { type: 'terminal.output'; from: string; viewerId: string; frame: string }
-  | DesktopInboxMessage;
+  | DesktopInboxMessage
+  | PortInboxMessage;
 
 /**
  * What one gateway sends another about live desktop views (desktop-crossing.ts): the viewer's
@@ -127,6 +131,38 @@ export type DesktopInboxMessage =
   | { type: 'desktop.output'; from: string; viewId: string; data: string }
   /** The view ended on the holder, saying why. */
   | { type: 'desktop.closed'; from: string; viewId: string; reason: string };
+
+/**
+ * What one gateway sends another about ports (port-crossing.ts): the client (a browser on a port
+ * link, a REST caller listing) is on the one, the viber on the other. The client's gateway checked
+ * the link and filtered the request (no token, no session cookie, no bearer token of the gateway's)
+ * before anything travels; the holder passes the exchange's messages to the viber and back as they
+ * are, so the window and its credits hold from end to end. Exchange ids are the client's gateway's.
+ */
+export type PortInboxMessage =
+  /** List the viber's ports (the holder asks it, with its own timeout). */
+  | { type: 'port.list'; from: string; requestId: string; viberId: string }
+  /** The listing, or why there is none (`failure`: the HTTP status and message the holder's relay gave). */
+  | {
+      type: 'port.listed';
+      from: string;
+      requestId: string;
+      ports: ListedPort[];
+      unavailable?: string;
+      failure?: { status: number; message: string };
+    }
+  /** An exchange's message for the viber: `port:request` opens it, then body, end, credit, cancel. */
+  | { type: 'port.to-viber'; from: string; viberId: string; message: PortToViber }
+  /** The viber's answer for an exchange: response, ack, done or failed, as it sent them. */
+  | { type: 'port.from-viber'; from: string; message: PortFromViber }
+  /** Answer or tunnel bytes (base64), one message per daemon frame. */
+  | { type: 'port.data'; from: string; exchangeId: string; data: string }
+  /** The exchange ended on the holder without the viber's word (it disconnected), saying why. */
+  | { type: 'port.gone'; from: string; exchangeId: string; message: string }
+  /** These exchanges are still open (every heartbeat interval): the holder cancels the others. */
+  | { type: 'port.exchanges-alive'; from: string; exchangeIds: string[] };
+export type PortToViber = Extract<GatewayMessage, { type: `port:${string}` }>;
+export type PortFromViber = Extract<DaemonMessage, { type: `port:${string}` }>;
 
 /** A gateway's own inbox: only that gateway listens to it. */
 export const gatewayInbox = (gatewayId: string): Topic<GatewayInboxMessage> => `gateway/${gatewayId}`;

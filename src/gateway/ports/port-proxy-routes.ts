@@ -5,10 +5,11 @@ import { errorResponse } from '../http/http-errors.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import type { GatewayStore } from '../store/index.ts';
 import { checkPortAccess, parsePortTarget } from './port-access.ts';
+import type { PortExchange } from './port-exchange.ts';
 import { corsPreflightHeaders, failureStatus } from './port-failures.ts';
 import { requestHeadersForService, responseHeadersForBrowser } from './port-headers.ts';
 import type { PortLinks } from './port-links.ts';
-import { type PortExchange, type PortRelay, PortRelayError } from './port-relay.ts';
+import { type PortRelay, PortRelayError } from './port-relay.ts';
 
 export interface PortProxyDeps {
   relay: PortRelay;

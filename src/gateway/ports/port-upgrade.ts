@@ -4,10 +4,11 @@ import type { Logger } from '../../core/logger.ts';
 import { PORT_PROXY_PREFIX, type PortHeaderList } from '../../protocol/index.ts';
 import type { GatewayStore } from '../store/index.ts';
 import { checkPortAccess, parsePortTarget } from './port-access.ts';
+import type { PortExchange } from './port-exchange.ts';
 import { failureStatus } from './port-failures.ts';
 import { requestHeadersForService, responseHeadersForBrowser } from './port-headers.ts';
 import type { PortLinks } from './port-links.ts';
-import { type PortExchange, type PortRelay, PortRelayError } from './port-relay.ts';
+import { type PortRelay, PortRelayError } from './port-relay.ts';
 
 export interface PortUpgradeDeps {
   relay: PortRelay;
