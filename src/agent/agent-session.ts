@@ -220,6 +220,9 @@ export class AgentSession implements AgentTask {
       }
       this.write(end.finish);
       this.conversation.push({ role: 'user', content: next.text });
+      // A delegated child's end (docs/delegation.md): its usage joins the task's with its message,
+      // in the same checkpoint.
+      for (const item of next.messages) if (item.childUsage) this.setup.budget.addChildUsage(item.childUsage);
       this.checkpoint();
       for (const item of next.messages) {
         this.outlet.progress({

@@ -10,6 +10,7 @@ import type {
   TaskOptions,
   TaskProgressEvent,
   TaskResult,
+  TokenUsage,
 } from '../protocol/index.ts';
 import type { SandboxCapabilities } from './command-sandbox.ts';
 import type { DelegationPort } from './delegation.ts';
@@ -78,6 +79,12 @@ export interface AgentFollowUp {
   id: string;
   text: string;
   injectionMode: InjectionMode;
+  /**
+   * A delegated child's usage, when the message is that child's end (docs/delegation.md): counted
+   * against the task as the message is taken into the conversation, in the same checkpoint, so a
+   * restart neither loses nor repeats it.
+   */
+  childUsage?: TokenUsage;
 }
 
 export interface AgentTask {

@@ -23,12 +23,7 @@ import { loadTaskSkills } from './skills/task-skills.ts';
 import { buildSystemPrompt } from './system-prompt.ts';
 import { prepareTaskPaths } from './task-workspace.ts';
 import { closeTaskBrowser } from './tools/browser/index.ts';
-import {
-  childEndMessage,
-  createDelegateTool,
-  DELEGATE_TOOL_NAME,
-  DELEGATE_TOOL_SUMMARY,
-} from './tools/delegate.ts';
+import { createDelegateTool, DELEGATE_TOOL_NAME, DELEGATE_TOOL_SUMMARY } from './tools/delegate.ts';
 import { TASK_TMUX_SOCKET_VARIABLE } from './tools/run-in-tmux.ts';
 import type { ToolContext } from './tools/tool-context.ts';
 import { DailyUsageStore, dailyUsagePath } from './usage-store.ts';
@@ -147,7 +142,8 @@ export function createAgentTask(
     environment.modelSource?.mode ??
     environment.config.agent?.mode ??
     'agent-decides';
-  // A daemon's task may delegate (docs/delegation.md): the tool, and the ends nobody waited for.
+  // A daemon's task may delegate (docs/delegation.md). The ends of children nobody waits for come
+  // as follow-up messages through the daemon, which journals them first.
   const delegation = environment.delegation;
   if (delegation) {
     const delegate = createDelegateTool({ port: delegation, mode, budget });
@@ -155,14 +151,6 @@ export function createAgentTask(
       tools,
       withEvidenceIds(redacted({ [delegate.name]: delegate.create(context) }, outputRedactor)),
     );
-    delegation.onDetachedEnd((outcome) => {
-      if (outcome.usage) budget.addChildUsage(outcome.usage);
-      session?.send({
-        id: `child-${outcome.childTaskId}`,
-        text: childEndMessage(outcome),
-        injectionMode: 'collect',
-      });
-    });
   }
   const catalog = catalogFor(tools, {
     ...dependencies.catalog,

@@ -39,12 +39,14 @@ export class DelegationRefused extends Error {
  * delegate tool.
  */
 export interface DelegationPort {
-  /** Starts a child task; rejects with DelegationRefused (or when `signal` aborts). */
-  start(request: DelegationRequest, signal: AbortSignal): Promise<DelegatedChild>;
-  /** The end of the child a delegate call started; rejects when `signal` aborts. */
+  /**
+   * Starts a child task; rejects with DelegationRefused (or when `signal` aborts). With `wait`
+   * false nobody calls waitForEnd: the child's end reaches the task as a follow-up message, which
+   * whoever runs the task records before it acknowledges that end (docs/delegation.md).
+   */
+  start(request: DelegationRequest, options: { signal: AbortSignal; wait: boolean }): Promise<DelegatedChild>;
+  /** The end of the child a delegate call started with `wait`; rejects when `signal` aborts. */
   waitForEnd(requestId: string, signal: AbortSignal): Promise<ChildOutcome>;
-  /** The ends of children nobody waits for (started with wait=false, or before a restart). */
-  onDetachedEnd(listener: (outcome: ChildOutcome) => void): void;
   /** The task ended: nothing more is waited for. */
   close(): void;
 }

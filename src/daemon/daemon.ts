@@ -232,7 +232,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     logger: logger.child({ component: 'environments' }),
   });
   // Delegation (docs/delegation.md): each task's delegate tool reaches the gateway through it.
-  const delegation = new DelegationBroker({ send: (message) => controller.send(message), logger });
+  const delegation = new DelegationBroker({
+    send: (message) => controller.send(message),
+    // A child's end nobody waits for: a follow-up journaled like an operator's message.
+    deliver: (taskId, followUp) => runtime.send(taskId, followUp),
+    logger,
+  });
   const runtime: TaskRuntime = new TaskRuntime({
     delegation: (taskId) => delegation.portFor(taskId),
     environments,

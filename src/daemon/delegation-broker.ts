@@ -1,5 +1,7 @@
+import type { AgentFollowUp } from '../agent/agent-task.ts';
 import type { ChildOutcome, DelegatedChild, DelegationPort, DelegationRequest } from '../agent/delegation.ts';
 import { DelegationRefused } from '../agent/delegation.ts';
+import { childEndFollowUp } from '../agent/tools/delegate.ts';
 import type { Logger } from '../core/logger.ts';
 import type { DaemonMessage, GatewayMessage } from '../protocol/index.ts';
 import { RecentIds } from './command-dedupe.ts';
@@ -11,6 +13,8 @@ type ChildEnded = Extract<GatewayMessage, { type: 'task:child-ended' }>;
 interface PendingStart {
   taskId: string;
   message: Extract<DaemonMessage, { type: 'task:delegate' }>;
+  /** Whether the delegate call will wait for the child's end (else it goes to the task as a message). */
+  wait: boolean;
   resolve(child: DelegatedChild): void;
   reject(error: Error): void;
 }
@@ -26,7 +30,9 @@ const aborted = () => new DelegationRefused('aborted', 'the task was stopped whi
  * The daemon's side of delegation (docs/delegation.md): sends a task's `task:delegate` (again after
  * every reconnect until the gateway answers: the gateway starts one child per request id), and hands
  * each child's end (`task:child-ended`, a durable command) to whoever waits for it: the delegate
- * tool, else the task itself as a follow-up. A child's end is acted on once.
+ * tool, else the task itself as a follow-up message, which `deliver` journals like an operator's
+ * `task:message` before the command is acknowledged (a restarted daemon still has it). A child's
+ * end is acted on once.
  */
 export class DelegationBroker {
   readonly #send: (message: DaemonMessage) => boolean;
@@ -35,22 +41,25 @@ export class DelegationBroker {
   readonly #waiters = new Map<string, Waiter>();
   /** Ends that came before anyone waited (the start's answer was lost and is being asked again). */
   readonly #early = new Map<string, ChildOutcome>();
-  readonly #detached = new Map<string, (outcome: ChildOutcome) => void>();
+  readonly #deliver: (taskId: string, followUp: AgentFollowUp) => RuntimeResult;
   readonly #ended = new RecentIds(10_000);
 
-  constructor(options: { send(message: DaemonMessage): boolean; logger: Logger }) {
+  constructor(options: {
+    send(message: DaemonMessage): boolean;
+    /** A follow-up for a running task, journaled before it is handed over (TaskRuntime.send). */
+    deliver(taskId: string, followUp: AgentFollowUp): RuntimeResult;
+    logger: Logger;
+  }) {
     this.#send = options.send;
+    this.#deliver = options.deliver;
     this.#log = options.logger.child({ component: 'delegation' });
   }
 
   /** The port of one task: what its delegate tool uses. */
   portFor(taskId: string): DelegationPort {
     return {
-      start: (request, signal) => this.#start(taskId, request, signal),
+      start: (request, { signal, wait }) => this.#start(taskId, request, signal, wait),
       waitForEnd: (requestId, signal) => this.#wait(taskId, requestId, signal),
-      onDetachedEnd: (listener) => {
-        this.#detached.set(taskId, listener);
-      },
       close: () => this.#close(taskId),
     };
   }
@@ -73,7 +82,10 @@ export class DelegationBroker {
     start.resolve({ childTaskId, viberId, viberName, mode });
   }
 
-  /** `task:child-ended`: to the delegate call waiting for it, else to its task as a follow-up. */
+  /**
+   * `task:child-ended`: to the delegate call waiting for it, else to its task as a follow-up
+   * (journaled first: the command router acknowledges the command behind that write).
+   */
   childEnded(command: ChildEnded): RuntimeResult {
     const { type: _type, commandId: _commandId, taskId, ...outcome } = command;
     if (!this.#ended.add(outcome.childTaskId)) return { ok: true };
@@ -83,23 +95,27 @@ export class DelegationBroker {
       waiter.resolve(outcome);
       return { ok: true };
     }
-    if (this.#starts.has(outcome.requestId)) {
+    // The start's answer was lost and is being asked again: the call that will wait takes it then.
+    if (this.#starts.get(outcome.requestId)?.wait) {
       this.#early.set(outcome.requestId, outcome);
       return { ok: true };
     }
-    const detached = this.#detached.get(taskId);
-    if (detached) {
-      detached(outcome);
-      return { ok: true };
+    const delivered = this.#deliver(taskId, childEndFollowUp(outcome));
+    if (!delivered.ok) {
+      this.#log.info(
+        { taskId, childTaskId: outcome.childTaskId, code: delivered.code },
+        'a child ended after its parent left this viber',
+      );
     }
-    this.#log.info(
-      { taskId, childTaskId: outcome.childTaskId },
-      'a child ended after its parent left this viber',
-    );
-    return { ok: false, code: 'not_found', message: `task ${taskId} is not running on this viber` };
+    return delivered;
   }
 
-  #start(taskId: string, request: DelegationRequest, signal: AbortSignal): Promise<DelegatedChild> {
+  #start(
+    taskId: string,
+    request: DelegationRequest,
+    signal: AbortSignal,
+    wait: boolean,
+  ): Promise<DelegatedChild> {
     if (signal.aborted) return Promise.reject(aborted());
     return new Promise<DelegatedChild>((resolve, reject) => {
       const message: PendingStart['message'] = { type: 'task:delegate', taskId, ...request };
@@ -111,6 +127,7 @@ export class DelegationBroker {
       this.#starts.set(request.requestId, {
         taskId,
         message,
+        wait,
         resolve: (child) => {
           signal.removeEventListener('abort', onAbort);
           resolve(child);
@@ -149,7 +166,6 @@ export class DelegationBroker {
   }
 
   #close(taskId: string): void {
-    this.#detached.delete(taskId);
     for (const [requestId, start] of this.#starts) {
       if (start.taskId !== taskId) continue;
       this.#starts.delete(requestId);

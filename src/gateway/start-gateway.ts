@@ -187,10 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log: log.child({ component: 'desktop-view' }),
   });
   // Delegation (docs/delegation.md): child tasks, their ends for their parents, stops down the tree.
-  const delegation = new TaskDelegation({
-    ...{ store, bus, router, connections, log },
-    placement: environments.placement,
-  });
+  const delegation = new TaskDelegation({ ...{ store, bus, router, connections, metrics, log } });
   const dispatch = new DaemonDispatch({
     ...{ store, router, presence, environments, terminals: relay, desktopViews, delegation },
     ports: ports.relay,

@@ -193,6 +193,10 @@ describe('viber run', () => {
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(FINAL_TEXT);
     expect(run.stderr).toContain('list_directory');
+    // No gateway, no child tasks (docs/delegation.md): the delegate tool is not offered.
+    const offered = model.requests[0]?.body.tools?.map((tool) => tool.function.name) ?? [];
+    expect(offered).toContain('list_directory');
+    expect(offered).not.toContain('delegate');
   });
 
   it('says exactly what to set when no model is configured', async () => {

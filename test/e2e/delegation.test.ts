@@ -6,6 +6,7 @@ import { lastMessage, userText, waitForTaskStatus } from '../support/e2e-fixture
 import type { ChatRequestBody, ScriptTurn } from '../support/openai-script.ts';
 import { textOf } from '../support/openai-script.ts';
 import { spawnViber } from '../support/processes.ts';
+import { parseExposition, sampleValue } from '../support/prometheus-text.ts';
 import { makeTempDir } from '../support/temp-dirs.ts';
 import { restartGateway, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
 import { createGate, waitFor } from '../support/wait.ts';
@@ -14,6 +15,8 @@ import { createGate, waitFor } from '../support/wait.ts';
 // OpenAI-compatible model. docs/delegation.md states what these tests check.
 
 useE2eCleanup();
+
+const METRICS_TOKEN = 'metrics-token-delegation-e2e';
 
 /** The tool result the model was given last (the delegate call's answer), as text. */
 const toolResult = (body: ChatRequestBody): string | undefined => {
@@ -171,7 +174,7 @@ describe('delegation', () => {
         return { type: 'text', text: `bomb level heard: ${result}` };
       },
     });
-    const gateway = await spawnGateway();
+    const gateway = await spawnGateway({ env: { OPENVIBER_METRICS_TOKEN: METRICS_TOKEN } });
     const a = await spawnViberFor(gateway, {
       modelBaseURL: model.baseURL,
       name: 'viber-bomb',
@@ -195,6 +198,15 @@ describe('delegation', () => {
     expect(deepest.task.result?.text).toContain('at most 3 deep');
     const all = await gateway.rest.listTasks();
     expect(all).toHaveLength(4);
+    // Counted: three children started, one refusal for depth (docs/operations.md).
+    const scraped = await fetch(`${gateway.url}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    const families = parseExposition(await scraped.text());
+    expect(sampleValue(families, 'openviber_delegations_total', { outcome: 'started' })).toBe(3);
+    expect(
+      sampleValue(families, 'openviber_delegations_total', { outcome: 'refused', reason: 'depth' }),
+    ).toBe(1);
   });
 
   it("delivers a child's end once across a gateway restart while the parent's daemon is away", async () => {

@@ -82,6 +82,7 @@ describe('GET /metrics', () => {
       openviber_relay_latency_seconds: 'histogram',
       openviber_outbox_commands: 'gauge',
       openviber_auth_failures_total: 'counter',
+      openviber_delegations_total: 'counter',
       openviber_store_errors_total: 'counter',
       openviber_bus_errors_total: 'counter',
       openviber_viber_running_tasks: 'gauge',

@@ -6,6 +6,7 @@ import {
   type TaskBudget,
   type TokenUsage,
 } from '../../protocol/index.ts';
+import type { AgentFollowUp } from '../agent-task.ts';
 import { type DelegationPort, DelegationRefused } from '../delegation.ts';
 import { type DefinedTool, defineTool, inputText } from './define-tool.ts';
 import { ToolError } from './tool-error.ts';
@@ -82,7 +83,7 @@ export function createDelegateTool({ port, mode, budget }: DelegateToolOptions):
             ...(input.environmentId ? { environmentId: input.environmentId } : {}),
             ...(remaining ? { budget: remaining } : {}),
           },
-          run.signal,
+          { signal: run.signal, wait: input.wait },
         );
       } catch (error) {
         throw refusal(error);
@@ -128,7 +129,20 @@ function refusal(error: unknown): ToolError {
   );
 }
 
-/** A child's end as the follow-up message its parent gets when nobody waited for it. */
+/**
+ * A child's end as the follow-up its parent gets when nobody waited for it (`collect`: it joins
+ * the messages waiting for the next turn). Its id is the child's: delivered twice, taken once.
+ */
+export function childEndFollowUp(outcome: ChildOutcome): AgentFollowUp {
+  return {
+    id: `child-${outcome.childTaskId}`,
+    text: childEndMessage(outcome),
+    injectionMode: 'collect',
+    ...(outcome.usage ? { childUsage: outcome.usage } : {}),
+  };
+}
+
+/** A child's end as the text of that follow-up. */
 export function childEndMessage(outcome: ChildOutcome): string {
   const lines = [
     `[delegated task ${outcome.childTaskId} ${outcome.status}]`,

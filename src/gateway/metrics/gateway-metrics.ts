@@ -19,6 +19,24 @@ export type AuthFailureReason =
   | 'metrics_token_invalid'
   | 'handshake_refused';
 
+/**
+ * Why the gateway refused a `task:delegate` (docs/delegation.md); a bounded set, so the label never
+ * grows with input: the parent task is unknown, not the asking viber's or not running; the tree is
+ * too deep or too big; the viber or environment named does not exist, or the viber named lacks what
+ * was asked; that viber is offline; no online viber has what was asked; anything else.
+ */
+export const DELEGATION_REFUSAL_REASONS = [
+  'parent',
+  'depth',
+  'tree_size',
+  'not_found',
+  'mismatch',
+  'viber_offline',
+  'no_viber',
+  'other',
+] as const;
+export type DelegationRefusalReason = (typeof DELEGATION_REFUSAL_REASONS)[number];
+
 /** What a viber's last heartbeat said of its own work. */
 export interface ViberReport {
   runningTasks: number;
@@ -39,10 +57,17 @@ export class GatewayMetrics {
   storeErrors = 0;
   readonly relayLatency = new FixedHistogram(RELAY_LATENCY_BUCKETS);
   readonly authFailures = new Map<AuthFailureReason, number>();
+  /** Child tasks started by `task:delegate` (a request sent again is not counted twice). */
+  delegationsStarted = 0;
+  readonly delegationRefusals = new Map<DelegationRefusalReason, number>();
   readonly #vibers = new Map<string, ViberReport>();
 
   authFailed(reason: AuthFailureReason): void {
     this.authFailures.set(reason, (this.authFailures.get(reason) ?? 0) + 1);
+  }
+
+  delegationRefused(reason: DelegationRefusalReason): void {
+    this.delegationRefusals.set(reason, (this.delegationRefusals.get(reason) ?? 0) + 1);
   }
 
   /** A chunk that arrived at `arrivedAt` (performance.now()) was written to a reader now. */

@@ -1,6 +1,10 @@
 import { ConnectRefusalCodeSchema, type TaskStatus } from '../../protocol/index.ts';
 import { ExpositionText } from './exposition.ts';
-import type { AuthFailureReason, GatewayMetrics } from './gateway-metrics.ts';
+import {
+  type AuthFailureReason,
+  DELEGATION_REFUSAL_REASONS,
+  type GatewayMetrics,
+} from './gateway-metrics.ts';
 
 /** Every reason an HTTP caller is counted under, listed even at 0 so `rate()` sees each from the start. */
 const HTTP_AUTH_REASONS: readonly AuthFailureReason[] = [
@@ -71,6 +75,19 @@ export async function metricsText(sources: MetricsSources): Promise<string> {
     text.sample('openviber_auth_failures_total', sources.handshakeRefusals.get(code) ?? 0, {
       transport: 'socket',
       reason: code,
+    });
+  }
+  text
+    .family(
+      'openviber_delegations_total',
+      'counter',
+      'Delegate requests of running tasks: child tasks started, and refusals by reason.',
+    )
+    .sample('openviber_delegations_total', metrics.delegationsStarted, { outcome: 'started' });
+  for (const reason of DELEGATION_REFUSAL_REASONS) {
+    text.sample('openviber_delegations_total', metrics.delegationRefusals.get(reason) ?? 0, {
+      outcome: 'refused',
+      reason,
     });
   }
   text

@@ -11,13 +11,14 @@ import {
 } from '../../protocol/index.ts';
 import { CHANGES } from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { GatewayStore, TaskRecord } from '../store/index.ts';
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
 import type { ViberConnection } from '../vibers/viber-connection.ts';
 import { childOutcomeOf } from './child-outcome.ts';
+import { DelegationRefusal } from './delegation-refusal.ts';
 import { chooseDelegationTarget } from './delegation-target.ts';
 import { outboxCommand, type TaskRouter } from './task-router.ts';
-import type { TaskPlacement } from './task-routes.ts';
 
 type DelegateRequest = Extract<DaemonMessage, { type: 'task:delegate' }>;
 
@@ -26,7 +27,8 @@ export interface TaskDelegationDeps {
   bus: TopicBus;
   router: TaskRouter;
   connections: ConnectionRegistry;
-  placement: TaskPlacement;
+  /** Counts children started and refusals by reason (`openviber_delegations_total`). */
+  metrics: Pick<GatewayMetrics, 'delegationsStarted' | 'delegationRefused'>;
   log: Logger;
 }
 
@@ -92,7 +94,8 @@ export class TaskDelegation {
   async handleRequest(connection: ViberConnection, request: DelegateRequest): Promise<void> {
     const { requestId, taskId } = request;
     try {
-      const { child, viberName } = await this.#delegate(connection.viberId, request);
+      const { child, viberName, started } = await this.#delegate(connection.viberId, request);
+      if (started) this.#deps.metrics.delegationsStarted += 1;
       connection.send({
         type: 'task:delegated',
         requestId,
@@ -104,8 +107,14 @@ export class TaskDelegation {
       });
     } catch (error) {
       const known = error instanceof OpenViberError;
+      const reason = error instanceof DelegationRefusal ? error.reason : 'other';
+      this.#deps.metrics.delegationRefused(reason);
       if (!known) this.#log.error({ err: error, taskId, requestId }, 'delegation failed');
-      else this.#log.info({ taskId, requestId, code: error.code }, `delegation refused: ${error.message}`);
+      else
+        this.#log.info(
+          { taskId, requestId, code: error.code, reason },
+          `delegation refused: ${error.message}`,
+        );
       connection.send({
         type: 'task:delegate-refused',
         requestId,
@@ -119,34 +128,40 @@ export class TaskDelegation {
   async #delegate(
     viberId: string,
     request: DelegateRequest,
-  ): Promise<{ child: TaskRecord; viberName: string }> {
+  ): Promise<{ child: TaskRecord; viberName: string; started: boolean }> {
     const { store, router } = this.#deps;
     const parent = await store.getTask(request.taskId);
-    if (!parent) throw new OpenViberError('not_found', `task ${request.taskId} not found`, 404);
+    if (!parent) throw new DelegationRefusal('parent', 'not_found', `task ${request.taskId} not found`);
     if (parent.viberId !== viberId) {
-      throw new OpenViberError('forbidden', `task ${parent.id} does not belong to this viber`, 403);
+      throw new DelegationRefusal('parent', 'forbidden', `task ${parent.id} does not belong to this viber`);
     }
     // The same delegate call again (a reconnect, a retry): the child it already started.
     const existing = await store.findDelegatedTask(parent.id, request.requestId);
-    if (existing) return { child: existing, viberName: await this.#viberName(existing.viberId) };
+    if (existing) {
+      return { child: existing, viberName: await this.#viberName(existing.viberId), started: false };
+    }
     if (parent.status !== 'running') {
-      throw new OpenViberError('task_finished', `task ${parent.id} is ${parent.status}, not running`, 409);
+      throw new DelegationRefusal(
+        'parent',
+        'task_finished',
+        `task ${parent.id} is ${parent.status}, not running`,
+      );
     }
     const depth = parent.depth + 1;
     if (depth > MAX_DELEGATION_DEPTH) {
-      throw new OpenViberError(
+      throw new DelegationRefusal(
+        'depth',
         'conflict',
         `delegation refused: task ${parent.id} is at depth ${parent.depth} and a tree of tasks may be at most ${MAX_DELEGATION_DEPTH} deep; do this part yourself`,
-        409,
       );
     }
     const rootTaskId = parent.rootTaskId ?? parent.id;
     const children = await store.countTreeChildren(rootTaskId);
     if (children >= MAX_TREE_CHILDREN) {
-      throw new OpenViberError(
+      throw new DelegationRefusal(
+        'tree_size',
         'conflict',
         `delegation refused: the tree of task ${rootTaskId} already holds ${children} delegated tasks, the limit; do this part yourself`,
-        409,
       );
     }
     const target = await chooseDelegationTarget(this.#deps, parent, request);
@@ -168,13 +183,13 @@ export class TaskDelegation {
       // Another gateway took the same call at the same moment: the unique index kept one child.
       const raced = await store.findDelegatedTask(parent.id, request.requestId);
       if (!raced) throw error;
-      child = raced;
+      return { child: raced, viberName: target.viber.name, started: false };
     }
     this.#log.info(
       { taskId: parent.id, childTaskId: child.id, viberId: child.viberId, depth, mode: options.mode },
       'child task delegated',
     );
-    return { child, viberName: target.viber.name };
+    return { child, viberName: target.viber.name, started: true };
   }
 
   async #viberName(viberId: string): Promise<string> {
