@@ -57,6 +57,11 @@ export interface GatewayOptions {
    * OPENVIBER_PUBLIC_URL, else the URL it listens on.
    */
   publicUrl?: string;
+  /**
+   * The closest two ticks of one scheduled job may be, in seconds (docs/jobs.md, "How often").
+   * Default: OPENVIBER_JOB_MIN_INTERVAL_SECONDS, else 60.
+   */
+  jobMinIntervalSeconds?: number;
   logger?: Logger;
 }
 

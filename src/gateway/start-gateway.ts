@@ -119,7 +119,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     refreshMs: timings.heartbeatIntervalMs,
   });
   // Scheduled jobs (docs/jobs.md): every gateway schedules; the store's claim starts each tick once.
-  const jobs = openJobs({ store, bus, placement: environments.placement, log });
+  const jobs = openJobs({
+    ...{ store, bus, placement: environments.placement, log },
+    minIntervalSeconds: options.jobMinIntervalSeconds,
+  });
   // Before the server listens: no task is created between its count and its subscription.
   const taskCount = await TaskCount.open(store, bus);
   const taskStates = await TaskStates.open(store, bus);

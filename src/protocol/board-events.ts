@@ -52,6 +52,11 @@ export const BoardEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('environment.log'), bindingId: z.string(), line: BindingLogLineSchema }),
   /** A device asked to pair, was approved, rejected, revoked or rotated: refetch the devices. */
   z.object({ type: z.literal('devices.changed'), deviceId: z.string() }),
+  /**
+   * A scheduled job was created, changed or deleted (`runId` null), or one of its runs was
+   * recorded (`runId`): refetch the jobs shown. A run's task status comes as `task.updated`.
+   */
+  z.object({ type: z.literal('job.changed'), jobId: z.string(), runId: z.string().nullable() }),
 ]);
 export type BoardEvent = z.infer<typeof BoardEventSchema>;
 export type BoardEventType = BoardEvent['type'];

@@ -7,27 +7,30 @@ import {
   TimeZoneSchema,
   UpdateJobBodySchema,
 } from './job.ts';
+import { NextCursorSchema, PageQuerySchema } from './pagination.ts';
 import type { RestRoute } from './rest-route.ts';
 
 /** A job's id, or its name (names are unique). */
 export const JobParamsSchema = z.strictObject({ id: z.string().min(1).max(200) });
 
-/** `GET /api/jobs`: every job by name, or those of one environment or one viber. */
-export const JobListQuerySchema = z.object({
+/** `GET /api/jobs`: a page of every job by name, or of those of one environment or one viber. */
+export const JobListQuerySchema = PageQuerySchema.extend({
   environmentId: z.string().min(1).max(200).optional(),
   viberId: z.string().min(1).max(200).optional(),
 });
 export type JobListQuery = z.infer<typeof JobListQuerySchema>;
 
-export const JobListResponseSchema = z.object({ jobs: z.array(JobViewSchema) });
+export const JobListResponseSchema = z.object({ jobs: z.array(JobViewSchema), nextCursor: NextCursorSchema });
 export type JobListResponse = z.infer<typeof JobListResponseSchema>;
 
-/** `GET /api/jobs/:id/runs`: the newest `limit` runs (default 50). */
-export const JobRunsQuerySchema = z.object({
-  limit: z.coerce.number<number>().int().min(1).max(500).optional(),
-});
+/** `GET /api/jobs/:id/runs`: a page of the job's runs, newest tick first. */
+export const JobRunsQuerySchema = PageQuerySchema;
+export type JobRunsQuery = z.infer<typeof JobRunsQuerySchema>;
 
-export const JobRunListResponseSchema = z.object({ runs: z.array(JobRunViewSchema) });
+export const JobRunListResponseSchema = z.object({
+  runs: z.array(JobRunViewSchema),
+  nextCursor: NextCursorSchema,
+});
 export type JobRunListResponse = z.infer<typeof JobRunListResponseSchema>;
 
 export const JobDeletedResponseSchema = z.object({ id: z.string(), deletedAt: z.string() });
@@ -53,7 +56,7 @@ export const JOB_ROUTES = {
     method: 'GET',
     path: '/api/jobs',
     scope: 'tasks.read',
-    summary: 'Every job by name, with its next runs and last run; filtered by environment or viber.',
+    summary: 'A page of jobs by name, with their next runs and last run; filtered by environment or viber.',
     query: JobListQuerySchema,
     responses: { 200: JobListResponseSchema },
     idempotencyKey: false,
@@ -114,7 +117,7 @@ export const JOB_ROUTES = {
     method: 'GET',
     path: '/api/jobs/:id/runs',
     scope: 'tasks.read',
-    summary: "A job's runs, newest first, each with its task and the task's status.",
+    summary: "A page of a job's runs, newest first, each with its task and the task's status.",
     params: JobParamsSchema,
     query: JobRunsQuerySchema,
     responses: { 200: JobRunListResponseSchema },

@@ -5,7 +5,7 @@ import { waitForTaskStatus } from '../support/e2e-fixtures.ts';
 import { oneSecondAhead } from '../support/job-ticks.ts';
 import { spawnViber } from '../support/processes.ts';
 import { makeTempDir } from '../support/temp-dirs.ts';
-import { type GatewayHandle, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
+import { type GatewayHandle, restartGateway, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Scheduled jobs with real processes: a gateway, a daemon and the scripted OpenAI-compatible model.
@@ -96,10 +96,60 @@ describe('scheduled jobs', { timeout: 120_000 }, () => {
     // Run now, then pause, resume and remove through the CLI.
     const now = await viber(gateway, ['jobs', 'run', 'nightly', '--json']);
     expect(JSON.parse(now.stdout)).toMatchObject({ trigger: 'manual', status: 'started' });
+    // The runs a page at a time: the newest, and the cursor of the rest on stderr.
+    const newest = await viber(gateway, ['jobs', 'runs', 'nightly', '--limit', '1']);
+    expect(newest.stdout).toContain('manual');
+    expect(newest.stdout).not.toContain(run!.taskId!);
+    const cursor = newest.stderr.match(/--cursor (\S+)/)?.[1];
+    expect(cursor, newest.stderr).toBeDefined();
+    const older = await viber(gateway, ['jobs', 'runs', 'nightly', '--limit', '1', '--cursor', cursor!]);
+    expect(older.stdout).toContain(run!.taskId!);
+    expect(older.stderr).toBe('');
+    const all = await viber(gateway, ['jobs', 'runs', 'nightly', '--limit', '1', '--all', '--json']);
+    expect((JSON.parse(all.stdout) as JobRunView[]).map((row) => row.trigger)).toEqual([
+      'manual',
+      'schedule',
+    ]);
+    const listedAll = await viber(gateway, ['jobs', 'list', '--limit', '1', '--all', '--json']);
+    expect((JSON.parse(listedAll.stdout) as JobView[]).map((row) => row.name)).toEqual(['nightly']);
     expect((await viber(gateway, ['jobs', 'pause', 'nightly'])).stdout).toContain('paused');
     expect((await viber(gateway, ['jobs', 'resume', 'nightly'])).stdout).toContain('enabled');
     expect((await viber(gateway, ['jobs', 'remove', 'nightly'])).stdout).toContain(`removed ${job.id}`);
     expect((await gateway.rest.client.call('jobs.list', {})).jobs).toEqual([]);
+  });
+
+  it('a gateway restarted within 30 s of a tick it was down for runs the tick on time', async () => {
+    const gateway = await spawnGateway();
+    const viberId = (await gateway.rest.registerViber('restart')).id;
+    const { cron, at } = oneSecondAhead(6);
+    const job = await gateway.rest.client.call('jobs.create', {
+      body: {
+        name: 'across-a-restart',
+        cron,
+        goal: 'Run across a restart.',
+        target: { type: 'viber', viberId },
+      },
+    });
+    // Down over the tick: killed now, started again once the tick has passed.
+    await gateway.process.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(at) - Date.now() + 1_000)));
+    const restarted = await restartGateway(gateway);
+    const [run] = await waitFor(
+      async () => {
+        const { runs } = await restarted.rest.client.call('jobs.runs', { params: { id: job.id } });
+        return runs.length > 0 ? runs : undefined;
+      },
+      { timeoutMs: 30_000, description: 'the tick run by the restarted gateway' },
+    );
+    // On time, though late: recorded after its tick, by a gateway that was not up at the tick.
+    expect(run).toMatchObject({
+      scheduledFor: at,
+      trigger: 'schedule',
+      status: 'started',
+      missedTicks: null,
+    });
+    expect(Date.parse(run!.createdAt)).toBeGreaterThan(Date.parse(at));
+    expect(await restarted.rest.listTasks()).toHaveLength(1);
   });
 
   it('refuses an invalid cron pattern, time zone or target with the field named, over REST and the CLI', async () => {
@@ -177,6 +227,11 @@ describe('scheduled jobs', { timeout: 120_000 }, () => {
       ['--cron', '0 3 * * *', '--viber', viberId, '--missed', 'never'],
       2,
       /--missed: invalid value "never": use one of skip, run-once/,
+    );
+    await cliRefused(
+      ['--cron', '*/10 * * * * *', '--viber', viberId],
+      1,
+      /gateway answered 400: cron: "\*\/10 \* \* \* \* \*" fires 10 s apart .*at most once every 60 s/,
     );
     await cliRefused(['--viber', viberId], 2, /--cron is required/);
     const missing = await viber(gateway, ['jobs', 'show', 'no-such-job']);

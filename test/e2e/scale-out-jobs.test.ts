@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRunView } from '../../src/protocol/index.ts';
-import { startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
+import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { waitForTaskStatus } from '../support/e2e-fixtures.ts';
 import { threeGateways } from '../support/scale-out-stack.ts';
+import { SseRecorder } from '../support/sse-recorder.ts';
 import { spawnDaemon } from '../support/viber-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -19,7 +20,8 @@ const TICKS = 3;
 describe('scheduled jobs on several gateways', { timeout: 240_000 }, () => {
   it('start one task per tick, whichever gateway claims it', async () => {
     const model = await startModelServer({ script: () => ({ type: 'text', text: 'tick handled' }) });
-    const [a, b, c] = await threeGateways(HEARTBEAT_MS);
+    // A tick every four seconds is under the gateways' floor of a minute: these gateways lower it.
+    const [a, b, c] = await threeGateways(HEARTBEAT_MS, { OPENVIBER_JOB_MIN_INTERVAL_SECONDS: '4' });
     const viber = await a!.rest.registerViber('jobs-scale-out');
     await spawnDaemon({
       serverUrl: a!.wsUrl,
@@ -29,6 +31,11 @@ describe('scheduled jobs on several gateways', { timeout: 240_000 }, () => {
       name: 'jobs-scale-out',
       heartbeatIntervalMs: HEARTBEAT_MS,
     });
+
+    // C's board hears of the job and of every run, whichever gateway made them (docs/jobs.md, Board).
+    const board = new SseRecorder(`${c!.url}/api/events`, { authorization: `Bearer ${c!.operatorToken}` });
+    onCleanup(() => board.abort());
+    await board.waitForEvents(1);
 
     const job = await b!.rest.client.call('jobs.create', {
       body: {
@@ -73,6 +80,16 @@ describe('scheduled jobs on several gateways', { timeout: 240_000 }, () => {
     const tasks = await c!.rest.listTasks();
     expect(tasks.map((task) => task.id).sort()).toEqual([...taskIds].sort());
     expect(model.requests).toHaveLength(runs.length);
+    const jobEvents = () =>
+      board.events
+        .map((event) => JSON.parse(event.data) as { type: string; jobId?: string; runId?: string | null })
+        .filter((event) => event.type === 'job.changed' && event.jobId === job.id);
+    await waitFor(() => runs.every((run) => jobEvents().some((event) => event.runId === run.id)), {
+      timeoutMs: 10_000,
+      description: "C's board events of every run",
+    });
+    expect(jobEvents()[0]).toEqual({ type: 'job.changed', jobId: job.id, runId: null });
+
     // The history reads the same on every gateway, with each task's status.
     for (const gateway of [a, b, c]) {
       const seen = await runsOn(gateway);

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import type { RouteInput } from '../../client/index.ts';
 import { resolveHome } from '../../core/home.ts';
 import { AutonomyModeSchema, MissedRunPolicySchema } from '../../protocol/index.ts';
-import { CliError, checkedOption, parseIntegerOption } from '../cli-error.ts';
+import { CliError, checkedOption } from '../cli-error.ts';
 import { addClientOptions, type ClientFlags, clientFromFlags } from '../gateway-client.ts';
+import { addPageOptions, type PageFlags, printRows, readListPages } from '../list-pages.ts';
 import { describeJob, jobLine, runLine } from './job-lines.ts';
 
 type CreateBody = RouteInput<'jobs.create'>['body'];
@@ -65,17 +66,22 @@ export function registerJobCommands(program: Command): void {
     .command('jobs')
     .description('scheduled jobs: a cron pattern in a time zone that starts a task (docs/jobs.md)');
 
-  addClientOptions(jobs.command('list'))
-    .description('list jobs by name with their next run and last run')
+  addPageOptions(addClientOptions(jobs.command('list')))
+    .description('list jobs by name with their next run and last run, a page at a time')
     .option('--env <environment>', "only this environment's jobs (id or name)")
     .option('--viber <id>', "only this viber's jobs")
-    .action(async (flags: ClientFlags & { env?: string; viber?: string }) => {
-      const query = {
+    .action(async (flags: ClientFlags & PageFlags & { env?: string; viber?: string }) => {
+      const filter = {
         ...(flags.env ? { environmentId: flags.env } : {}),
         ...(flags.viber ? { viberId: flags.viber } : {}),
       };
-      const { jobs: listed } = await clientFromFlags(flags, resolveHome()).call('jobs.list', { query });
-      print(flags, listed, () => listed.map(jobLine).join('\n') || 'no jobs yet');
+      const client = clientFromFlags(flags, resolveHome());
+      const read = await readListPages(
+        flags,
+        (page) => client.call('jobs.list', { query: { ...filter, ...page } }),
+        (page) => page.jobs,
+      );
+      printRows(read, flags.json, jobLine, 'no jobs yet');
     });
 
   addClientOptions(jobs.command('add'))
@@ -107,15 +113,16 @@ export function registerJobCommands(program: Command): void {
       print(flags, job, () => describeJob(job));
     });
 
-  addClientOptions(jobs.command('runs').argument('<job>', 'id or name'))
-    .description("a job's runs, newest first, with their tasks")
-    .option('--limit <n>', 'how many (default 50)', parseIntegerOption('--limit', 1, 500))
-    .action(async (id: string, flags: ClientFlags & { limit?: number }) => {
-      const { runs } = await clientFromFlags(flags, resolveHome()).call('jobs.runs', {
-        params: { id },
-        query: flags.limit ? { limit: flags.limit } : {},
-      });
-      print(flags, runs, () => runs.map(runLine).join('\n') || 'no runs yet');
+  addPageOptions(addClientOptions(jobs.command('runs').argument('<job>', 'id or name')))
+    .description("a job's runs, newest first, with their tasks, a page at a time")
+    .action(async (id: string, flags: ClientFlags & PageFlags) => {
+      const client = clientFromFlags(flags, resolveHome());
+      const read = await readListPages(
+        flags,
+        (page) => client.call('jobs.runs', { params: { id }, query: page }),
+        (page) => page.runs,
+      );
+      printRows(read, flags.json, runLine, 'no runs yet');
     });
 
   addClientOptions(jobs.command('run').argument('<job>', 'id or name'))

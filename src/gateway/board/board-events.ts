@@ -5,7 +5,13 @@ import {
   type TaskActivity,
   TaskActivitySchema,
 } from '../../protocol/index.ts';
-import { BOARD_EVENTS, CHANGES, type GatewayChange } from '../bus/gateway-topics.ts';
+import {
+  BOARD_EVENTS,
+  CHANGES,
+  type GatewayChange,
+  JOBS_CHANGED,
+  type JobChanged,
+} from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import { pillOf, toBindingView, toLogLine } from '../environments/environment-views.ts';
 import type { BindingRecord, EnvironmentsStore, TaskChanged, TasksStore } from '../store/index.ts';
@@ -34,6 +40,7 @@ export class BoardEvents {
   readonly #activities = new Map<string, TaskActivity>();
   #queue: Promise<void> = Promise.resolve();
   #unsubscribe: (() => void) | undefined;
+  #unsubscribeJobs: (() => void) | undefined;
 
   constructor(deps: BoardEventsDeps) {
     this.#deps = deps;
@@ -41,10 +48,24 @@ export class BoardEvents {
 
   start(): void {
     this.#unsubscribe = this.#deps.bus.subscribe(CHANGES, (change) => this.#onChange(change));
+    // Jobs and their runs (docs/jobs.md): the notice every gateway's scheduler hears, on every gateway.
+    this.#unsubscribeJobs = this.#deps.bus.subscribe(JOBS_CHANGED, (notice) => this.#onJob(notice));
   }
 
   stop(): void {
     this.#unsubscribe?.();
+    this.#unsubscribeJobs?.();
+  }
+
+  #onJob(notice: JobChanged): void {
+    if (this.#deps.bus.listenerCount(BOARD_EVENTS) === 0) return;
+    const runId = notice.type === 'job.run-recorded' ? notice.runId : null;
+    // In the queue, after the changes before it (a run's task.created comes first).
+    this.#queue = this.#queue
+      .then(() => this.#deps.bus.publish(BOARD_EVENTS, { type: 'job.changed', jobId: notice.jobId, runId }))
+      .catch((error: unknown) =>
+        this.#deps.log.debug({ err: error, jobId: notice.jobId }, 'job event skipped'),
+      );
   }
 
   #onChange(change: GatewayChange): void {

@@ -181,9 +181,10 @@ export const MODEL_SETTINGS_CHANGED: Topic<ModelSettingsChanged> = 'model-settin
  * A scheduled job was created, changed or deleted (docs/jobs.md): every gateway's scheduler reads
  * its jobs again now instead of at its next periodic look. A hint only: a claim checks the job's
  * version in the store, so a gateway that missed it never runs a tick of an old schedule.
+ * `job.run-recorded`: a gateway recorded one of the job's runs; the board's events say so, the
+ * schedulers ignore it.
  */
-export interface JobChanged {
-  type: 'job.changed';
-  jobId: string;
-}
+export type JobChanged =
+  | { type: 'job.changed'; jobId: string }
+  | { type: 'job.run-recorded'; jobId: string; runId: string };
 export const JOBS_CHANGED: Topic<JobChanged> = 'jobs-changed';

@@ -2,10 +2,12 @@
 // runs, whose claims in the shared store make each tick start one task across gateways.
 import type { Hono } from 'hono';
 import type { Logger } from '../../core/logger.ts';
+import type { JobDelivery } from '../../protocol/index.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import type { GatewayStore } from '../store/index.ts';
 import type { TaskPlacement } from '../tasks/task-routes.ts';
+import { minIntervalSeconds } from './job-floor.ts';
 import { jobRoutes } from './job-routes.ts';
 import { type JobDeliverHook, JobRunner } from './job-runner.ts';
 import { JobScheduler } from './job-scheduler.ts';
@@ -26,12 +28,22 @@ export interface JobsDeps {
   log: Logger;
   /** Told of each run whose task was created (a channel delivery hangs here). */
   deliver?: JobDeliverHook;
+  /** Refuses a job's delivery to a channel that does not exist (the gateway wires the channels). */
+  checkDelivery?: (delivery: JobDelivery) => Promise<void>;
+  /** The floor of a job's schedule in seconds (job-floor.ts); default OPENVIBER_JOB_MIN_INTERVAL_SECONDS, else 60. */
+  minIntervalSeconds?: number;
 }
 
 export function openJobs(deps: JobsDeps): Jobs {
   const log = deps.log.child({ component: 'jobs' });
   const runner = new JobRunner({ ...deps, log });
   const scheduler = new JobScheduler({ store: deps.store, runner, bus: deps.bus, log });
-  const service = new JobService({ store: deps.store, runner, bus: deps.bus });
+  const service = new JobService({
+    store: deps.store,
+    runner,
+    bus: deps.bus,
+    minIntervalSeconds: minIntervalSeconds(deps.minIntervalSeconds),
+    ...(deps.checkDelivery ? { checkDelivery: deps.checkDelivery } : {}),
+  });
   return { routes: jobRoutes(service), scheduler };
 }

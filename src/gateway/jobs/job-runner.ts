@@ -2,7 +2,7 @@ import { OpenViberError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { CreateTaskBody, JobRunTrigger } from '../../protocol/index.ts';
-import { VIBER_OUTBOX } from '../bus/gateway-topics.ts';
+import { JOBS_CHANGED, VIBER_OUTBOX } from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
 import type { GatewayStore, JobClaimOutcome, JobRecord, JobRunRecord, TaskRecord } from '../store/index.ts';
 import { newTaskSubmission } from '../tasks/task-router.ts';
@@ -89,6 +89,7 @@ export class JobRunner {
       this.#deps.log.debug(fields, 'job tick not claimed here');
       return { outcome, run };
     }
+    this.#recorded(run);
     if (!submission) {
       this.#deps.log.warn({ ...fields, error }, 'job run failed to start');
       return { outcome, run };
@@ -116,8 +117,14 @@ export class JobRunner {
     const outcome = await this.#deps.store.claimJobRun({ run, version });
     if (outcome === 'claimed') {
       this.#deps.log.info({ jobId: job.id, scheduledFor, missedTicks }, 'missed job ticks skipped');
+      this.#recorded(run);
     }
     return { outcome, run };
+  }
+
+  /** Boards on every gateway show the new run (a board event); schedulers ignore it. */
+  #recorded(run: JobRunRecord): void {
+    this.#deps.bus.publish(JOBS_CHANGED, { type: 'job.run-recorded', jobId: run.jobId, runId: run.id });
   }
 
   async #place(job: JobRecord, body: CreateTaskBody): Promise<CreateTaskBody> {

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import { createLogger } from '../../core/logger.ts';
+import { JOBS_CHANGED } from '../bus/gateway-topics.ts';
 import { InProcessTopicBus } from '../bus/topic-bus.ts';
-import { type GatewayStore, type JobRecord, openSqliteStore } from '../store/index.ts';
+import { type GatewayStore, type JobFilter, type JobRecord, openSqliteStore } from '../store/index.ts';
 import { JobRunner } from './job-runner.ts';
 import { nextTicks } from './job-schedule.ts';
-import { JobScheduler } from './job-scheduler.ts';
+import { JobScheduler, SCHEDULER_CAP_MS } from './job-scheduler.ts';
 
 // The scheduler's decisions at times the test chooses (evaluate(now)), on a real store and a real
 // runner: on-time ticks, the missed-run policies, a resumed job, two gateways on one store, a
@@ -138,6 +140,44 @@ describe('the job scheduler', () => {
     expect(await store.countTasks()).toBe(1);
   });
 
+  it('a gateway back within 30 s of a tick runs it on time; one back later finds it missed', async () => {
+    await addJob({ id: 'job_restart', updatedAt: '2030-01-01T12:00:00.000Z', missedRuns: 'skip' });
+    await schedulerOn(store).evaluate(at(BERLIN_3AM(2)) + 10);
+    // The gateway stops before the 3rd's tick and starts again (a new process: a new scheduler on
+    // the database) 30 s after it: the tick is on time, as if the gateway had never been down.
+    await store.close();
+    store = openSqliteStore(join(dir, 'gateway.db'));
+    await schedulerOn(store).evaluate(at(BERLIN_3AM(3)) + 30_000);
+    // Down again over the 4th's tick, back 30.001 s after it: missed, and under `skip` not run.
+    await store.close();
+    store = openSqliteStore(join(dir, 'gateway.db'));
+    await schedulerOn(store).evaluate(at(BERLIN_3AM(4)) + 30_001);
+    const runs = await store.listJobRuns('job_restart', 10);
+    expect(runs.map((run) => [run.scheduledFor, run.trigger, run.status, run.missedTicks])).toEqual([
+      [BERLIN_3AM(4), 'missed', 'skipped', 1],
+      [BERLIN_3AM(3), 'schedule', 'started', null],
+      [BERLIN_3AM(2), 'schedule', 'started', null],
+    ]);
+    expect(await store.countTasks()).toBe(2);
+  });
+
+  it('a stalled gateway does not count as missed the ticks another gateway ran meanwhile', async () => {
+    await addJob({ id: 'job_stalled', updatedAt: '2030-01-01T12:00:00.000Z', missedRuns: 'skip' });
+    const stalled = schedulerOn(store);
+    await stalled.evaluate(at('2030-01-01T13:00:00.000Z'));
+    // Another gateway runs the 2nd's and 3rd's ticks; this one looks again late for the 4th's.
+    const other = schedulerOn(store);
+    await other.evaluate(at(BERLIN_3AM(2)) + 10);
+    await other.evaluate(at(BERLIN_3AM(3)) + 10);
+    await stalled.evaluate(at(BERLIN_3AM(4)) + 60_000);
+    const runs = await store.listJobRuns('job_stalled', 10);
+    expect(runs.map((run) => [run.scheduledFor, run.status, run.missedTicks])).toEqual([
+      [BERLIN_3AM(4), 'skipped', 1],
+      [BERLIN_3AM(3), 'started', null],
+      [BERLIN_3AM(2), 'started', null],
+    ]);
+  });
+
   it('a job paused and resumed does not catch up on the ticks of its pause', async () => {
     const job = await addJob({ id: 'job_paused', updatedAt: '2030-01-01T12:00:00.000Z' });
     const scheduler = schedulerOn(store);
@@ -199,6 +239,69 @@ describe('the job scheduler', () => {
       }),
     ]);
     expect(await store.countTasks()).toBe(0);
+  });
+
+  it('hands a run whose task was created to the delivery hook; a hook that throws loses no run', async () => {
+    const job = await addJob({ id: 'job_deliver', updatedAt: '2030-01-01T12:00:00.000Z' });
+    const bus = new InProcessTopicBus(log);
+    const placement = { place: async () => Promise.reject(new Error('no environment in these tests')) };
+    const delivered: string[] = [];
+    const runner = new JobRunner({
+      ...{ store, bus, placement, log },
+      deliver: ({ job: of, run, task }) => {
+        delivered.push(`${of.id} ${run.id} ${task.id}`);
+        throw new Error('the channel is down');
+      },
+    });
+    const { outcome, run } = await runner.fire(job, '2030-01-02T02:00:00.000Z', { trigger: 'manual' });
+    expect(outcome).toBe('claimed');
+    expect(delivered).toEqual([`job_deliver ${run.id} ${run.taskId}`]);
+    expect(await store.listJobRuns(job.id, 10)).toEqual([
+      expect.objectContaining({ id: run.id, status: 'started' }),
+    ]);
+  });
+
+  it('looks again at once when a job changes, and at most 30 s after its last look anyway', async () => {
+    expect(SCHEDULER_CAP_MS).toBe(30_000);
+    const bus = new InProcessTopicBus(log);
+    let looks = 0;
+    const counting = {
+      listJobs: (filter?: JobFilter) => {
+        looks += 1;
+        return store.listJobs(filter);
+      },
+      lastScheduledTick: (jobId: string) => store.lastScheduledTick(jobId),
+    };
+    const placement = { place: async () => Promise.reject(new Error('no environment in these tests')) };
+    const runner = new JobRunner({ store, bus, placement, log });
+    // No job: the next look is the cap's. An hour here, so only the notice can bring it earlier.
+    const hourly = new JobScheduler({ store: counting, runner, bus, log, capMs: 3_600_000 });
+    hourly.start();
+    try {
+      await waitFor(() => looks === 1, { timeoutMs: 5_000, description: 'the first look' });
+      bus.publish(JOBS_CHANGED, { type: 'job.changed', jobId: 'job_new' });
+      await waitFor(() => looks === 2, { timeoutMs: 5_000, description: 'the look the change asked for' });
+    } finally {
+      await hourly.stop();
+    }
+    // A job written where no notice comes (another gateway's, whose notice was lost) is seen at
+    // the next capped look.
+    const capped = new JobScheduler({ store, runner, bus: new InProcessTopicBus(log), log, capMs: 20 });
+    capped.start();
+    try {
+      await addJob({
+        id: 'job_unannounced',
+        cron: '* * * * * *',
+        timeZone: 'UTC',
+        updatedAt: new Date().toISOString(),
+      });
+      await waitFor(async () => (await store.listJobRuns('job_unannounced', 1)).length === 1, {
+        timeoutMs: 10_000,
+        description: 'a tick of the unannounced job',
+      });
+    } finally {
+      await capped.stop();
+    }
   });
 
   it('computes ticks in the time zone, across the spring DST change', () => {

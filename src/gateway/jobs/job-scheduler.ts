@@ -62,7 +62,10 @@ export class JobScheduler {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#unsubscribe = this.#deps.bus.subscribe(JOBS_CHANGED, () => this.wake());
+    // A job changed; a run recorded (by this gateway or another) changes no schedule.
+    this.#unsubscribe = this.#deps.bus.subscribe(JOBS_CHANGED, (notice) => {
+      if (notice.type === 'job.changed') this.wake();
+    });
     this.#loop = this.#run();
   }
 

@@ -3,7 +3,7 @@ import { newId } from '../../core/ids.ts';
 import type {
   CreateJobBody,
   JobDeletedResponse,
-  JobListQuery,
+  JobDelivery,
   JobRunView,
   JobSchedulePreview,
   JobTarget,
@@ -12,18 +12,35 @@ import type {
 } from '../../protocol/index.ts';
 import { JOBS_CHANGED } from '../bus/gateway-topics.ts';
 import type { TopicBus } from '../bus/topic-bus.ts';
-import type { GatewayStore, JobRecord } from '../store/index.ts';
+import type {
+  GatewayStore,
+  JobPageKey,
+  JobRecord,
+  JobRunPageKey,
+  Page,
+  PageRequest,
+} from '../store/index.ts';
+import { checkFloor } from './job-floor.ts';
 import type { JobRunner } from './job-runner.ts';
-import { checkSchedule, nextTicks } from './job-schedule.ts';
+import { checkSchedule, nextTicks, type Schedule } from './job-schedule.ts';
 import { toJobRunView, toJobView } from './job-views.ts';
 
-const DEFAULT_RUNS = 50;
 const NEXT_RUNS_SHOWN = 3;
+
+/** Which jobs a page lists: every one, or those of an environment (id or name) or a viber. */
+export interface JobListFilter extends PageRequest<JobPageKey> {
+  environmentId?: string;
+  viberId?: string;
+}
 
 export interface JobServiceDeps {
   store: GatewayStore;
   runner: Pick<JobRunner, 'fire'>;
   bus: TopicBus;
+  /** No two ticks of a job closer than this (job-floor.ts). */
+  minIntervalSeconds: number;
+  /** Refuses a delivery whose channel does not exist (the gateway wires it to the channels). */
+  checkDelivery?: (delivery: JobDelivery) => Promise<void>;
 }
 
 /** The jobs API: CRUD with every field checked, run history, run now, and the schedule preview. */
@@ -35,14 +52,15 @@ export class JobService {
   }
 
   preview(cron: string, timeZone: string): JobSchedulePreview {
-    const schedule = checkSchedule(cron, timeZone);
+    const schedule = this.#checked(cron, timeZone);
     const nextRuns = nextTicks(schedule, new Date(), NEXT_RUNS_SHOWN).map((at) => at.toISOString());
     return { ...schedule, nextRuns };
   }
 
   async create(body: CreateJobBody): Promise<JobView> {
-    const schedule = checkSchedule(body.cron, body.timeZone);
+    const schedule = this.#checked(body.cron, body.timeZone);
     const target = await this.#checkTarget(body.target);
+    await this.#deps.checkDelivery?.(body.delivery);
     const now = new Date().toISOString();
     const job: JobRecord = {
       id: newId('job'),
@@ -63,14 +81,18 @@ export class JobService {
     return this.#view(job);
   }
 
-  async list(query: JobListQuery): Promise<JobView[]> {
+  async list(query: JobListFilter): Promise<Page<JobView, JobPageKey>> {
     const filter = query.environmentId
       ? { targetType: 'environment' as const, targetId: await this.#environmentId(query.environmentId) }
       : query.viberId
         ? { targetType: 'viber' as const, targetId: query.viberId }
         : {};
-    const jobs = await this.#deps.store.listJobs(filter);
-    return Promise.all(jobs.map((job) => this.#view(job)));
+    const page = await this.#deps.store.jobPage({
+      limit: query.limit,
+      ...(query.after ? { after: query.after } : {}),
+      ...filter,
+    });
+    return { items: await Promise.all(page.items.map((job) => this.#view(job))), next: page.next };
   }
 
   async get(idOrName: string): Promise<JobView> {
@@ -83,9 +105,10 @@ export class JobService {
     const timeZone = body.timeZone ?? current.timeZone;
     const schedule =
       body.cron !== undefined || body.timeZone !== undefined
-        ? checkSchedule(cron, timeZone)
+        ? this.#checked(cron, timeZone)
         : { cron, timeZone };
     const target = body.target ? await this.#checkTarget(body.target) : undefined;
+    if (body.delivery) await this.#deps.checkDelivery?.(body.delivery);
     const updated = await this.#deps.store.updateJob(current.id, (job) => ({
       ...job,
       ...(body.name !== undefined ? { name: body.name } : {}),
@@ -111,9 +134,10 @@ export class JobService {
     return { id: job.id, deletedAt: new Date().toISOString() };
   }
 
-  async runs(idOrName: string, limit = DEFAULT_RUNS): Promise<JobRunView[]> {
+  async runs(idOrName: string, query: PageRequest<JobRunPageKey>): Promise<Page<JobRunView, JobRunPageKey>> {
     const job = await this.#require(idOrName);
-    return (await this.#deps.store.listJobRuns(job.id, limit)).map(toJobRunView);
+    const page = await this.#deps.store.jobRunPage(job.id, query);
+    return { items: page.items.map(toJobRunView), next: page.next };
   }
 
   /** Runs the job now, outside its schedule, paused or not. */
@@ -131,6 +155,13 @@ export class JobService {
       );
     }
     return toJobRunView({ ...run, taskStatus: run.taskId ? 'pending' : null });
+  }
+
+  /** A pattern and zone croner can run, whose ticks are not closer than the gateway's floor. */
+  #checked(cron: string, timeZone: string): Schedule {
+    const schedule = checkSchedule(cron, timeZone);
+    checkFloor(schedule, this.#deps.minIntervalSeconds);
+    return schedule;
   }
 
   async #view(job: JobRecord): Promise<JobView> {

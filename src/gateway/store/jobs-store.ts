@@ -7,6 +7,7 @@ import type {
   TaskStatus,
 } from '../../protocol/index.ts';
 import type { NewCommand } from './outbox-store.ts';
+import type { Page, PageRequest } from './store-page.ts';
 import type { TaskRecord } from './tasks-store.ts';
 
 export interface JobRecord {
@@ -53,6 +54,18 @@ export interface JobFilter {
   enabledOnly?: boolean;
 }
 
+/** Jobs by name (names are unique): the name of a page's last job. */
+export type JobPageKey = readonly [name: string];
+
+/** A page of jobs by name, of every target or of one (jobs_by_target_name). */
+export interface JobPageQuery extends PageRequest<JobPageKey> {
+  targetType?: JobRecord['targetType'];
+  targetId?: string;
+}
+
+/** A job's runs, newest tick first: the tick of a page's last run (unique per job). */
+export type JobRunPageKey = readonly [scheduledFor: string];
+
 /** One tick claimed, and the task it starts when the claim wins. */
 export interface JobClaim {
   run: JobRunRecord;
@@ -79,8 +92,10 @@ export interface JobsStore {
   insertJob(job: JobRecord): Promise<void>;
   getJob(id: string): Promise<JobRecord | null>;
   getJobByName(name: string): Promise<JobRecord | null>;
-  /** By name. */
+  /** By name, every one (the schedulers read them all). */
   listJobs(filter?: JobFilter): Promise<JobRecord[]>;
+  /** A keyset page of jobs by name (a range of the name index, or of jobs_by_target_name). */
+  jobPage(query: JobPageQuery): Promise<Page<JobRecord, JobPageKey>>;
   /**
    * Reads the job, calls `decide` in the transaction and writes what it returns (null: leave it).
    * Returns null when the job does not exist. Throws a conflict when a new name is taken.
@@ -91,6 +106,8 @@ export interface JobsStore {
   claimJobRun(claim: JobClaim): Promise<JobClaimOutcome>;
   /** Newest tick first, at most `limit`. */
   listJobRuns(jobId: string, limit: number): Promise<JobRunRow[]>;
+  /** A keyset page of the job's runs, newest tick first (a range of the (job, tick) unique index). */
+  jobRunPage(jobId: string, query: PageRequest<JobRunPageKey>): Promise<Page<JobRunRow, JobRunPageKey>>;
   /** The newest tick of a run the schedule made (not a manual one), or null. */
   lastScheduledTick(jobId: string): Promise<string | null>;
 }

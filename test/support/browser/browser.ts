@@ -65,6 +65,8 @@ function spkiHash(certificateFile: string): string {
 export interface ContextOptions {
   viewport?: ViewportName;
   colorScheme?: 'light' | 'dark';
+  /** The browser's IANA time zone (default: the machine's). */
+  timezoneId?: string;
 }
 
 export async function newContext(browser: Browser, options: ContextOptions = {}): Promise<BrowserContext> {
@@ -76,6 +78,7 @@ export async function newContext(browser: Browser, options: ContextOptions = {})
     isMobile: options.viewport === 'mobile',
     hasTouch: options.viewport === 'mobile',
     reducedMotion: 'reduce',
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
   });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
   return context;

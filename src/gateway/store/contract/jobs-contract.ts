@@ -171,6 +171,49 @@ export function jobsContract(open: OpenStore): void {
       expect(await t.store.lastScheduledTick('job_1')).toBe(second);
     });
 
+    it('page jobs by name (of every target or of one) and runs newest tick first, from a cursor on', async () => {
+      for (const [id, name, targetId] of [
+        ['job_e', 'echo', 'env_1'],
+        ['job_a', 'alpha', 'env_1'],
+        ['job_d', 'delta', 'env_2'],
+        ['job_c', 'charlie', 'env_1'],
+        ['job_b', 'bravo', 'env_1'],
+      ] as const) {
+        await t.store.insertJob(aJob(id, name, { targetType: 'environment', targetId }));
+      }
+      const first = await t.store.jobPage({ limit: 2 });
+      expect(first.items.map((job) => job.name)).toEqual(['alpha', 'bravo']);
+      expect(first.next).toEqual(['bravo']);
+      // A job added before the cursor's place does not show on the next page, nor moves it.
+      await t.store.insertJob(aJob('job_aa', 'alpha-2', { targetType: 'environment', targetId: 'env_1' }));
+      const second = await t.store.jobPage({ limit: 2, after: first.next! });
+      expect(second.items.map((job) => job.name)).toEqual(['charlie', 'delta']);
+      const last = await t.store.jobPage({ limit: 2, after: second.next! });
+      expect([last.items.map((job) => job.name), last.next]).toEqual([['echo'], null]);
+      const ofEnv = await t.store.jobPage({ limit: 3, targetType: 'environment', targetId: 'env_1' });
+      expect(ofEnv.items.map((job) => job.name)).toEqual(['alpha', 'alpha-2', 'bravo']);
+      const restOfEnv = await t.store.jobPage({
+        limit: 3,
+        targetType: 'environment',
+        targetId: 'env_1',
+        after: ofEnv.next!,
+      });
+      expect([restOfEnv.items.map((job) => job.name), restOfEnv.next]).toEqual([['charlie', 'echo'], null]);
+
+      const ticks = ['01', '02', '03', '04', '05'].map((day) => `2030-01-${day}T02:00:00.000Z`);
+      for (const at of ticks) await t.store.claimJobRun({ run: aRun('job_a', at), version: 1 });
+      const runs = await t.store.jobRunPage('job_a', { limit: 2 });
+      expect(runs.items.map((run) => run.scheduledFor)).toEqual([ticks[4], ticks[3]]);
+      expect(runs.next).toEqual([ticks[3]]);
+      // A run recorded meanwhile is newer: it is on the first page, not the next one.
+      await t.store.claimJobRun({ run: aRun('job_a', '2030-01-06T02:00:00.000Z'), version: 1 });
+      const more = await t.store.jobRunPage('job_a', { limit: 2, after: runs.next! });
+      expect(more.items.map((run) => run.scheduledFor)).toEqual([ticks[2], ticks[1]]);
+      const end = await t.store.jobRunPage('job_a', { limit: 2, after: more.next! });
+      expect([end.items.map((run) => run.scheduledFor), end.next]).toEqual([[ticks[0]], null]);
+      expect(await t.store.jobRunPage('job_b', { limit: 2 })).toEqual({ items: [], next: null });
+    });
+
     it('delete a job with its runs; its tasks stay', async () => {
       await addViber(t.store, 'viber_jobs');
       await t.store.insertJob(aJob('job_1', 'nightly'));

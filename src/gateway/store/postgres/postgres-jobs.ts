@@ -1,5 +1,6 @@
 import { jobFromRow, nameTaken, runFromRow } from '../job-rows.ts';
-import type { JobRecord, JobsStore } from '../jobs-store.ts';
+import type { JobRecord, JobRunPageKey, JobsStore } from '../jobs-store.ts';
+import { type PageRequest, pageOf } from '../store-page.ts';
 import type { PostgresDatabase, Statements } from './postgres-database.ts';
 import { isUniqueViolation } from './postgres-failures.ts';
 import { writeNewTask } from './postgres-tasks.ts';
@@ -40,6 +41,18 @@ export function postgresJobs(db: PostgresDatabase): JobsStore {
   const byId = async (on: Statements, id: string, lock = ''): Promise<JobRecord | null> => {
     const row = await on.get(`SELECT * FROM jobs WHERE id = $1 ${lock}`, [id]);
     return row ? jobFromRow(row) : null;
+  };
+  /** Newest tick first from the cursor on: a range of the (job_id, scheduled_for) unique index. */
+  const runPage = async (jobId: string, query: PageRequest<JobRunPageKey>) => {
+    const values: unknown[] = [jobId, query.limit + 1];
+    if (query.after) values.push(query.after[0]);
+    const rows = await db.all(
+      `SELECT r.*, t.status AS task_status FROM job_runs r LEFT JOIN tasks t ON t.id = r.task_id
+        WHERE r.job_id = $1 ${query.after ? 'AND r.scheduled_for < $3' : ''}
+        ORDER BY r.scheduled_for DESC LIMIT $2`,
+      values,
+    );
+    return pageOf(rows, query.limit, runFromRow, (row) => [row.scheduled_for as string] as const);
   };
   /** A write that may meet another transaction's name: the unique index says conflict too. */
   const guardName = async <T>(name: () => string, write: () => Promise<T>): Promise<T> => {
@@ -86,6 +99,28 @@ export function postgresJobs(db: PostgresDatabase): JobsStore {
       );
       return rows.map(jobFromRow);
     },
+    async jobPage(query) {
+      // A range of the name's unique index, or of jobs_by_target_name for one target.
+      const where: string[] = [];
+      const values: unknown[] = [query.limit + 1];
+      if (query.targetType !== undefined) {
+        values.push(query.targetType);
+        where.push(`target_type = $${values.length}`);
+      }
+      if (query.targetId !== undefined) {
+        values.push(query.targetId);
+        where.push(`target_id = $${values.length}`);
+      }
+      if (query.after) {
+        values.push(query.after[0]);
+        where.push(`name > $${values.length}`);
+      }
+      const rows = await db.all(
+        `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name LIMIT $1`,
+        values,
+      );
+      return pageOf(rows, query.limit, jobFromRow, (row) => [row.name as string] as const);
+    },
     async updateJob(id, decide) {
       let name = '';
       return guardName(
@@ -130,12 +165,10 @@ export function postgresJobs(db: PostgresDatabase): JobsStore {
       });
     },
     async listJobRuns(jobId, limit) {
-      const rows = await db.all(
-        `SELECT r.*, t.status AS task_status FROM job_runs r LEFT JOIN tasks t ON t.id = r.task_id
-          WHERE r.job_id = $1 ORDER BY r.scheduled_for DESC, r.position DESC LIMIT $2`,
-        [jobId, limit],
-      );
-      return rows.map(runFromRow);
+      return (await runPage(jobId, { limit })).items;
+    },
+    async jobRunPage(jobId, query) {
+      return runPage(jobId, query);
     },
     async lastScheduledTick(jobId) {
       const row = await db.get(

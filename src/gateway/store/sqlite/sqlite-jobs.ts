@@ -1,5 +1,6 @@
 import { jobFromRow, nameTaken, runFromRow } from '../job-rows.ts';
-import type { JobRecord, JobsStore } from '../jobs-store.ts';
+import type { JobRecord, JobRunPageKey, JobsStore } from '../jobs-store.ts';
+import { type PageRequest, pageOf } from '../store-page.ts';
 import type { Params, SqliteDatabase } from './sqlite-database.ts';
 import { writeNewTask } from './sqlite-tasks.ts';
 
@@ -25,6 +26,16 @@ export function sqliteJobs(db: SqliteDatabase): JobsStore {
   const byId = (id: string): JobRecord | null => {
     const row = db.get('SELECT * FROM jobs WHERE id = :id', { id });
     return row ? jobFromRow(row) : null;
+  };
+  /** Newest tick first from the cursor on: a range of the (job_id, scheduled_for) unique index. */
+  const runPage = (jobId: string, query: PageRequest<JobRunPageKey>) => {
+    const after = query.after ? 'AND r.scheduled_for < :after' : '';
+    const rows = db.all(
+      `SELECT r.*, t.status AS task_status FROM job_runs r LEFT JOIN tasks t ON t.id = r.task_id
+        WHERE r.job_id = :jobId ${after} ORDER BY r.scheduled_for DESC LIMIT :limit`,
+      { jobId, limit: query.limit + 1, ...(query.after ? { after: query.after[0] } : {}) },
+    );
+    return pageOf(rows, query.limit, runFromRow, (row) => [row.scheduled_for as string] as const);
   };
   const assertNameFree = (name: string, ownId: string): void => {
     const row = db.get('SELECT id FROM jobs WHERE name = :name AND id != :ownId', { name, ownId });
@@ -59,6 +70,28 @@ export function sqliteJobs(db: SqliteDatabase): JobsStore {
       const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`;
       return db.all(sql, params).map(jobFromRow);
     },
+    async jobPage(query) {
+      // A range of the name's unique index, or of jobs_by_target_name for one target.
+      const where: string[] = [];
+      const params: Params = { limit: query.limit + 1 };
+      if (query.targetType !== undefined) {
+        where.push('target_type = :targetType');
+        params.targetType = query.targetType;
+      }
+      if (query.targetId !== undefined) {
+        where.push('target_id = :targetId');
+        params.targetId = query.targetId;
+      }
+      if (query.after) {
+        where.push('name > :after');
+        params.after = query.after[0];
+      }
+      const rows = db.all(
+        `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name LIMIT :limit`,
+        params,
+      );
+      return pageOf(rows, query.limit, jobFromRow, (row) => [row.name as string] as const);
+    },
     async updateJob(id, decide) {
       return db.transaction(() => {
         const current = byId(id);
@@ -87,13 +120,10 @@ export function sqliteJobs(db: SqliteDatabase): JobsStore {
       });
     },
     async listJobRuns(jobId, limit) {
-      return db
-        .all(
-          `SELECT r.*, t.status AS task_status FROM job_runs r LEFT JOIN tasks t ON t.id = r.task_id
-            WHERE r.job_id = :jobId ORDER BY r.scheduled_for DESC, r.created_at DESC LIMIT :limit`,
-          { jobId, limit },
-        )
-        .map(runFromRow);
+      return runPage(jobId, { limit }).items;
+    },
+    async jobRunPage(jobId, query) {
+      return runPage(jobId, query);
     },
     async lastScheduledTick(jobId) {
       const row = db.get(

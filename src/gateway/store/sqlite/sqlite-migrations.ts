@@ -379,6 +379,12 @@ const MIGRATIONS: readonly string[] = [
     update_offset TEXT
   );
   `,
+  // 12: the jobs of one target by name (docs/jobs.md, REST): a page after a
+  // cursor is a range of this index; it covers what jobs_by_target served.
+  `
+  CREATE INDEX jobs_by_target_name ON jobs(target_type, target_id, name);
+  DROP INDEX jobs_by_target;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

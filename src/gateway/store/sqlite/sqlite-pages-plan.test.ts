@@ -3,6 +3,7 @@ import type { Page } from '../store-page.ts';
 import { type Params, type Row, SqliteDatabase } from './sqlite-database.ts';
 import { sqliteDevices } from './sqlite-devices.ts';
 import { sqliteEnvironments } from './sqlite-environments.ts';
+import { sqliteJobs } from './sqlite-jobs.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { sqliteTasks } from './sqlite-tasks.ts';
 import { sqliteVibers } from './sqlite-vibers.ts';
@@ -83,5 +84,28 @@ describe('keyset pages on SQLite', () => {
       'SEARCH devices USING INDEX devices_by_status (status=?)',
     ]);
     for (const plan of devices) expect(plan).not.toContain('TEMP B-TREE');
+  });
+
+  it("reads the jobs and a job's runs after a cursor as a range of their indexes (issue 18)", async () => {
+    expect(await plansOf((db) => sqliteJobs(db).jobPage({ limit: 50, after: ['nightly'] }))).toEqual([
+      expect.stringMatching(/^SEARCH jobs USING INDEX sqlite_autoindex_jobs_\d \(name>\?\)$/),
+    ]);
+    expect(
+      await plansOf((db) =>
+        sqliteJobs(db).jobPage({
+          limit: 50,
+          after: ['nightly'],
+          targetType: 'environment',
+          targetId: 'env_x',
+        }),
+      ),
+    ).toEqual(['SEARCH jobs USING INDEX jobs_by_target_name (target_type=? AND target_id=? AND name>?)']);
+    const runs = await plansOf((db) =>
+      sqliteJobs(db).jobRunPage('job_x', { limit: 50, after: ['2030-01-01T00:00:00.000Z'] }),
+    );
+    expect(runs[0]).toMatch(
+      /^SEARCH r USING INDEX sqlite_autoindex_job_runs_\d \(job_id=\? AND scheduled_for<\?\) \| SEARCH t USING INDEX sqlite_autoindex_tasks_1 \(id=\?\)/,
+    );
+    expect(runs[0]).not.toContain('TEMP B-TREE');
   });
 });

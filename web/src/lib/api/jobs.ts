@@ -1,5 +1,12 @@
 import type { RouteInput } from '#lib/client.ts';
-import type { JobDeletedResponse, JobRunView, JobSchedulePreview, JobView } from '#lib/protocol.ts';
+import type {
+  JobDeletedResponse,
+  JobListResponse,
+  JobRunListResponse,
+  JobRunView,
+  JobSchedulePreview,
+  JobView,
+} from '#lib/protocol.ts';
 import { gateway, newIdempotencyKey } from './gateway.ts';
 
 /** Scheduled jobs (`jobs.*` in src/protocol/job-api.ts; docs/jobs.md). */
@@ -7,9 +14,11 @@ import { gateway, newIdempotencyKey } from './gateway.ts';
 export type CreateJobInput = RouteInput<'jobs.create'>['body'];
 export type UpdateJobInput = RouteInput<'jobs.update'>['body'];
 export type JobListQuery = NonNullable<RouteInput<'jobs.list'>['query']>;
+export type JobRunsQuery = NonNullable<RouteInput<'jobs.runs'>['query']>;
 
-export async function listJobs(query: JobListQuery = {}): Promise<JobView[]> {
-  return (await gateway.call('jobs.list', { query })).jobs;
+/** A page of jobs by name (`nextCursor` null on the last one). */
+export function listJobs(query: JobListQuery = {}): Promise<JobListResponse> {
+  return gateway.call('jobs.list', { query });
 }
 
 export function getJob(id: string): Promise<JobView> {
@@ -29,8 +38,9 @@ export function deleteJob(id: string): Promise<JobDeletedResponse> {
   return gateway.call('jobs.delete', { params: { id } });
 }
 
-export async function listJobRuns(id: string, limit = 50): Promise<JobRunView[]> {
-  return (await gateway.call('jobs.runs', { params: { id }, query: { limit } })).runs;
+/** A page of a job's runs, newest tick first. */
+export function listJobRuns(id: string, query: JobRunsQuery = {}): Promise<JobRunListResponse> {
+  return gateway.call('jobs.runs', { params: { id }, query });
 }
 
 export function runJobNow(id: string): Promise<JobRunView> {
