@@ -1,5 +1,4 @@
-import { Hono } from 'hono';
-import { REST_ROUTES } from '../../protocol/index.ts';
+import type { Hono } from 'hono';
 import { errorResponse } from '../http/http-errors.ts';
 import type { GatewayEnv } from '../http/route-context.ts';
 import { routes } from '../http/route-registrar.ts';
@@ -36,9 +35,8 @@ export function channelRoutes(service: ChannelService): Hono<GatewayEnv> {
 export function channelWebhookRoute(
   receive: (channelId: string, headers: Headers, rawBody: string) => Promise<ReceiveResult['response']>,
 ): Hono<GatewayEnv> {
-  const app = new Hono<GatewayEnv>();
-  app.post(REST_ROUTES['channels.webhook'].path, async (c) => {
-    const channelId = c.req.param('channelId');
+  return routes().answered('channels.webhook', async ({ params }, c) => {
+    const channelId = params.channelId;
     const declared = Number(c.req.header('content-length'));
     if (Number.isFinite(declared) && declared > MAX_WEBHOOK_BYTES) {
       return errorResponse(c, 'payload_too_large', `webhook body exceeds ${MAX_WEBHOOK_BYTES} bytes`, 413);
@@ -49,6 +47,5 @@ export function channelWebhookRoute(
     }
     const response = await receive(channelId, c.req.raw.headers, rawBody);
     return c.json(response.body, response.status as 200);
-  });
-  return app;
+  }).app;
 }

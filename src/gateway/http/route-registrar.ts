@@ -63,6 +63,12 @@ export type FileHandler<N extends FileRouteName> = (
   c: Context<GatewayEnv>,
 ) => Response | Promise<Response>;
 
+/** What a self-answering JSON route's handler is handed (`answered`): its params, parsed. */
+export type RawHandler<N extends JsonRouteName> = (
+  input: { params: SchemaOf<RestRoutes[N], 'params'> },
+  c: Context<GatewayEnv>,
+) => Response | Promise<Response>;
+
 export interface JsonRouteOptions {
   /** Middleware that runs before the parse (a route's own body limit, a same-origin check). */
   use?: readonly MiddlewareHandler<GatewayEnv>[];
@@ -100,6 +106,21 @@ export class RouteRegistrar {
     this.app.on(route.method, route.path, (c) => {
       authorize(c, route);
       return handler(c);
+    });
+    return this;
+  }
+
+  /**
+   * A JSON route whose handler reads the request and answers it itself: a chat platform's signed
+   * webhook, whose exact bytes are verified before anything parses them and whose refusals carry
+   * the platform's statuses. Guarded and its params parsed like any JSON route.
+   */
+  answered<N extends JsonRouteName>(name: N, handler: RawHandler<N>): this {
+    const route: RestRoute = REST_ROUTES[name];
+    this.app.on(route.method, route.path, async (c) => {
+      authorize(c, route);
+      const params = parsePart(route.params, c.req.param()) as SchemaOf<RestRoutes[N], 'params'>;
+      return handler({ params }, c);
     });
     return this;
   }

@@ -12,7 +12,7 @@ import type { GatewayStore } from '../store/index.ts';
 import type { ConnectionRegistry } from '../vibers/connection-registry.ts';
 import { PortCrossing } from './port-crossing.ts';
 import { PortLinks } from './port-links.ts';
-import { portProxyRoutes } from './port-proxy-routes.ts';
+import { portProxyRoutes } from './port-proxy.ts';
 import { PortRelay } from './port-relay.ts';
 import { portRoutes } from './port-routes.ts';
 import { PortUpgrades } from './port-upgrade.ts';
