@@ -19,6 +19,7 @@ import { BoardSessions } from './board/board-sessions.ts';
 import { DEFAULT_BOARD_DIR } from './board/static-board.ts';
 import { VIBER_OUTBOX } from './bus/gateway-topics.ts';
 import { openChannels } from './channels/index.ts';
+import { jobDeliveryHooks } from './channels/job-delivery.ts';
 import { DesktopCrossing } from './desktop/desktop-crossing.ts';
 import { DesktopViewRelay } from './desktop/desktop-view-relay.ts';
 import { openEnvironments } from './environments/index.ts';
@@ -122,6 +123,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const jobs = openJobs({
     ...{ store, bus, placement: environments.placement, log },
     minIntervalSeconds: options.jobMinIntervalSeconds,
+    // A run's answer to a chat (docs/jobs.md, "Delivery to a chat"); channels open below, before any run.
+    ...jobDeliveryHooks(store, () => channels),
   });
   // Before the server listens: no task is created between its count and its subscription.
   const taskCount = await TaskCount.open(store, bus);

@@ -57,6 +57,11 @@ export const BoardEventSchema = z.discriminatedUnion('type', [
    * recorded (`runId`): refetch the jobs shown. A run's task status comes as `task.updated`.
    */
   z.object({ type: z.literal('job.changed'), jobId: z.string(), runId: z.string().nullable() }),
+  /**
+   * A chat channel, one of its senders or deliveries changed (docs/channels.md): refetch the
+   * channels shown.
+   */
+  z.object({ type: z.literal('channel.changed'), channelId: z.string().nullable() }),
 ]);
 export type BoardEvent = z.infer<typeof BoardEventSchema>;
 export type BoardEventType = BoardEvent['type'];

@@ -13,7 +13,9 @@ import { waitFor } from '../support/wait.ts';
 
 // The Channels page (docs/channels.md): a Telegram bot is added from the board (its token never
 // shown again), a person who writes to it waits with Approve and Block, and a channel whose
-// platform cannot be reached shows why. Real gateway and daemon, the Bot API fixture, Chromium.
+// platform cannot be reached shows why, both without a reload (board push events). Slack and
+// Discord are added with their own fields and end on the URL to paste into the platform. Real
+// gateway and daemon, the Bot API fixture, Chromium.
 
 useE2eCleanup();
 
@@ -54,7 +56,7 @@ describe('the Channels page', () => {
     await card.getByTestId('test-channel').click();
     await card.getByText('The platform answered: @viber_test_bot').waitFor();
 
-    // A person writes; the page shows them waiting (it reads again when loaded).
+    // A person writes; the page shows them waiting at once (a push event, no reload).
     telegram.pushMessage({
       chatId: 31,
       from: { id: 3100, first_name: 'Dana', username: 'dana' },
@@ -77,7 +79,6 @@ describe('the Channels page', () => {
       },
       { description: 'the offline bot failing' },
     );
-    await page.reload();
     const sender = card.getByTestId('pending-sender');
     await sender.getByText('Dana (@dana)').waitFor();
     const failing = page.getByTestId('channel-card').filter({ hasText: 'offline bot' });
@@ -93,6 +94,38 @@ describe('the Channels page', () => {
       params: { channelId: (await card.getAttribute('data-channel-id'))! },
     });
     expect(senders).toEqual([expect.objectContaining({ senderId: '3100', status: 'allowed' })]);
+
+    // Slack: its two secrets, then the URL to paste into the app's settings.
+    await page.getByTestId('add-channel').click();
+    await dialog.getByLabel('Platform').selectOption({ label: 'Slack app' });
+    await dialog.getByLabel('Name').fill('slack workspace');
+    await dialog.getByLabel('Bot User OAuth Token (xoxb-…)').fill('xoxb-board-test-token');
+    await dialog.getByLabel('Signing secret').fill('board-test-signing-secret');
+    await shoot(page, 'channels-add-slack');
+    await dialog.getByTestId('save-channel').click();
+    const url = dialog.getByLabel('Webhook URL');
+    await url.waitFor();
+    const slackChannel = (await gateway.rest.client.call('channels.list')).channels.find(
+      (channel: ChannelView) => channel.kind === 'slack',
+    )!;
+    expect(await url.inputValue()).toBe(`${gateway.url}/channels/${slackChannel.id}/webhook`);
+    await dialog.getByText('Paste this URL as the Request URL of Event Subscriptions').waitFor();
+    await shoot(page, 'channels-add-slack-url');
+    await dialog.getByTestId('channel-added-done').click();
+    await page.getByTestId('channel-card').filter({ hasText: 'slack workspace' }).waitFor();
+    expect(await page.content()).not.toContain('xoxb-board-test-token');
+
+    // Discord: the public key is a setting, the bot token a secret.
+    await page.getByTestId('add-channel').click();
+    await dialog.getByLabel('Platform').selectOption({ label: 'Discord application' });
+    await dialog.getByLabel('Name').fill('discord server');
+    await dialog.getByLabel('Public key').fill('ab'.repeat(32));
+    await dialog.getByLabel('Bot token').fill('discord-board-token');
+    await dialog.getByTestId('save-channel').click();
+    await dialog.getByText('Interactions Endpoint URL').waitFor();
+    await dialog.getByTestId('channel-added-done').click();
+    const discordCard = page.getByTestId('channel-card').filter({ hasText: 'discord server' });
+    await discordCard.getByText('botToken').waitFor();
 
     const mobile = await signIn(await browser.context({ viewport: 'mobile' }), gateway, '/channels');
     await mobile.getByTestId('channel-card').first().waitFor();

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelView } from '../../src/protocol/index.ts';
 import {
@@ -164,6 +166,7 @@ describe('a Discord channel', () => {
       userId: ALICE,
       messageId: prompt.id,
       customId: approve.custom_id,
+      content: prompt.content,
     }) as {
       token: string;
     };
@@ -179,6 +182,42 @@ describe('a Discord channel', () => {
       (message) => followUpOf(press.token)(message) && /^Approved list_directory/.test(message.content),
       'note',
     );
+    // The prompt (the press's original message) shows the decision instead of its buttons.
+    const edit = await waitFor(() => discord.edits.find(followUpOf(press.token)), {
+      description: 'the edit',
+    });
+    expect(edit.components).toEqual([]);
+    expect(edit.content).toMatch(
+      /^The task wants to run list_directory[\s\S]*Approved list_directory \([0-9a-f]{8}\), by user0042\.$/,
+    );
+  });
+
+  it('keeps interaction tokens out of the database file: only sealed', async () => {
+    const token = await ask(newChannel(), 'where is my token');
+    await sent((message) => followUpOf(token)(message) && message.content.includes('/tasks/'), 'answer');
+    // The conversation, the event and the delivery queue all held it: none in the clear.
+    const files = readdirSync(join(gateway.home, 'gateway')).filter((name) =>
+      name.startsWith('openviber.db'),
+    );
+    expect(files.length).toBeGreaterThan(0);
+    for (const name of files) {
+      expect(readFileSync(join(gateway.home, 'gateway', name)).includes(token)).toBe(false);
+    }
+  });
+
+  it('answers a blocked sender at once, only to them, instead of thinking forever', async () => {
+    const mallory = '1700000000000000666';
+    const first = await ask(newChannel(), 'let me in', mallory);
+    await sent((message) => followUpOf(first)(message) && /pairing code/.test(message.content), 'a code');
+    await api('POST', '/api/channel-senders/block', { channelId: channel.id, senderId: mallory });
+    const tasksBefore = (await gateway.rest.listTasks()).length;
+    const command = discord.slashCommand({ channelId: newChannel(), userId: mallory, prompt: 'again' });
+    const response = await discord.sendInteraction(webhook, command);
+    expect(await response.json()).toEqual({
+      type: 4,
+      data: { content: 'You are not allowed to use this bot.', flags: 64, allowed_mentions: { parse: [] } },
+    });
+    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore);
   });
 
   it('refuses a forged or stale signature and a replay, starts nothing and keeps serving', async () => {

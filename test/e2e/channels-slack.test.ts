@@ -209,6 +209,12 @@ describe('a Slack channel', () => {
     );
     expect(answer.text).toContain(`${PUBLIC_URL}/tasks/`);
     await posted((post) => inThread(thread)(post) && /^Approved list_directory/.test(post.text), 'the note');
+    // The prompt shows the decision where its buttons were (chat.update).
+    const updated = slack.updates.find((update) => update.ts === prompt.ts)!;
+    expect(updated.text).toMatch(
+      /list_directory[\s\S]*\n\nApproved list_directory \([0-9a-f]{8}\), by alice\.$/,
+    );
+    expect(JSON.stringify(updated.blocks)).not.toContain('openviber_approve');
   });
 
   it('refuses a forged or stale signature, starts nothing and keeps serving', async () => {

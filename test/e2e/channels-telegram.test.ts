@@ -6,6 +6,8 @@ import {
   type TelegramSent,
 } from '../support/channels/telegram-api-server.ts';
 import { FINAL_TEXT, lastMessage, userText } from '../support/e2e-fixtures.ts';
+import { oneSecondAhead } from '../support/job-ticks.ts';
+import { type LocalHttpServer, startLocalHttpServer } from '../support/local-http-server.ts';
 import type { ChatRequestBody, ScriptTurn } from '../support/openai-script.ts';
 import { type OpenAITestServer, startOpenAITestServer } from '../support/openai-test-server.ts';
 import { spawnViber, stopAllProcesses } from '../support/processes.ts';
@@ -27,6 +29,18 @@ const LONG_ANSWER = Array.from(
 function script({ body }: { body: ChatRequestBody }): ScriptTurn {
   const said = userText(body);
   const last = said.split('\n').at(-1) ?? '';
+  if (said.includes('evening screenshot')) {
+    // A scheduled job's task: opens a page, takes a screenshot (visual evidence), answers.
+    const results = body.messages.filter((message) => message.role === 'tool').length;
+    if (results === 0)
+      return {
+        type: 'tool-calls',
+        calls: [{ id: 'call_open', name: 'browser_open', input: { url: page.url } }],
+      };
+    if (results === 1)
+      return { type: 'tool-calls', calls: [{ id: 'call_shot', name: 'browser_screenshot', input: {} }] };
+    return { type: 'text', text: 'Evening screenshot taken.' };
+  }
   if (said.includes('list the files')) {
     return lastMessage(body)?.role === 'tool'
       ? { type: 'text', text: FINAL_TEXT }
@@ -47,6 +61,7 @@ function script({ body }: { body: ChatRequestBody }): ScriptTurn {
 }
 
 const slowGate = createGate();
+let page: LocalHttpServer;
 let model: OpenAITestServer;
 let telegram: TelegramApiServer;
 let gateway: GatewayHandle;
@@ -76,6 +91,10 @@ async function pair(chatId: number, user = userOf(chatId)): Promise<void> {
 }
 
 beforeAll(async () => {
+  page = await startLocalHttpServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end('<!doctype html><title>Sales</title><h1 style="color:#1f8a4c">Sales: 42 today</h1>');
+  });
   model = await startOpenAITestServer({ script });
   telegram = await startTelegramApiServer();
   gateway = await spawnGateway({ env: { OPENVIBER_PUBLIC_URL: PUBLIC_URL } });
@@ -94,6 +113,7 @@ afterAll(async () => {
   await stopAllProcesses();
   await telegram?.close();
   await model?.close();
+  await page?.close();
   removeTempDirs();
 });
 
@@ -174,6 +194,14 @@ describe('a Telegram channel', () => {
     );
     expect(answer.text).toContain(`${PUBLIC_URL}/tasks/`);
     expect(telegram.callbackAnswers.at(-1)?.text).toMatch(/^Approved list_directory/);
+    // The prompt shows the decision instead of its buttons (editMessageText without a keyboard).
+    expect(telegram.edits).toContainEqual({
+      method: 'editMessageText',
+      chatId: String(chatId),
+      messageId: prompt.messageId,
+      text: expect.stringMatching(/\n\nApproved list_directory \([0-9a-f]{8}\), by User 1003\.$/),
+      buttons: [],
+    });
   });
 
   it('ignores a button press from someone not paired', async () => {
@@ -441,6 +469,71 @@ describe('a Telegram channel', () => {
     await stream.finished;
     expect(stream.chunks).toContainEqual(
       expect.objectContaining({ type: 'tool-approval-response', approved: false }),
+    );
+  });
+
+  it("sends a scheduled job's answer, with its screenshot as a photo, to a chat nobody wrote in", async () => {
+    const base = {
+      name: 'evening report',
+      goal: 'take the evening screenshot',
+      mode: 'always-execute',
+      target: { type: 'viber', viberId: channel.viberId },
+    };
+    // The channel is checked when the job is created.
+    const unknown = await gateway.rest.request('POST', '/api/jobs', {
+      body: {
+        ...base,
+        cron: '0 3 * * *',
+        delivery: { to: 'channel', channelId: 'channel_nope', conversationKey: '1' },
+      },
+    });
+    expect(unknown.status).toBe(400);
+    const messageOf = (response: { body: unknown }) =>
+      (response.body as { error: { message: string } }).error.message;
+    expect(messageOf(unknown)).toBe('delivery.channelId: channel channel_nope not found');
+    const notAChat = await gateway.rest.request('POST', '/api/jobs', {
+      body: {
+        ...base,
+        cron: '0 3 * * *',
+        delivery: { to: 'channel', channelId: channel.id, conversationKey: 'general' },
+      },
+    });
+    expect(notAChat.status).toBe(400);
+    expect(messageOf(notAChat)).toMatch(/^delivery\.conversationKey: "general" is not a telegram chat/);
+
+    const chatId = 1013;
+    const { cron } = oneSecondAhead(5);
+    const job = await api<{ id: string }>('POST', '/api/jobs', {
+      ...base,
+      cron,
+      timeZone: 'UTC',
+      delivery: { to: 'channel', channelId: channel.id, conversationKey: String(chatId) },
+    });
+    const answer = await telegram.waitForSent(
+      (sent) => sentTo(chatId)(sent) && (sent.text ?? '').startsWith('Evening screenshot taken.'),
+      'the job answer in the chat',
+      60_000,
+    );
+    const { runs } = await api<{ runs: Array<{ taskId: string | null; status: string }> }>(
+      'GET',
+      `/api/jobs/${job.id}/runs`,
+    );
+    expect(runs).toHaveLength(1);
+    expect(answer.text).toContain(`${PUBLIC_URL}/tasks/${runs[0]!.taskId}`);
+    // The task's screenshot, the board's visual evidence, as a photo in the same chat.
+    const photo = await telegram.waitForSent(
+      (sent) => sentTo(chatId)(sent) && sent.method === 'sendPhoto',
+      'the screenshot',
+    );
+    expect(photo.file).toMatchObject({ name: 'screenshot-call_shot.png', type: 'image/png' });
+    expect(photo.file!.bytes.subarray(1, 4).toString()).toBe('PNG');
+    const served = await gateway.rest.request(
+      'GET',
+      `/api/tasks/${runs[0]!.taskId}/screenshots/screenshot-call_shot.png`,
+    );
+    expect(served.status).toBe(200);
+    expect(telegram.sent.filter((sent) => sentTo(chatId)(sent) && sent.method === 'sendPhoto')).toHaveLength(
+      1,
     );
   });
 });

@@ -78,11 +78,24 @@ export function readSecrets(
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** `--config name=value`, repeatable: settings that are not secret, as strings (the adapters read them). */
+export function readConfig(values: string[] = []): Record<string, string> {
+  const config: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at < 1) throw new CliError(`--config ${value}: give NAME=VALUE (publicKey=<hex>)`, 2);
+    config[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return config;
+}
+
 /** `viber channels`: chat channels of the gateway and who may talk to them (devices.admin). */
 export function registerChannelCommands(program: Command): void {
   const channels = program
     .command('channels')
-    .description('chat channels (Telegram, signed webhooks, ...): add, list, test, remove; approve senders');
+    .description(
+      'chat channels (Telegram, Slack, Discord, signed webhooks): add, list, test, remove; approve senders',
+    );
 
   addClientOptions(channels.command('list'))
     .description('list channels with their status, last error, queued deliveries and pending senders')
@@ -92,8 +105,14 @@ export function registerChannelCommands(program: Command): void {
       print(flags, listed, listed.length > 0 ? listed.map(channelLine).join('\n') : 'no channels');
     });
 
-  addClientOptions(channels.command('add').argument('<kind>', 'telegram or webhook'))
-    .description('add a channel; secrets come from --secret-env or --secret-stdin and are never shown again')
+  addClientOptions(channels.command('add').argument('<kind>', 'telegram, slack, discord or webhook'))
+    .description(
+      'add a channel; secrets come from --secret-env or --secret-stdin and are never shown again.\n' +
+        'telegram: --secret-env botToken=VAR [--receive webhook --secret-env webhookSecret=VAR]\n' +
+        'slack:    --secret-env botToken=VAR --secret-env signingSecret=VAR\n' +
+        'discord:  --config publicKey=<hex> --secret-env botToken=VAR\n' +
+        'webhook:  --url <answers url> --secret-env signingSecret=VAR',
+    )
     .requiredOption('--name <name>', 'what the board shows')
     .option('--viber <id>', 'run its tasks on this viber')
     .option('--env <id>', 'run its tasks in this environment')
@@ -101,6 +120,11 @@ export function registerChannelCommands(program: Command): void {
     .option('--api-base-url <url>', "the platform's API (a local Telegram Bot API server)")
     .option('--receive <how>', 'telegram: polling (default) or webhook')
     .option('--url <url>', 'webhook: where answers are posted')
+    .option(
+      '--config <name=value>',
+      'any other setting, repeatable (discord: publicKey=<hex>; slack: botUserId=U...; telegram: pollTimeoutSeconds=25)',
+      collect,
+    )
     .option(
       '--secret <name=value>',
       'a secret on the command line (visible to ps; prefer the two below)',
@@ -124,9 +148,11 @@ export function registerChannelCommands(program: Command): void {
             apiBaseUrl?: string;
             receive?: string;
             url?: string;
+            config?: string[];
           },
       ) => {
         const config = {
+          ...readConfig(flags.config),
           ...(flags.apiBaseUrl ? { apiBaseUrl: flags.apiBaseUrl } : {}),
           ...(flags.receive ? { receive: flags.receive } : {}),
           ...(flags.url ? { url: flags.url } : {}),

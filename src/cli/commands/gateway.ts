@@ -24,6 +24,8 @@ export interface GatewayFlags {
   /** Several gateways: the shared PostgreSQL store and the Redis bus (docs/deploy.md). */
   store?: string;
   bus?: string;
+  /** Where chat platforms and people reach the gateway (docs/channels.md); default OPENVIBER_PUBLIC_URL. */
+  publicUrl?: string;
 }
 
 /** Options shared by `viber gateway` and `viber up`. */
@@ -62,7 +64,25 @@ export function addGatewayOptions(command: Command): Command {
     .option(
       '--bus <url>',
       'the bus between gateways: redis://host:6379 (default: OPENVIBER_BUS_URL, else gateway.bus in config.json, else in-process); needs --store',
+    )
+    .option(
+      '--public-url <url>',
+      "the gateway's URL as chat platforms and people reach it (behind a proxy or tunnel): channel webhook URLs and task links in answers (default: OPENVIBER_PUBLIC_URL, else the URL it listens on)",
     );
+}
+
+/** `--public-url`: an http(s) URL without a query or fragment (webhook paths are appended to it). */
+export function publicUrlFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError(`--public-url ${value}: not a URL; give https://viber.example.com`, 2);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash)
+    throw new CliError(`--public-url ${value}: give an http(s) URL without a query or fragment`, 2);
+  return value.replace(/\/+$/, '');
 }
 
 /** `--store` and `--bus` (or their variables), checked for their scheme before anything starts. */
@@ -132,9 +152,11 @@ export async function runGateway(flags: GatewayFlags) {
   const home = resolveHome();
   const tls = readTlsFlags(flags);
   const shared = sharedStateFlags(flags, loadConfig(home).gateway);
+  const publicUrl = publicUrlFlag(flags.publicUrl);
   const started = startGateway({
     home,
     ...shared,
+    ...(publicUrl ? { publicUrl } : {}),
     host: flags.host,
     port: flags.port,
     ...(tls ? { tls } : {}),

@@ -110,6 +110,9 @@ export class BoardEvents {
         return [{ type: 'environment.log', bindingId: change.line.bindingId, line: toLogLine(change.line) }];
       case 'device.changed':
         return [{ type: 'devices.changed', deviceId: change.deviceId }];
+      case 'channel.changed':
+        // A channel, its senders or deliveries (docs/channels.md): the Channels page refetches.
+        return [{ type: 'channel.changed', channelId: change.channelId }];
       case 'bus.resynced':
         // Changes of other gateways may have been missed; the board has no event to refetch yet.
         return [];

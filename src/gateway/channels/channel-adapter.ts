@@ -9,7 +9,9 @@ import type { ChannelConfig, ChannelKind } from '../../protocol/index.ts';
  * The service calls it like this:
  * - inbound over HTTP: `POST /channels/:id/webhook` hands the raw request to `receive`, which
  *   verifies it (signature, secret token, timestamp window) and returns the events it carries and
- *   the HTTP answer; the service records each event's `eventId` once, then acts on it.
+ *   the HTTP answer; the service records each event (its `eventId` once, with the event itself)
+ *   in the store, answers the platform at once, then acts on it (channel-inbound-queue.ts). An
+ *   event is JSON: it waits in the store until a gateway has acted on it.
  * - inbound by polling (optional): one gateway at a time (a lease in the store) calls `poll` with
  *   the stored offset and stores the offset it returns after the events are recorded.
  * - outbound: the delivery worker calls `send` once per part of a message (texts longer than
@@ -26,6 +28,13 @@ export interface ChannelContext {
   secrets: Readonly<Record<string, string>>;
   /** `fetch`, replaceable by tests that count calls (the platform itself is a real test server). */
   fetch: typeof fetch;
+  /**
+   * Seals a value that must not be stored in the clear but is not a setting (Discord's interaction
+   * token in a reply target): bound to the channel and `name`, under the gateway's master key.
+   */
+  seal(name: string, value: string): string;
+  /** Opens what `seal` sealed; undefined when it does not open (another master key, tampered). */
+  open(name: string, sealed: string): string | undefined;
 }
 
 /**
@@ -71,8 +80,11 @@ export interface InboundApproval extends InboundCommon {
   /** The approval's short reference (approval-ref.ts), as the prompt carried it. */
   approvalRef: string;
   approved: boolean;
-  /** Acknowledges the button press to the platform (Telegram answerCallbackQuery) with a short note. */
-  acknowledge?: (note: string) => Promise<void>;
+  /**
+   * What the adapter needs to answer the press itself and to change the prompt once it is decided
+   * (`answerPress`): JSON, made by the adapter (Telegram: the callback query and the message).
+   */
+  press?: Record<string, unknown>;
 }
 
 export type InboundEvent = InboundMessage | InboundApproval;
@@ -144,6 +156,27 @@ export interface ChannelAdapter {
     message: OutboundMessage,
     deliveryKey: string,
   ): Promise<void>;
+  /**
+   * Answers a button press: tells the presser `note` (Telegram's notice, Discord's ephemeral
+   * follow-up) and, when `decided`, changes the prompt to show the decision without its buttons.
+   * Returns true when the presser was told; false: the service sends `note` to the chat instead.
+   */
+  answerPress?(
+    context: ChannelContext,
+    press: Record<string, unknown>,
+    outcome: { note: string; decided: boolean; by: string },
+  ): Promise<boolean>;
+  /**
+   * The answer to a webhook request from a sender who is blocked, when the platform shows one
+   * (Discord: an ephemeral "not allowed" instead of "thinking..."); absent: the usual answer.
+   */
+  refusedSenderResponse?(event: InboundEvent): WebhookResponse;
+  /**
+   * The reply target of a conversation nobody wrote in yet (a scheduled job's answer to a chat),
+   * from its key as the adapter makes keys (`<chat>`, `<chat>:<thread>`); undefined when the key
+   * is not one of this platform's.
+   */
+  targetFor?(conversationKey: string): ReplyTarget | undefined;
   /** Downloads a file of an inbound message. */
   fetchFile?(context: ChannelContext, file: InboundFile, maxBytes: number): Promise<Buffer>;
   /** Asks the platform whether the credentials work; a short description (the bot's name). */

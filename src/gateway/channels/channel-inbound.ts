@@ -52,15 +52,16 @@ export class ChannelInbound {
 
   async handle(channel: ChannelRecord, context: ChannelContext, event: InboundEvent): Promise<void> {
     const fields = { channelId: channel.id, eventId: event.eventId, senderId: event.senderId };
-    const allowed = await this.#admit(channel, event);
+    const allowed = await this.#admit(channel, context, event);
     if (!allowed) return;
     try {
-      if (event.kind === 'approval') await this.#answer(channel, event);
+      if (event.kind === 'approval') await this.#answer(channel, context, event);
       else {
         const command = parseApprovalCommand(event.text);
         if (command) {
           await this.#answer(
             channel,
+            context,
             {
               ...event,
               kind: 'approval',
@@ -79,7 +80,7 @@ export class ChannelInbound {
   }
 
   /** True for an allowed sender; a new or pending one is sent a (new) pairing code, a blocked one nothing. */
-  async #admit(channel: ChannelRecord, event: InboundEvent): Promise<boolean> {
+  async #admit(channel: ChannelRecord, context: ChannelContext, event: InboundEvent): Promise<boolean> {
     const { store, log } = this.#deps;
     const known = await store.getSender(channel.id, event.senderId);
     if (known?.status === 'allowed') return true;
@@ -88,7 +89,7 @@ export class ChannelInbound {
       return false;
     }
     if (event.kind === 'approval') {
-      await event.acknowledge?.('Only paired people may answer approvals.').catch(() => {});
+      await this.#tellPresser(context, event, 'Only paired people may answer approvals.', false);
       return false;
     }
     const code = newPairingCode();
@@ -206,7 +207,12 @@ export class ChannelInbound {
   }
 
   /** Approve or Deny: the approval, by its short ref, among the waiting ones of the chat's tasks. */
-  async #answer(channel: ChannelRecord, event: InboundApproval, reason?: string): Promise<void> {
+  async #answer(
+    channel: ChannelRecord,
+    context: ChannelContext,
+    event: InboundApproval,
+    reason?: string,
+  ): Promise<void> {
     const { store, router } = this.#deps;
     const candidates = new Set<string>();
     if (event.taskId) {
@@ -238,13 +244,35 @@ export class ChannelInbound {
         { channelId: channel.id, taskId, approvalId: found.approvalId, approved: event.approved },
         'approval answered from a channel',
       );
-      if (event.acknowledge) await event.acknowledge(note).catch(() => {});
-      else await this.#reply(channel, event, note);
+      if (!(await this.#tellPresser(context, event, note, true))) await this.#reply(channel, event, note);
       return;
     }
     const note = `No approval ${event.approvalRef} is waiting in this chat (answered already, or the task ended).`;
-    if (event.acknowledge) await event.acknowledge(note).catch(() => {});
-    else await this.#reply(channel, event, note);
+    if (!(await this.#tellPresser(context, event, note, false))) await this.#reply(channel, event, note);
+  }
+
+  /**
+   * Answers a button press on the platform (and, once `decided`, shows the decision on the prompt
+   * instead of its buttons); false when the presser was not told (a typed /approve, a platform
+   * that has no notice): the caller sends the note to the chat.
+   */
+  async #tellPresser(
+    context: ChannelContext,
+    event: InboundApproval,
+    note: string,
+    decided: boolean,
+  ): Promise<boolean> {
+    const adapter = adapterFor(context.kind);
+    if (!event.press || !adapter?.answerPress) return false;
+    try {
+      return await adapter.answerPress(context, event.press, { note, decided, by: event.senderName });
+    } catch (error) {
+      this.#deps.log.warn(
+        { channelId: context.id, eventId: event.eventId, error: (error as Error).message },
+        'button press not answered on the platform',
+      );
+      return false;
+    }
   }
 
   async #reply(channel: ChannelRecord, event: InboundEvent, text: string): Promise<void> {

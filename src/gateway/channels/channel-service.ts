@@ -15,7 +15,7 @@ import type {
 import type { ChannelRecord, ChannelSenderRecord, GatewayStore } from '../store/index.ts';
 import type { ChannelAdapter, ChannelContext } from './channel-adapter.ts';
 import { adapterFor } from './channel-adapters.ts';
-import type { ChannelSecrets } from './channel-secrets.ts';
+import { type ChannelSecrets, SECRETS_DO_NOT_OPEN } from './channel-secrets.ts';
 
 export interface ChannelServiceDeps {
   store: GatewayStore;
@@ -49,11 +49,34 @@ export class ChannelService {
     return `${this.#deps.publicUrl().replace(/\/+$/, '')}/channels/${channelId}/webhook`;
   }
 
-  /** The channel with its secrets opened for one call, or why it cannot be used. */
+  /**
+   * The channel with its secrets opened for one call, or why it cannot be used: a secret that does
+   * not open means another master key (SECRETS_DO_NOT_OPEN, shown on the channel as its error).
+   */
   contextOf(channel: ChannelRecord): ChannelContext | string {
-    const { secrets, problems } = this.#deps.secrets.open(channel);
-    if (problems.length > 0) return problems.join('; ');
-    return { id: channel.id, kind: channel.kind, config: channel.config, secrets, fetch: this.#deps.fetch };
+    const { secrets: channelSecrets } = this.#deps;
+    const { secrets, problems } = channelSecrets.open(channel);
+    if (problems.length > 0) {
+      this.#deps.log.warn({ channelId: channel.id, problems }, 'channel secrets do not open');
+      if (channel.lastError !== SECRETS_DO_NOT_OPEN) {
+        void this.#deps.store
+          .updateChannel(channel.id, {
+            lastError: SECRETS_DO_NOT_OPEN,
+            lastErrorAt: new Date().toISOString(),
+          })
+          .catch(() => {});
+      }
+      return SECRETS_DO_NOT_OPEN;
+    }
+    return {
+      id: channel.id,
+      kind: channel.kind,
+      config: channel.config,
+      secrets,
+      fetch: this.#deps.fetch,
+      seal: (name, value) => channelSecrets.sealValue(channel.id, name, value),
+      open: (name, sealed) => channelSecrets.openValue(channel.id, name, sealed),
+    };
   }
 
   async list(): Promise<ChannelView[]> {

@@ -1,18 +1,20 @@
 import { newId } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { ChannelRecord, ChannelsStore, DeliveryRecord } from '../store/index.ts';
+import type { ChannelRecord, ChannelsStore, DeliveryRecord, TasksStore } from '../store/index.ts';
 import type { ChannelContext, OutboundMessage, ReplyTarget } from './channel-adapter.ts';
 import { adapterFor } from './channel-adapters.ts';
 import { MAX_DELIVERY_ATTEMPTS, nextAttemptDelay, TELL_OPERATOR_AFTER } from './channel-backoff.ts';
+import { SECRETS_DO_NOT_OPEN } from './channel-secrets.ts';
 import { ChannelSendError } from './channel-send-error.ts';
 import { splitText } from './split-text.ts';
+import { type ScreenshotRef, screenshotFile } from './task-screenshots.ts';
 
 const BATCH = 10;
 /** A claim lasts this long; a gateway that dies mid-send frees its rows for another after it. */
 const LEASE_MS = 60_000;
 
 export interface DeliveryWorkerDeps {
-  store: ChannelsStore;
+  store: ChannelsStore & Pick<TasksStore, 'getTask' | 'readTaskLog'>;
   /** The channel with its secrets opened, or why it cannot send. */
   contextOf(channel: ChannelRecord): ChannelContext | string;
   /** This gateway among several: the holder of the rows it claims. */
@@ -55,7 +57,7 @@ export class DeliveryWorker {
     channelId: string,
     dedupeKey: string,
     target: ReplyTarget,
-    message: OutboundMessage,
+    message: OutboundMessage | ScreenshotRef,
   ): Promise<boolean> {
     const queued = await this.#deps.store.enqueueDelivery({
       id: newId('delivery'),
@@ -121,12 +123,14 @@ export class DeliveryWorker {
       const channel = await store.getChannel(row.channelId);
       if (!channel) throw new ChannelSendError('the channel was removed', { retryable: false });
       const context = this.#deps.contextOf(channel);
-      // A secret that does not open here (this gateway's master key differs) may open on another
-      // gateway, or here once the key is restored: retried, never given up on for it.
-      if (typeof context === 'string') throw new ChannelSendError(context, { retryable: true });
+      // A secret that does not open (another master key): no retry changes that. Failed at once,
+      // with what to do on the channel (channel-secrets.ts), instead of retried forever.
+      if (typeof context === 'string') throw new ChannelSendError(context, { retryable: false });
       const adapter = adapterFor(context.kind);
       if (!adapter) throw new ChannelSendError(`no adapter for ${context.kind}`, { retryable: false });
-      const message = row.message as unknown as OutboundMessage;
+      const stored = row.message as unknown as OutboundMessage | ScreenshotRef;
+      // A task's screenshot is queued by reference and read from the task's log when sent.
+      const message = stored.kind === 'screenshot' ? await screenshotFile(store, stored) : stored;
       const parts: OutboundMessage[] =
         message.kind === 'file'
           ? [message]
@@ -171,7 +175,13 @@ export class DeliveryWorker {
     };
     if (last) log.warn(fields, 'channel message not delivered: given up');
     else log.info(fields, 'channel message not delivered yet: will retry');
-    if (last || attempts >= TELL_OPERATOR_AFTER) {
+    if (sendError.message === SECRETS_DO_NOT_OPEN) {
+      // The channel's error says what to do, not which delivery met it.
+      await store.updateChannel(row.channelId, {
+        lastError: SECRETS_DO_NOT_OPEN,
+        lastErrorAt: new Date().toISOString(),
+      });
+    } else if (last || attempts >= TELL_OPERATOR_AFTER) {
       const what = last ? 'given up' : `${attempts} attempts so far, retrying`;
       const at = new Date().toISOString();
       await store.updateChannel(row.channelId, {

@@ -11,6 +11,7 @@ import type { TaskPlacement } from '../tasks/task-routes.ts';
 import type { ChannelContext, InboundEvent, ReceiveResult } from './channel-adapter.ts';
 import { adapterFor } from './channel-adapters.ts';
 import { ChannelInbound } from './channel-inbound.ts';
+import { InboundQueue } from './channel-inbound-queue.ts';
 import { ChannelPollers } from './channel-pollers.ts';
 import { channelRoutes, channelWebhookRoute } from './channel-routes.ts';
 import { ChannelSecrets } from './channel-secrets.ts';
@@ -59,6 +60,7 @@ export interface Channels {
 
 export function openChannels(deps: ChannelsDeps): Channels {
   const log = deps.log.child({ component: 'channels' });
+  // What the Channels page shows, the store tells in its change feed (`channel.changed`).
   const { store, gatewayId: holder } = deps;
   const fetchImpl = deps.fetch ?? fetch;
   const service = new ChannelService({
@@ -96,22 +98,26 @@ export function openChannels(deps: ChannelsDeps): Channels {
     log,
   });
 
-  /** Records the event once (false: heard before, nothing done), then acts on it; never throws. */
-  const handle = async (
-    channel: ChannelRecord,
-    context: ChannelContext,
-    event: InboundEvent,
-  ): Promise<boolean> => {
-    if (!(await store.recordInbound(channel.id, event.eventId, new Date().toISOString()))) return false;
-    await inbound
-      .handle(channel, context, event)
-      .catch((error: unknown) =>
-        log.error({ err: error, channelId: channel.id, eventId: event.eventId }, 'channel event failed'),
-      );
-    return true;
+  const queue = new InboundQueue({
+    store,
+    holder,
+    contextOf,
+    act: (channel, context, event) => inbound.handle(channel, context, event),
+    hold: process.env.OPENVIBER_TEST_HOLD_CHANNEL_INBOUND === '1',
+    log,
+  });
+  /** Polled events: each recorded (false: heard before), then acted on from the store. */
+  const handle = async (channel: ChannelRecord, _context: ChannelContext, event: InboundEvent) => {
+    const fresh = await queue.record(channel, event);
+    if (fresh) queue.actOn(channel.id, event);
+    return fresh;
   };
   const pollers = new ChannelPollers({ store, holder, contextOf, handle, log });
 
+  /**
+   * A webhook request: verified by the adapter, each event recorded with its dedupe row, and the
+   * platform answered; the events are acted on after the answer (channel-inbound-queue.ts).
+   */
   const receive = async (
     channelId: string,
     headers: Headers,
@@ -135,14 +141,31 @@ export function openChannels(deps: ChannelsDeps): Channels {
       );
       return result.response;
     }
+    let response = result.response;
+    const recorded: InboundEvent[] = [];
     for (const event of result.events) {
-      const fresh = await handle(channel, context, event);
-      if (!fresh && adapter.refusesReplays) {
+      if (adapter.refusedSenderResponse) {
+        // A platform that shows the answer to the request (Discord) tells a blocked sender at once.
+        const sender = await store.getSender(channel.id, event.senderId);
+        if (sender?.status === 'blocked') {
+          await store.recordInbound(channel.id, event.eventId, new Date().toISOString());
+          log.info({ channelId, senderId: event.senderId }, 'request from a blocked sender refused');
+          response = adapter.refusedSenderResponse(event);
+          continue;
+        }
+      }
+      const fresh = await queue.record(channel, event);
+      if (fresh) recorded.push(event);
+      else if (adapter.refusesReplays) {
         log.warn({ channelId, eventId: event.eventId }, 'channel webhook replay refused');
         return refuse(409, 'conflict', `event ${event.eventId} was received before (a replay): ignored`);
       }
     }
-    return result.response;
+    // After the answer has gone: recorded, the events are safe whatever happens to this gateway.
+    setImmediate(() => {
+      for (const event of recorded) queue.actOn(channel.id, event);
+    });
+    return response;
   };
 
   let purge: NodeJS.Timeout | undefined;
@@ -152,6 +175,7 @@ export function openChannels(deps: ChannelsDeps): Channels {
     service,
     followTask: (taskId, where) => answers.followTask(taskId, where),
     start() {
+      queue.start();
       deliveries.start();
       answers.start();
       pollers.start();
@@ -163,6 +187,7 @@ export function openChannels(deps: ChannelsDeps): Channels {
     },
     async close() {
       clearInterval(purge);
+      queue.stop();
       answers.stop();
       deliveries.stop();
       await pollers.stop();

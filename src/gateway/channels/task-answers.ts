@@ -1,3 +1,4 @@
+import { OpenViberError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { isTerminalTaskStatus } from '../../protocol/index.ts';
 import { CHANGES } from '../bus/gateway-topics.ts';
@@ -5,7 +6,9 @@ import type { TopicBus } from '../bus/topic-bus.ts';
 import type { ChannelFollowRecord, GatewayStore, TaskRecord } from '../store/index.ts';
 import type { TaskRouter } from '../tasks/task-router.ts';
 import { approvalRef } from './approval-ref.ts';
+import { adapterFor } from './channel-adapters.ts';
 import type { DeliveryWorker } from './delivery-worker.ts';
+import { screenshotNames } from './task-screenshots.ts';
 
 /** How often open follows are looked at again, for changes a gateway missed (it was down, the bus was cut). */
 const SWEEP_MS = 30_000;
@@ -61,16 +64,20 @@ export class TaskAnswers {
 
   /**
    * Sends the task's answer (and its approval prompts) to a chat of a channel: scheduled jobs use
-   * it for their runs. `target` is the adapter's reply target (Telegram `{chatId, threadId?}`),
-   * needed for a chat nobody wrote in yet; without it the chat's last reply target is used. The
-   * conversation's own task stays as it was.
+   * it for their runs. `target` is the adapter's reply target (Telegram `{chatId, threadId?}`);
+   * without it, the chat's last reply target, else one made from the conversation key by the
+   * adapter (a chat nobody wrote in yet). The conversation's own task stays as it was.
    */
   async followTask(
     taskId: string,
     where: { channelId: string; conversationKey: string; target?: Record<string, unknown> },
   ): Promise<void> {
     const { store, holder } = this.#deps;
-    const { channelId, conversationKey, target } = where;
+    const { channelId, conversationKey } = where;
+    const channel = await store.getChannel(channelId);
+    if (!channel) throw new OpenViberError('not_found', `channel ${channelId} not found`, 404);
+    // A chat nobody wrote in yet: its target from the key, as the platform's adapter makes keys.
+    const target = where.target ?? adapterFor(channel.kind)?.targetFor?.(conversationKey);
     if (target && !(await store.getConversation(channelId, conversationKey))) {
       const now = new Date();
       const claimed = await store.claimConversation(
@@ -125,6 +132,14 @@ export class TaskAnswers {
       kind: 'text',
       text,
     });
+    // Its screenshots (the visual evidence the board shows) follow as photos, each queued once.
+    for (const name of await screenshotNames(this.#deps.store, task.id)) {
+      await this.#deps.deliveries.enqueue(follow.channelId, `answer:${task.id}:screenshot:${name}`, target, {
+        kind: 'screenshot',
+        taskId: task.id,
+        name,
+      });
+    }
     await this.#deps.store.finishFollow(task.id, new Date().toISOString());
   }
 

@@ -10,6 +10,7 @@ import type {
   ChannelSenderRecord,
   ConversationRecord,
   DeliveryRecord,
+  PendingInboundRecord,
 } from './channels-store.ts';
 
 // The channels' rows as both stores read and write them: the same columns, JSON kept as text.
@@ -117,5 +118,15 @@ export function deliveryFromRow(row: Row): DeliveryRecord {
     lastError: (row.last_error as string | null) ?? null,
     createdAt: row.created_at as string,
     sentAt: (row.sent_at as string | null) ?? null,
+  };
+}
+
+export function pendingFromRow(row: Row): PendingInboundRecord {
+  return {
+    channelId: row.channel_id as string,
+    eventId: row.event_id as string,
+    event: JSON.parse(row.payload as string),
+    receivedAt: row.received_at as string,
+    attempts: Number(row.attempts),
   };
 }

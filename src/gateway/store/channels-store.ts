@@ -95,6 +95,28 @@ export type NewDelivery = Pick<
   'id' | 'channelId' | 'dedupeKey' | 'target' | 'message' | 'createdAt'
 >;
 
+/** An inbound event recorded but not yet acted on: the event as the adapter read it (JSON). */
+export interface PendingInboundRecord {
+  channelId: string;
+  eventId: string;
+  event: Record<string, unknown>;
+  receivedAt: string;
+  /** Claims so far, this one included: a gateway that died acting on it counted one. */
+  attempts: number;
+}
+
+/** Which pending inbound events a claim takes. */
+export interface InboundClaim {
+  holder: string;
+  now: string;
+  leaseUntil: string;
+  limit: number;
+  /** Only events received before this (the gateway that heard one acts on it first). */
+  receivedBefore?: string;
+  /** Only this event (the gateway that just recorded it). */
+  only?: { channelId: string; eventId: string };
+}
+
 /** How a failed attempt ends: another attempt at `nextAttemptAt`, or `failed` for good (null). */
 export interface DeliveryFailure {
   error: string;
@@ -151,8 +173,25 @@ export interface ChannelsStore {
   /** Frees the holder's lease, changing nothing else. */
   releaseConversation(channelId: string, conversationKey: string, holder: string): Promise<void>;
 
-  /** Records an inbound event id; false when it was recorded before (a replay or a duplicate). */
-  recordInbound(channelId: string, eventId: string, at: string): Promise<boolean>;
+  /**
+   * Records an inbound event id; false when it was recorded before (a replay or a duplicate). With
+   * `event`, the event is kept with its id, in the same statement, until `finishInbound`: the
+   * platform is answered once it is recorded, and a gateway that dies before acting on it leaves
+   * it for `claimInbound` (on any gateway).
+   */
+  recordInbound(
+    channelId: string,
+    eventId: string,
+    at: string,
+    event?: Record<string, unknown>,
+  ): Promise<boolean>;
+  /**
+   * Leases recorded events not yet acted on (oldest first) whose lease is free or lapsed at `now`,
+   * to `holder` until `leaseUntil`, counting an attempt on each: one gateway acts on each at a time.
+   */
+  claimInbound(claim: InboundClaim): Promise<PendingInboundRecord[]>;
+  /** The holder acted on the event: its payload is dropped, its id kept for the dedupe. */
+  finishInbound(channelId: string, eventId: string, holder: string): Promise<void>;
   /** Forgets inbound event ids recorded before `before`; returns how many. */
   purgeInbound(before: string): Promise<number>;
 

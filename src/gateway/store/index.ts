@@ -66,6 +66,7 @@ export type {
   BindingChanged,
   BindingLogAppended,
   ChangeSink,
+  ChannelChanged,
   DeviceChanged,
   EnvironmentChanged,
   EnvironmentRemoved,

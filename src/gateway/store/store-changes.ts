@@ -71,6 +71,17 @@ export interface DeviceChanged {
   deviceId: string;
 }
 
+/**
+ * What the Channels page shows changed (docs/channels.md, "On the board"): a channel was added,
+ * patched (a status, its last error) or deleted, a sender wrote first or was decided, a delivery
+ * was queued, sent, or failed an attempt. Each gateway's boards refetch their channels.
+ * `channelId` is the channel's; null would ask for all of them (the stores always say which).
+ */
+export interface ChannelChanged {
+  type: 'channel.changed';
+  channelId: string | null;
+}
+
 export type StoreChange =
   | ViberChanged
   | ViberRevoked
@@ -81,7 +92,8 @@ export type StoreChange =
   | EnvironmentRemoved
   | BindingChanged
   | BindingLogAppended
-  | DeviceChanged;
+  | DeviceChanged
+  | ChannelChanged;
 
 /** Where a store puts the changes of each committed transaction (the gateway: its topic bus). */
 export type ChangeSink = (changes: readonly StoreChange[]) => void;

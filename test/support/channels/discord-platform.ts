@@ -29,6 +29,8 @@ export interface DiscordPlatform {
   /** The application's Ed25519 public key, hex, as the developer portal shows it. */
   publicKey: string;
   readonly messages: DiscordMessage[];
+  /** Edits of an interaction's original message (`PATCH .../messages/@original`), in order. */
+  readonly edits: DiscordMessage[];
   /** The next `count` REST calls answer 429 with `retry_after` seconds. */
   rateLimitNext(count: number, retryAfterSeconds?: number): void;
   failNext(count: number): void;
@@ -37,7 +39,14 @@ export interface DiscordPlatform {
   /** A slash command `/ask prompt:<text>` from `userId` in `channelId`. */
   slashCommand(fields: { channelId: string; userId: string; prompt: string }): object;
   /** A press of the button `customId` on the message `messageId`. */
-  buttonPress(fields: { channelId: string; userId: string; messageId: string; customId: string }): object;
+  buttonPress(fields: {
+    channelId: string;
+    userId: string;
+    messageId: string;
+    customId: string;
+    /** The pressed message's text, as Discord sends it with the press. */
+    content?: string;
+  }): object;
   close(): Promise<void>;
 }
 
@@ -53,6 +62,7 @@ export async function startDiscordPlatform(): Promise<DiscordPlatform> {
   const forger = generateKeyPairSync('ed25519');
   const publicKey = rawPublicKeyHex(keys.publicKey);
   const messages: DiscordMessage[] = [];
+  const edits: DiscordMessage[] = [];
   let rateLimited = 0;
   let retryAfter = 0.5;
   let failing = 0;
@@ -85,12 +95,18 @@ export async function startDiscordPlatform(): Promise<DiscordPlatform> {
     if (channel && request.method === 'POST') return record(channel[1]!, request, response);
     if (webhook && webhook[1] === applicationId) {
       if (request.method === 'POST' && !webhook[3]) return record(`webhook:${webhook[2]}`, request, response);
-      if (request.method === 'PATCH' && webhook[3]) return record(`webhook:${webhook[2]}`, request, response);
+      if (request.method === 'PATCH' && webhook[3])
+        return record(`webhook:${webhook[2]}`, request, response, edits);
     }
     return json(response, 404, { message: 'Unknown route', code: 0 });
   });
 
-  function record(where: string, request: RecordedRequest, response: ServerResponse): void {
+  function record(
+    where: string,
+    request: RecordedRequest,
+    response: ServerResponse,
+    into: DiscordMessage[] = messages,
+  ): void {
     const { payload, files } = readMessageBody(request);
     const content = typeof payload.content === 'string' ? payload.content : '';
     if (content.length > 2000) {
@@ -115,7 +131,7 @@ export async function startDiscordPlatform(): Promise<DiscordPlatform> {
       files,
       id: String(nextId),
     };
-    messages.push(message);
+    into.push(message);
     json(response, 200, { id: message.id, channel_id: where, content });
   }
 
@@ -125,6 +141,7 @@ export async function startDiscordPlatform(): Promise<DiscordPlatform> {
     botToken,
     publicKey,
     messages,
+    edits,
     rateLimitNext(count, retryAfterSeconds = 0.5) {
       rateLimited = count;
       retryAfter = retryAfterSeconds;
@@ -163,7 +180,7 @@ export async function startDiscordPlatform(): Promise<DiscordPlatform> {
       },
       version: 1,
     }),
-    buttonPress: ({ channelId, userId, messageId, customId }) => ({
+    buttonPress: ({ channelId, userId, messageId, customId, content }) => ({
       type: 3,
       id: String(nextInteractionId()),
       application_id: applicationId,
@@ -171,7 +188,7 @@ export async function startDiscordPlatform(): Promise<DiscordPlatform> {
       channel_id: channelId,
       guild_id: '1300000000000000001',
       member: { user: { id: userId, username: `user${userId.slice(-4)}` } },
-      message: { id: messageId, channel_id: channelId },
+      message: { id: messageId, channel_id: channelId, ...(content !== undefined ? { content } : {}) },
       data: { custom_id: customId, component_type: 2 },
       version: 1,
     }),

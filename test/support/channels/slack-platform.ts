@@ -31,6 +31,8 @@ export interface SlackPlatform {
   botToken: string;
   signingSecret: string;
   readonly posts: SlackPost[];
+  /** Messages changed with chat.update (`ts` names the message), in order. */
+  readonly updates: SlackPost[];
   readonly uploads: SlackUpload[];
   /** Files a message may carry: served at `<url>/files/<name>` to the bot's token only. */
   addFile(name: string, bytes: Buffer): string;
@@ -60,6 +62,7 @@ export async function startSlackPlatform(): Promise<SlackPlatform> {
   const botToken = 'xoxb-test-0000-secret';
   const signingSecret = 'slack-signing-secret-for-tests';
   const posts: SlackPost[] = [];
+  const updates: SlackPost[] = [];
   const uploads: SlackUpload[] = [];
   const files = new Map<string, Buffer>();
   const pendingUploads = new Map<string, { filename: string; bytes: Buffer | undefined }>();
@@ -109,6 +112,18 @@ export async function startSlackPlatform(): Promise<SlackPlatform> {
           ts,
         });
         return json(response, 200, { ok: true, channel: body.channel, ts });
+      }
+      case 'chat.update': {
+        const found = posts.find((post) => post.channel === body.channel && post.ts === body.ts);
+        if (!found) return json(response, 200, { ok: false, error: 'message_not_found' });
+        updates.push({
+          channel: String(body.channel),
+          text: typeof body.text === 'string' ? body.text : '',
+          threadTs: found.threadTs,
+          blocks: Array.isArray(body.blocks) ? body.blocks : undefined,
+          ts: String(body.ts),
+        });
+        return json(response, 200, { ok: true, channel: body.channel, ts: body.ts });
       }
       case 'files.getUploadURLExternal': {
         const filename = String(body.filename ?? '');
@@ -185,6 +200,7 @@ export async function startSlackPlatform(): Promise<SlackPlatform> {
     botToken,
     signingSecret,
     posts,
+    updates,
     uploads,
     addFile(name, bytes) {
       files.set(name, bytes);

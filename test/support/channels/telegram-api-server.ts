@@ -39,6 +39,14 @@ export interface TelegramApiServer {
   readonly calls: string[];
   readonly callbackAnswers: Array<{ id: string; text: string | undefined }>;
   readonly webhooks: Array<{ url: string; secretToken: string | undefined }>;
+  /** editMessageText and editMessageReplyMarkup calls: the message, its new text and buttons. */
+  readonly edits: Array<{
+    method: string;
+    chatId: string;
+    messageId: number;
+    text: string | undefined;
+    buttons: Array<[string, string]>;
+  }>;
   /** A user writes in a chat (a forum topic when `threadId` is given); returns the update id. */
   pushMessage(message: {
     chatId: number;
@@ -70,6 +78,7 @@ export async function startTelegramApiServer(
   const calls: string[] = [];
   const callbackAnswers: TelegramApiServer['callbackAnswers'] = [];
   const webhooks: TelegramApiServer['webhooks'] = [];
+  const edits: TelegramApiServer['edits'] = [];
   const updates: Array<Record<string, unknown> & { update_id: number }> = [];
   const files = new Map<string, Buffer>();
   const failures: Array<{ method: string; count: number; status: number; retryAfter: number | undefined }> =
@@ -207,6 +216,42 @@ export async function startTelegramApiServer(
           text: record.text,
         };
       }
+      case 'editMessageText':
+      case 'editMessageReplyMarkup': {
+        const target = sent.find(
+          (one) => one.chatId === String(fields.chat_id) && one.messageId === Number(fields.message_id),
+        );
+        if (!target) {
+          reply(response, 400, {
+            ok: false,
+            error_code: 400,
+            description: 'Bad Request: message to edit not found',
+          });
+          return undefined;
+        }
+        const markup = fields.reply_markup as
+          | { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> }
+          | undefined;
+        const buttons = (markup?.inline_keyboard ?? [])
+          .flat()
+          .map((b): [string, string] => [b.text, b.callback_data]);
+        // Without reply_markup, editMessageText removes the inline keyboard.
+        if (method === 'editMessageText') target.text = String(fields.text);
+        target.buttons = buttons;
+        edits.push({
+          method,
+          chatId: target.chatId,
+          messageId: target.messageId,
+          text: target.text,
+          buttons,
+        });
+        return {
+          message_id: target.messageId,
+          chat: { id: Number(target.chatId) },
+          date: 0,
+          text: target.text,
+        };
+      }
       case 'answerCallbackQuery':
         callbackAnswers.push({
           id: String(fields.callback_query_id),
@@ -252,6 +297,7 @@ export async function startTelegramApiServer(
     calls,
     callbackAnswers,
     webhooks,
+    edits,
     pushMessage(message) {
       const update_id = nextUpdate++;
       const messageId = nextMessage++;
@@ -304,6 +350,7 @@ export async function startTelegramApiServer(
             message_id: message.messageId,
             chat: { id: Number(message.chatId) },
             date: 0,
+            ...(message.text !== undefined ? { text: message.text } : {}),
             ...(message.threadId !== undefined
               ? { message_thread_id: message.threadId, is_topic_message: true }
               : {}),

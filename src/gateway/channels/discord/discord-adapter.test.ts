@@ -7,6 +7,7 @@ import {
   type AdapterReceiver,
   startAdapterReceiver,
 } from '../../../../test/support/in-process/adapter-receiver.ts';
+import { channelSealing } from '../../../../test/support/in-process/channel-sealing.ts';
 import type { ChannelContext, InboundApproval, InboundMessage } from '../channel-adapter.ts';
 import { ChannelSendError } from '../channel-send-error.ts';
 import { splitText } from '../split-text.ts';
@@ -27,6 +28,7 @@ beforeAll(async () => {
     config: { apiBaseUrl: discord.apiBaseUrl, publicKey: discord.publicKey },
     secrets: { botToken: discord.botToken },
     fetch,
+    ...channelSealing('channel_discord'),
   };
   receiver = await startAdapterReceiver(discordAdapter, () => context);
 });
@@ -102,11 +104,11 @@ describe('discord receive: interactions', () => {
       text: 'build the thing',
       files: [],
     });
-    expect(event.replyTarget).toMatchObject({
-      channelId: CHANNEL,
-      applicationId: discord.applicationId,
-      interactionToken: command.token,
-    });
+    expect(event.replyTarget).toMatchObject({ channelId: CHANNEL, applicationId: discord.applicationId });
+    // The token lets anyone post as the bot: it is kept only sealed, and opens for the channel.
+    const sealed = event.replyTarget.interactionToken as string;
+    expect(JSON.stringify(event)).not.toContain(command.token);
+    expect(context.open('interactionToken', sealed)).toBe(command.token);
     expect(Math.abs((event.replyTarget.interactionAt as number) - Date.now())).toBeLessThan(5 * 60_000);
   });
 
@@ -144,12 +146,36 @@ describe('discord receive: interactions', () => {
     });
     await discord.sendInteraction(receiver.url, again);
     context = saved;
-    await (lastEvents()[0] as InboundApproval).acknowledge!('noted');
+    const pressOf = (approval: InboundApproval) => approval.press!;
+    // Stored with the event: the press's token only sealed.
+    expect(JSON.stringify(lastEvents())).not.toContain((again as { token: string }).token);
+    expect(
+      await discordAdapter.answerPress!(
+        { ...context, fetch: recording },
+        pressOf(lastEvents()[0] as InboundApproval),
+        {
+          note: 'noted',
+          decided: false,
+          by: 'Alice',
+        },
+      ),
+    ).toBe(true);
     expect(JSON.parse(bodies[0]!)).toMatchObject({ content: 'noted', flags: 64 });
-    await event.acknowledge!('Approved shell (0123abcd).');
+    expect(bodies).toHaveLength(1);
+    await discordAdapter.answerPress!(context, pressOf(event), {
+      note: 'Approved shell (0123abcd).',
+      decided: true,
+      by: 'Alice',
+    });
     expect(discord.messages.at(-1)).toMatchObject({
       where: `webhook:${press.token}`,
       content: 'Approved shell (0123abcd).',
+    });
+    // Decided: the prompt (the original message) loses its buttons and says what was decided.
+    expect(discord.edits.at(-1)).toMatchObject({
+      where: `webhook:${press.token}`,
+      content: 'Approved shell (0123abcd), by Alice.',
+      components: [],
     });
 
     await discord.sendInteraction(
@@ -184,7 +210,7 @@ describe('discord send', () => {
   const fresh = () => ({
     channelId: CHANNEL,
     applicationId: discord.applicationId,
-    interactionToken: 'interaction-fresh',
+    interactionToken: context.seal('interactionToken', 'interaction-fresh'),
     interactionAt: Date.now(),
   });
 
@@ -204,6 +230,16 @@ describe('discord send', () => {
       content: 'late answer',
       replyTo: '1800000000000000007',
     });
+  });
+
+  test('a token stored in the clear or sealed under another key is not used: the channel instead', async () => {
+    await discordAdapter.send(
+      context,
+      { ...fresh(), interactionToken: 'interaction-fresh' },
+      { kind: 'text', text: 'not by a clear token' },
+      'd8:0',
+    );
+    expect(discord.messages.at(-1)).toMatchObject({ where: CHANNEL, content: 'not by a clear token' });
   });
 
   test('a follow-up Discord no longer takes falls back to the channel', async () => {

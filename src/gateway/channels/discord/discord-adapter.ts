@@ -77,21 +77,16 @@ export const discordAdapter: ChannelAdapter = {
     if (typeof interaction !== 'object' || interaction === null)
       return refused(400, 'bad_request', 'not an interaction');
     const signedAtMs = check.timestamp * 1000;
+    const seal = (token: string) => context.seal('interactionToken', token);
     switch (interaction.type) {
       case InteractionType.ping:
         return answer(ResponseType.pong);
       case InteractionType.command:
         // "Thinking..." now; the answer comes as a follow-up (the first one replaces it).
-        return answer(ResponseType.deferredMessage, commandEvents(interaction, signedAtMs));
-      case InteractionType.component: {
-        const events = componentEvents(interaction, signedAtMs).map((event) =>
-          event.kind === 'approval'
-            ? { ...event, acknowledge: (note: string) => acknowledge(context, interaction, note) }
-            : event,
-        );
-        // Taken, the prompt left as it is; what happened is told by an ephemeral follow-up.
-        return answer(ResponseType.deferredUpdate, events);
-      }
+        return answer(ResponseType.deferredMessage, commandEvents(interaction, signedAtMs, seal));
+      case InteractionType.component:
+        // Taken at once; what happened is told by an ephemeral follow-up, and the prompt edited.
+        return answer(ResponseType.deferredUpdate, componentEvents(interaction, signedAtMs, seal));
       default:
         return refused(400, 'bad_request', `interaction type ${String(interaction.type)} is not handled`);
     }
@@ -102,7 +97,7 @@ export const discordAdapter: ChannelAdapter = {
     if (typeof channelId !== 'string' || !/^\d{1,25}$/.test(channelId)) {
       throw new ChannelSendError('discord: the reply target has no channelId', { retryable: false });
     }
-    const followUp = followUpPath(target);
+    const followUp = followUpPath(context, target);
     if (followUp) {
       try {
         await callDiscord(context, 'follow-up', 'POST', followUp, 'none', body(message, undefined));
@@ -124,6 +119,47 @@ export const discordAdapter: ChannelAdapter = {
     );
   },
 
+  refusedSenderResponse() {
+    // Instead of "thinking..." that would never end: a note only the sender sees.
+    return {
+      status: 200,
+      body: {
+        type: ResponseType.channelMessage,
+        data: {
+          content: 'You are not allowed to use this bot.',
+          flags: EPHEMERAL,
+          allowed_mentions: NO_MENTIONS,
+        },
+      },
+    };
+  },
+
+  async answerPress(context, press, { note, decided, by }) {
+    const path = followUpPath(context, press);
+    if (!path) return false;
+    await callDiscord(context, 'follow-up', 'POST', path, 'none', {
+      content: note.slice(0, MAX_TEXT),
+      flags: EPHEMERAL,
+      allowed_mentions: NO_MENTIONS,
+    });
+    if (decided) {
+      // The prompt (the press's original message) shows the decision instead of its buttons.
+      const prompt = typeof press.content === 'string' ? press.content : '';
+      const decision = `${note.replace(/\.$/, '')}, by ${by}.`;
+      await callDiscord(context, 'edit prompt', 'PATCH', `${path}/messages/@original`, 'none', {
+        content: [prompt, decision].filter(Boolean).join('\n\n').slice(-MAX_TEXT),
+        components: [],
+        allowed_mentions: NO_MENTIONS,
+      });
+    }
+    return true;
+  },
+
+  targetFor(conversationKey) {
+    // A Discord conversation is a channel (a thread is a channel): answered as the bot's message.
+    return /^\d{1,25}$/.test(conversationKey) ? { channelId: conversationKey } : undefined;
+  },
+
   async test(context) {
     const me = await callDiscord<{ id?: string; username?: string }>(
       context,
@@ -136,28 +172,17 @@ export const discordAdapter: ChannelAdapter = {
   },
 };
 
-/** The follow-up route of the target's interaction, while its token is valid. */
-function followUpPath(target: ReplyTarget): string | undefined {
+/** The follow-up route of the target's interaction, while its (sealed) token is valid and opens. */
+function followUpPath(context: ChannelContext, target: ReplyTarget): string | undefined {
   const { applicationId, interactionToken, interactionAt } = target;
   if (typeof applicationId !== 'string' || !/^\d{1,25}$/.test(applicationId)) return undefined;
   if (typeof interactionToken !== 'string' || !interactionToken) return undefined;
   if (typeof interactionAt !== 'number' || Date.now() - interactionAt > FOLLOW_UP_MS) return undefined;
-  return `/webhooks/${applicationId}/${encodeURIComponent(interactionToken)}`;
-}
-
-/** Tells the person who pressed a button what it did, with a follow-up only they see. */
-async function acknowledge(context: ChannelContext, interaction: Interaction, note: string): Promise<void> {
-  const path = followUpPath({
-    applicationId: interaction.application_id,
-    interactionToken: interaction.token,
-    interactionAt: Date.now(),
-  });
-  if (!path) return;
-  await callDiscord(context, 'follow-up', 'POST', path, 'none', {
-    content: note.slice(0, MAX_TEXT),
-    flags: EPHEMERAL,
-    allowed_mentions: NO_MENTIONS,
-  });
+  // A token sealed under another master key (or stored in the clear by an older gateway) does not
+  // open: the answer goes to the channel as a bot message instead.
+  const token = context.open('interactionToken', interactionToken);
+  if (!token) return undefined;
+  return `/webhooks/${applicationId}/${encodeURIComponent(token)}`;
 }
 
 /** A message's body: JSON, or multipart with `payload_json` and `files[0]` for a file. */

@@ -6,8 +6,8 @@ import type { InboundEvent } from '../channel-adapter.ts';
  */
 
 export const InteractionType = { ping: 1, command: 2, component: 3 } as const;
-/** Answers: PONG; "thinking..." then follow-ups; a button press taken, the message left as it is. */
-export const ResponseType = { pong: 1, deferredMessage: 5, deferredUpdate: 6 } as const;
+/** Answers: PONG; a message; "thinking..." then follow-ups; a button press taken, the message left as it is. */
+export const ResponseType = { pong: 1, channelMessage: 4, deferredMessage: 5, deferredUpdate: 6 } as const;
 
 interface DiscordUser {
   id?: string;
@@ -31,7 +31,7 @@ export interface Interaction {
   channel?: { id?: string };
   member?: { user?: DiscordUser };
   user?: DiscordUser;
-  message?: { id?: string };
+  message?: { id?: string; content?: string };
   data?: { name?: string; options?: CommandOption[]; custom_id?: string };
 }
 
@@ -39,18 +39,30 @@ export interface Interaction {
 export const approvalCustomId = (answer: 'y' | 'n', taskId: string, ref: string) =>
   `ov:${answer}:${taskId}:${ref}`.slice(0, 100);
 
+/** Seals an interaction token before it is stored anywhere (the channel's `seal`). */
+export type SealToken = (token: string) => string;
+
 /**
- * Where the answers to an interaction go: its channel (a thread is a channel), and its token for
- * follow-ups while that is valid. `at` is when Discord signed it (ms), to know when it expires.
+ * The interaction's token for follow-ups while that is valid, sealed (it is stored with the event,
+ * the conversation and the delivery queue, and it lets anyone post as the bot for 15 minutes).
+ * `at` is when Discord signed it (ms), to know when it expires. Nothing when it cannot be sealed.
  */
-function targetOf(interaction: Interaction, channelId: string, at: number, replyTo?: string) {
-  return {
-    channelId,
-    ...(interaction.application_id && interaction.token
-      ? { applicationId: interaction.application_id, interactionToken: interaction.token, interactionAt: at }
-      : {}),
-    ...(replyTo ? { replyTo } : {}),
-  };
+function interactionOf(interaction: Interaction, at: number, seal: SealToken) {
+  const sealed = interaction.application_id && interaction.token ? seal(interaction.token) : '';
+  return sealed
+    ? { applicationId: interaction.application_id, interactionToken: sealed, interactionAt: at }
+    : {};
+}
+
+/** Where the answers to an interaction go: its channel (a thread is a channel), and its follow-ups. */
+function targetOf(
+  interaction: Interaction,
+  channelId: string,
+  at: number,
+  seal: SealToken,
+  replyTo?: string,
+) {
+  return { channelId, ...interactionOf(interaction, at, seal), ...(replyTo ? { replyTo } : {}) };
 }
 
 function senderOf(interaction: Interaction): { senderId: string; senderName: string } | undefined {
@@ -72,7 +84,7 @@ function promptOf(options: readonly CommandOption[] = []): string {
 }
 
 /** An application command (`/ask prompt:<text>`): one InboundMessage, or nothing without text. */
-export function commandEvents(interaction: Interaction, signedAtMs: number): InboundEvent[] {
+export function commandEvents(interaction: Interaction, signedAtMs: number, seal: SealToken): InboundEvent[] {
   const sender = senderOf(interaction);
   const channelId = interaction.channel_id ?? interaction.channel?.id;
   const text = promptOf(interaction.data?.options).trim();
@@ -83,7 +95,7 @@ export function commandEvents(interaction: Interaction, signedAtMs: number): Inb
       eventId: interaction.id,
       ...sender,
       conversationKey: channelId,
-      replyTarget: targetOf(interaction, channelId, signedAtMs),
+      replyTarget: targetOf(interaction, channelId, signedAtMs, seal),
       text,
       files: [],
     },
@@ -91,7 +103,11 @@ export function commandEvents(interaction: Interaction, signedAtMs: number): Inb
 }
 
 /** A press of an Approve or Deny button: one InboundApproval; another component: nothing. */
-export function componentEvents(interaction: Interaction, signedAtMs: number): InboundEvent[] {
+export function componentEvents(
+  interaction: Interaction,
+  signedAtMs: number,
+  seal: SealToken,
+): InboundEvent[] {
   const match = /^ov:([yn]):([^:]*):([0-9a-f]{8})$/.exec(interaction.data?.custom_id ?? '');
   const sender = senderOf(interaction);
   const channelId = interaction.channel_id ?? interaction.channel?.id;
@@ -102,10 +118,15 @@ export function componentEvents(interaction: Interaction, signedAtMs: number): I
       eventId: interaction.id,
       ...sender,
       conversationKey: channelId,
-      replyTarget: targetOf(interaction, channelId, signedAtMs, interaction.message?.id),
+      replyTarget: targetOf(interaction, channelId, signedAtMs, seal, interaction.message?.id),
       taskId: match[2] || null,
       approvalRef: match[3]!,
       approved: match[1] === 'y',
+      // The press's own token: an ephemeral note to the presser, and the prompt edited (@original).
+      press: {
+        ...interactionOf(interaction, signedAtMs, seal),
+        ...(interaction.message?.content ? { content: interaction.message.content } : {}),
+      },
     },
   ];
 }

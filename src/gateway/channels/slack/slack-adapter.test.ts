@@ -4,6 +4,7 @@ import {
   type AdapterReceiver,
   startAdapterReceiver,
 } from '../../../../test/support/in-process/adapter-receiver.ts';
+import { channelSealing } from '../../../../test/support/in-process/channel-sealing.ts';
 import type { ChannelContext, InboundApproval, InboundMessage } from '../channel-adapter.ts';
 import { ChannelSendError } from '../channel-send-error.ts';
 import { splitText } from '../split-text.ts';
@@ -22,6 +23,7 @@ beforeAll(async () => {
     config: { apiBaseUrl: slack.url },
     secrets: { botToken: slack.botToken, signingSecret: slack.signingSecret },
     fetch,
+    ...channelSealing('channel_slack'),
   };
   receiver = await startAdapterReceiver(slackAdapter, () => context);
 });
@@ -286,10 +288,42 @@ describe('slack receive: buttons', () => {
         taskId: 'task_1',
         approvalRef: '0123abcd',
         approved: true,
+        press: { channel: 'C1', ts: '1700.0100', text: 'The task wants to run...' },
       },
     ]);
     await slack.sendAction(receiver.url, press('n:task_1:0123abcd', 'openviber_deny'));
     expect((lastEvents()[0] as InboundApproval).approved).toBe(false);
+  });
+
+  test('once decided, the prompt shows the decision instead of its buttons (chat.update)', async () => {
+    await slackAdapter.send(
+      context,
+      { channel: 'C1', threadTs: '1700.0001' },
+      { kind: 'approval', text: 'The task wants to run...', taskId: 'task_1', approvalRef: '0123abcd' },
+      'p1:0',
+    );
+    const prompt = slack.posts.at(-1)!;
+    await slack.sendAction(receiver.url, {
+      ...press('y:task_1:0123abcd'),
+      trigger_id: 'trigger-update',
+      message: { ts: prompt.ts, thread_ts: '1700.0001', text: 'The task wants to run...' },
+    });
+    const approval = lastEvents()[0] as InboundApproval;
+    // Undecided (no such approval): the prompt stays; the note goes to the thread (false).
+    const outcome = { note: 'Approved shell (0123abcd).', by: 'ada' };
+    expect(await slackAdapter.answerPress!(context, approval.press!, { ...outcome, decided: false })).toBe(
+      false,
+    );
+    expect(slack.updates).toEqual([]);
+    expect(await slackAdapter.answerPress!(context, approval.press!, { ...outcome, decided: true })).toBe(
+      false,
+    );
+    expect(slack.updates.at(-1)).toMatchObject({
+      channel: 'C1',
+      ts: prompt.ts,
+      text: 'The task wants to run...\n\nApproved shell (0123abcd), by ada.',
+    });
+    expect(JSON.stringify(slack.updates.at(-1)!.blocks)).not.toContain('button');
   });
 
   test('other actions and forged presses carry nothing', async () => {

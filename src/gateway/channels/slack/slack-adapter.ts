@@ -97,6 +97,40 @@ export const slackAdapter: ChannelAdapter = {
     await sendTo(context, channel, threadTs, message);
   },
 
+  async answerPress(context, press, { note, decided, by }) {
+    // Slack has no notice for a press: the note goes to the thread (false). Once decided, the
+    // prompt shows the decision where its buttons were.
+    if (!decided || typeof press.channel !== 'string' || typeof press.ts !== 'string') return false;
+    const prompt = typeof press.text === 'string' ? press.text : '';
+    const decision = `${note.replace(/\.$/, '')}, by ${by}.`;
+    await callSlack(context, 'chat.update', {
+      channel: press.channel,
+      ts: press.ts,
+      text: escapeSlack([prompt, decision].filter(Boolean).join('\n\n')),
+      blocks: [
+        ...(prompt
+          ? [
+              {
+                type: 'section',
+                text: { type: 'plain_text', text: prompt.slice(0, MAX_SECTION_TEXT), emoji: false },
+              },
+            ]
+          : []),
+        {
+          type: 'context',
+          elements: [{ type: 'plain_text', text: decision.slice(0, MAX_SECTION_TEXT), emoji: false }],
+        },
+      ],
+    });
+    return false;
+  },
+
+  targetFor(conversationKey) {
+    const match = /^([A-Z0-9]{1,30})(?::(\d{1,12}\.\d{1,10}))?$/.exec(conversationKey);
+    if (!match) return undefined;
+    return { channel: match[1], ...(match[2] ? { threadTs: match[2] } : {}) };
+  },
+
   async fetchFile(context, file, maxBytes) {
     if (file.size !== undefined && file.size > maxBytes) {
       throw new ChannelSendError(`slack file ${file.name}: ${file.size} bytes, over ${maxBytes}`, {

@@ -41,7 +41,7 @@ export interface SlackBlockActions {
   user?: { id?: string; username?: string; name?: string };
   channel?: { id?: string };
   container?: { channel_id?: string; message_ts?: string; thread_ts?: string };
-  message?: { ts?: string; thread_ts?: string };
+  message?: { ts?: string; thread_ts?: string; text?: string };
   actions?: Array<{ action_id?: string; value?: string; action_ts?: string }>;
 }
 
@@ -128,6 +128,8 @@ export function actionEvents(payload: SlackBlockActions): InboundEvent[] {
       taskId: match[2] || null,
       approvalRef: match[3]!,
       approved: match[1] === 'y',
+      // The prompt, to show the decision on it instead of its buttons (chat.update).
+      press: { channel, ts, ...(payload.message?.text ? { text: unescapeSlack(payload.message.text) } : {}) },
     },
   ];
 }

@@ -3,6 +3,7 @@ import {
   startTelegramApiServer,
   type TelegramApiServer,
 } from '../../../../test/support/channels/telegram-api-server.ts';
+import { channelSealing } from '../../../../test/support/in-process/channel-sealing.ts';
 import type { ChannelContext } from '../channel-adapter.ts';
 import { ChannelSendError } from '../channel-send-error.ts';
 import { telegramAdapter } from './telegram-adapter.ts';
@@ -21,6 +22,7 @@ beforeAll(async () => {
     config: { apiBaseUrl: telegram.url },
     secrets: { botToken: telegram.token },
     fetch,
+    ...channelSealing('chan_test'),
   };
 });
 afterAll(() => telegram?.close());

@@ -62,7 +62,7 @@ export const telegramAdapter: ChannelAdapter = {
     );
     const last = updates.at(-1);
     return {
-      events: updates.flatMap((update) => eventsOf(context, update)),
+      events: updates.flatMap((update) => eventsOf(update)),
       offset: last ? String(last.update_id + 1) : offset,
     };
   },
@@ -110,7 +110,7 @@ export const telegramAdapter: ChannelAdapter = {
         },
       };
     }
-    return { events: eventsOf(context, update), response: ok };
+    return { events: eventsOf(update), response: ok };
   },
 
   async send(context, target, message) {
@@ -126,6 +126,35 @@ export const telegramAdapter: ChannelAdapter = {
         : {}),
     };
     await sendTo(context, place, message);
+  },
+
+  async answerPress(context, press, { note, decided, by }) {
+    // The notice first: Telegram shows a spinner on the button until it is answered.
+    await callTelegram(context, 'answerCallbackQuery', {
+      callback_query_id: press.callbackQueryId,
+      text: note.slice(0, 200),
+    });
+    if (decided) {
+      // The prompt keeps its text, followed by the decision; its buttons go (no reply_markup).
+      const place = { chat_id: press.chatId, message_id: press.messageId };
+      const decision = `${note.replace(/\.$/, '')}, by ${by}.`;
+      if (typeof press.text === 'string') {
+        const text = `${press.text}\n\n${decision}`.slice(0, MAX_TEXT);
+        await callTelegram(context, 'editMessageText', { ...place, text });
+      } else {
+        await callTelegram(context, 'editMessageReplyMarkup', {
+          ...place,
+          reply_markup: { inline_keyboard: [] },
+        });
+      }
+    }
+    return true;
+  },
+
+  targetFor(conversationKey) {
+    const match = /^(-?\d{1,20})(?::(\d{1,12}))?$/.exec(conversationKey);
+    if (!match) return undefined;
+    return { chatId: Number(match[1]), ...(match[2] ? { threadId: Number(match[2]) } : {}) };
   },
 
   async fetchFile(context, file, maxBytes) {
@@ -188,7 +217,7 @@ async function sendTo(
 }
 
 /** What one update means for the service: a message, a button press, or nothing we handle. */
-function eventsOf(context: ChannelContext, update: TelegramUpdate): InboundEvent[] {
+function eventsOf(update: TelegramUpdate): InboundEvent[] {
   const eventId = String(update.update_id);
   const query = update.callback_query;
   if (query?.message && typeof query.data === 'string') {
@@ -203,11 +232,11 @@ function eventsOf(context: ChannelContext, update: TelegramUpdate): InboundEvent
         taskId: match[2] || null,
         approvalRef: match[3]!,
         approved: match[1] === 'y',
-        acknowledge: async (note) => {
-          await callTelegram(context, 'answerCallbackQuery', {
-            callback_query_id: query.id,
-            text: note.slice(0, 200),
-          });
+        press: {
+          callbackQueryId: query.id,
+          chatId: query.message.chat.id,
+          messageId: query.message.message_id,
+          ...(typeof query.message.text === 'string' ? { text: query.message.text } : {}),
         },
       },
     ];

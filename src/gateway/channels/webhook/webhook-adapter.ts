@@ -117,6 +117,10 @@ export const webhookAdapter: ChannelAdapter = {
     return { events: [event], response: { status: 200, body: { ok: true } } };
   },
 
+  targetFor(conversationKey) {
+    return conversationKey.length <= 200 ? { conversation: conversationKey } : undefined;
+  },
+
   async send(context, target, message, deliveryKey) {
     await post(context, deliveryKey, {
       type: 'message',

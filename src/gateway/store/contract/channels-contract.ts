@@ -101,6 +101,50 @@ export function channelsContract(open: OpenStore): void {
       expect(await store.updateSender('chan_s', 'nobody', { status: 'blocked' })).toBeNull();
     });
 
+    it('tells a change of what the Channels page shows, once committed, and nothing for a no-op', async () => {
+      const { store } = subject;
+      const told = (channelId: string) => ({ type: 'channel.changed', channelId });
+      await store.insertChannel(aChannel('chan_t'));
+      await store.updateChannel('chan_t', { lastError: 'down', lastErrorAt: tick() });
+      expect(await store.updateChannel('chan_none', { name: 'x' })).toBeNull();
+      const sender = { channelId: 'chan_t', senderId: '7', displayName: 'Ann', status: 'pending' as const };
+      await store.insertSender({ ...sender, codeHash: 'h', createdAt: tick(), updatedAt: tick() });
+      await store.insertSender({ ...sender, codeHash: 'h2', createdAt: tick(), updatedAt: tick() });
+      await store.updateSender('chan_t', '7', { status: 'allowed', codeHash: null, updatedAt: tick() });
+      expect(await store.updateSender('chan_t', 'nobody', { status: 'blocked' })).toBeNull();
+      expect(subject.changes()).toEqual([told('chan_t'), told('chan_t'), told('chan_t'), told('chan_t')]);
+
+      // Queued (once per dedupe key), failed an attempt, sent: each told; a claim and the
+      // progress of a send are not what the page shows.
+      subject.clear();
+      const now = '2030-01-01T00:00:00.000Z';
+      const lease = '2030-01-01T00:00:30.000Z';
+      await store.enqueueDelivery(delivery('dlv_t', 'chan_t', 'answer:task_t', '2029-12-31T00:00:00.000Z'));
+      await store.enqueueDelivery(delivery('dlv_u', 'chan_t', 'answer:task_t'));
+      expect(subject.changes()).toEqual([told('chan_t')]);
+      subject.clear();
+      await store.claimDeliveries('gw-a', now, lease, 10);
+      await store.markDeliveryProgress('dlv_t', 'gw-a', 1);
+      expect(await store.failDelivery('dlv_t', 'gw-b', { error: 'x', nextAttemptAt: null })).toBeNull();
+      await store.completeDelivery('dlv_t', 'gw-b', now);
+      expect(subject.changes()).toEqual([]);
+      await store.failDelivery('dlv_t', 'gw-a', { error: '429', nextAttemptAt: now });
+      await store.claimDeliveries('gw-b', now, lease, 10);
+      await store.completeDelivery('dlv_t', 'gw-b', now);
+      expect(subject.changes()).toEqual([told('chan_t'), told('chan_t')]);
+
+      // Inbound events, conversations and pollers are not shown: nothing told.
+      subject.clear();
+      await store.recordInbound('chan_t', 'u-1', now, { kind: 'message', eventId: 'u-1' });
+      await store.claimConversation('chan_t', '42', { chatId: '42' }, 'gw-a', now, lease);
+      await store.claimPoller('chan_t', 'gw-a', now, lease);
+      expect(subject.changes()).toEqual([]);
+
+      expect(await store.deleteChannel('chan_t')).toBe(true);
+      expect(await store.deleteChannel('chan_t')).toBe(false);
+      expect(subject.changes()).toEqual([told('chan_t')]);
+    });
+
     it('lets one holder at a time work on a conversation', async () => {
       const { store } = subject;
       await store.insertChannel(aChannel('chan_c'));
@@ -142,6 +186,64 @@ export function channelsContract(open: OpenStore): void {
       expect(await store.recordInbound('chan_i', 'update-1', '2030-01-01T00:00:01.000Z')).toBe(false);
       expect(await store.purgeInbound('2030-01-02T00:00:00.000Z')).toBe(1);
       expect(await store.recordInbound('chan_i', 'update-1', '2030-01-03T00:00:00.000Z')).toBe(true);
+    });
+
+    it('keeps a recorded event until it is acted on, leased to one holder at a time', async () => {
+      const { store } = subject;
+      await store.insertChannel(aChannel('chan_q'));
+      const event = { kind: 'message', eventId: 'u-1', text: 'hello' };
+      expect(await store.recordInbound('chan_q', 'u-1', '2030-01-01T00:00:00.000Z', event)).toBe(true);
+      expect(await store.recordInbound('chan_q', 'u-1', '2030-01-01T00:00:00.500Z', event)).toBe(false);
+      await store.recordInbound('chan_q', 'u-2', '2030-01-01T00:00:01.000Z', { ...event, eventId: 'u-2' });
+      // Recorded without an event (acted on at once, or before this column): never pending.
+      await store.recordInbound('chan_q', 'u-0', '2030-01-01T00:00:00.000Z');
+      const claim = {
+        now: '2030-01-01T00:00:02.000Z',
+        leaseUntil: '2030-01-01T00:01:00.000Z',
+        limit: 10,
+      };
+      // Only the one asked for.
+      const mine = await store.claimInbound({
+        ...claim,
+        holder: 'gw-a',
+        only: { channelId: 'chan_q', eventId: 'u-2' },
+      });
+      expect(mine).toEqual([
+        {
+          channelId: 'chan_q',
+          eventId: 'u-2',
+          event: { ...event, eventId: 'u-2' },
+          receivedAt: '2030-01-01T00:00:01.000Z',
+          attempts: 1,
+        },
+      ]);
+      // Received too recently for a sweep, then taken; the leased one is not handed out twice.
+      expect(
+        await store.claimInbound({ ...claim, holder: 'gw-b', receivedBefore: '2029-12-31T00:00:00.000Z' }),
+      ).toEqual([]);
+      const swept = await store.claimInbound({ ...claim, holder: 'gw-b' });
+      expect(swept.map((row) => row.eventId)).toEqual(['u-1']);
+      expect(await store.claimInbound({ ...claim, holder: 'gw-c' })).toEqual([]);
+      // gw-a dies holding u-2: after its lease another takes it, counting a second attempt.
+      await store.finishInbound('chan_q', 'u-1', 'gw-b');
+      const later = await store.claimInbound({
+        ...claim,
+        holder: 'gw-c',
+        now: '2030-01-01T00:02:00.000Z',
+        leaseUntil: '2030-01-01T00:03:00.000Z',
+      });
+      expect(later.map((row) => [row.eventId, row.attempts])).toEqual([['u-2', 2]]);
+      // A finish by a holder that lost the lease changes nothing; the holder's own does.
+      await store.finishInbound('chan_q', 'u-2', 'gw-a');
+      expect(
+        await store.claimInbound({ ...claim, holder: 'gw-d', now: '2030-01-01T00:04:00.000Z' }),
+      ).toHaveLength(1);
+      await store.finishInbound('chan_q', 'u-2', 'gw-d');
+      expect(await store.claimInbound({ ...claim, holder: 'gw-e', now: '2030-01-01T00:09:00.000Z' })).toEqual(
+        [],
+      );
+      // Acted on, the id still dedupes.
+      expect(await store.recordInbound('chan_q', 'u-2', '2030-01-01T00:10:00.000Z', event)).toBe(false);
     });
 
     it('follows tasks until their answer is queued', async () => {

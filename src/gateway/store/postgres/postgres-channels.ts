@@ -5,15 +5,18 @@ import {
   conversationFromRow,
   deliveryFromRow,
   followFromRow,
+  pendingFromRow,
   senderFromRow,
 } from '../channel-rows.ts';
 import type { ChannelRecord, ChannelsStore } from '../channels-store.ts';
+import type { ChannelChanged } from '../store-changes.ts';
 import type { PostgresDatabase, Statements } from './postgres-database.ts';
 
 /**
  * The channels on PostgreSQL, shared by every gateway. Leases are one conditional UPDATE each
  * (the row lock makes two gateways take turns); deliveries are claimed with FOR UPDATE SKIP
- * LOCKED, so gateways polling the queue at once never wait on, or take, each other's rows.
+ * LOCKED, so gateways polling the queue at once never wait on, or take, each other's rows. What
+ * the Channels page shows is told as `channel.changed` by the transaction that changed it.
  */
 export function postgresChannels(db: PostgresDatabase): ChannelsStore {
   const getChannel = async (on: Statements, id: string): Promise<ChannelRecord | null> => {
@@ -38,11 +41,14 @@ export function postgresChannels(db: PostgresDatabase): ChannelsStore {
   return {
     async insertChannel(channel) {
       const params = channelParams(channel);
-      await db.run(
-        `INSERT INTO channels (${CHANNEL_COLUMNS.join(', ')})
-          VALUES (${CHANNEL_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`,
-        CHANNEL_COLUMNS.map((column) => params[column]),
-      );
+      await db.transaction(async (tx, changes) => {
+        await tx.run(
+          `INSERT INTO channels (${CHANNEL_COLUMNS.join(', ')})
+            VALUES (${CHANNEL_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`,
+          CHANNEL_COLUMNS.map((column) => params[column]),
+        );
+        changes.push(changed(channel.id));
+      });
     },
     async getChannel(id) {
       return getChannel(db, id);
@@ -51,7 +57,7 @@ export function postgresChannels(db: PostgresDatabase): ChannelsStore {
       return (await db.all('SELECT * FROM channels ORDER BY created_at, id')).map(channelFromRow);
     },
     async updateChannel(id, patch) {
-      return db.transaction(async (tx) => {
+      return db.transaction(async (tx, changes) => {
         const row = await tx.get('SELECT * FROM channels WHERE id = $1 FOR UPDATE', [id]);
         if (!row) return null;
         const next: ChannelRecord = { ...channelFromRow(row), ...patch };
@@ -61,19 +67,24 @@ export function postgresChannels(db: PostgresDatabase): ChannelsStore {
           `UPDATE channels SET ${columns.map((column, index) => `${column} = $${index + 2}`).join(', ')} WHERE id = $1`,
           [id, ...columns.map((column) => params[column])],
         );
+        changes.push(changed(id));
         return next;
       });
     },
     async deleteChannel(id) {
-      // Everything of the channel goes with it (ON DELETE CASCADE).
-      return (await db.run('DELETE FROM channels WHERE id = $1', [id])) > 0;
+      return db.transaction(async (tx, changes) => {
+        // Everything of the channel goes with it (ON DELETE CASCADE).
+        const deleted = (await tx.run('DELETE FROM channels WHERE id = $1', [id])) > 0;
+        if (deleted) changes.push(changed(id));
+        return deleted;
+      });
     },
 
     async getSender(channelId, senderId) {
       return getSender(db, channelId, senderId);
     },
     async insertSender(sender) {
-      return db.transaction(async (tx) => {
+      return db.transaction(async (tx, changes) => {
         const inserted =
           (await tx.run(
             `INSERT INTO channel_senders (channel_id, sender_id, display_name, status, code_hash, created_at, updated_at)
@@ -88,11 +99,12 @@ export function postgresChannels(db: PostgresDatabase): ChannelsStore {
               sender.updatedAt,
             ],
           )) > 0;
+        if (inserted) changes.push(changed(sender.channelId));
         return { sender: (await getSender(tx, sender.channelId, sender.senderId))!, inserted };
       });
     },
     async updateSender(channelId, senderId, patch) {
-      return db.transaction(async (tx) => {
+      return db.transaction(async (tx, changes) => {
         const row = await tx.get(
           'SELECT * FROM channel_senders WHERE channel_id = $1 AND sender_id = $2 FOR UPDATE',
           [channelId, senderId],
@@ -104,6 +116,7 @@ export function postgresChannels(db: PostgresDatabase): ChannelsStore {
             WHERE channel_id = $1 AND sender_id = $2`,
           [channelId, senderId, next.displayName, next.status, next.codeHash, next.updatedAt],
         );
+        changes.push(changed(channelId));
         return next;
       });
     },
@@ -172,13 +185,47 @@ export function postgresChannels(db: PostgresDatabase): ChannelsStore {
       );
     },
 
-    async recordInbound(channelId, eventId, at) {
+    async recordInbound(channelId, eventId, at, event) {
       return (
         (await db.run(
-          `INSERT INTO channel_inbound (channel_id, event_id, received_at) VALUES ($1, $2, $3)
+          `INSERT INTO channel_inbound (channel_id, event_id, received_at, payload) VALUES ($1, $2, $3, $4)
             ON CONFLICT DO NOTHING`,
-          [channelId, eventId, at],
+          [channelId, eventId, at, event ? JSON.stringify(event) : null],
         )) > 0
+      );
+    },
+    async claimInbound({ holder, now, leaseUntil, limit, receivedBefore, only }) {
+      const rows = await db.transaction(async (tx) =>
+        tx.all(
+          `UPDATE channel_inbound SET holder = $1, lease_until = $3, attempts = attempts + 1
+            WHERE (channel_id, event_id) IN (
+              SELECT channel_id, event_id FROM channel_inbound
+                WHERE payload IS NOT NULL AND (lease_until IS NULL OR lease_until < $2)
+                  AND ($5::text IS NULL OR received_at < $5)
+                  AND ($6::text IS NULL OR (channel_id = $6 AND event_id = $7))
+                ORDER BY received_at, event_id LIMIT $4
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *`,
+          [
+            holder,
+            now,
+            leaseUntil,
+            limit,
+            receivedBefore ?? null,
+            only?.channelId ?? null,
+            only?.eventId ?? null,
+          ],
+        ),
+      );
+      return rows
+        .map(pendingFromRow)
+        .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.eventId.localeCompare(b.eventId));
+    },
+    async finishInbound(channelId, eventId, holder) {
+      await db.run(
+        `UPDATE channel_inbound SET payload = NULL, holder = NULL, lease_until = NULL
+          WHERE channel_id = $1 AND event_id = $2 AND holder = $3`,
+        [channelId, eventId, holder],
       );
     },
     async purgeInbound(before) {
@@ -212,21 +259,25 @@ export function postgresChannels(db: PostgresDatabase): ChannelsStore {
     },
 
     async enqueueDelivery(delivery) {
-      return (
-        (await db.run(
-          `INSERT INTO channel_deliveries (id, channel_id, dedupe_key, target, message, status, next_attempt_at, created_at)
-            VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6)
-            ON CONFLICT (channel_id, dedupe_key) DO NOTHING`,
-          [
-            delivery.id,
-            delivery.channelId,
-            delivery.dedupeKey,
-            JSON.stringify(delivery.target),
-            JSON.stringify(delivery.message),
-            delivery.createdAt,
-          ],
-        )) > 0
-      );
+      return db.transaction(async (tx, changes) => {
+        const inserted =
+          (await tx.run(
+            `INSERT INTO channel_deliveries (id, channel_id, dedupe_key, target, message, status, next_attempt_at, created_at)
+              VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6)
+              ON CONFLICT (channel_id, dedupe_key) DO NOTHING`,
+            [
+              delivery.id,
+              delivery.channelId,
+              delivery.dedupeKey,
+              JSON.stringify(delivery.target),
+              JSON.stringify(delivery.message),
+              delivery.createdAt,
+            ],
+          )) > 0;
+        // A delivery queued before under this dedupe key: nothing changed.
+        if (inserted) changes.push(changed(delivery.channelId));
+        return inserted;
+      });
     },
     async claimDeliveries(holder, now, leaseUntil, limit) {
       const rows = await db.transaction(async (tx) =>
@@ -252,22 +303,29 @@ export function postgresChannels(db: PostgresDatabase): ChannelsStore {
       ]);
     },
     async completeDelivery(id, holder, at) {
-      await db.run(
-        `UPDATE channel_deliveries SET status = 'sent', sent_at = $3, attempts = attempts + 1,
-          next_attempt_at = NULL, holder = NULL, lease_until = NULL, last_error = NULL
-          WHERE id = $1 AND holder = $2`,
-        [id, holder, at],
-      );
+      await db.transaction(async (tx, changes) => {
+        const sent = await tx.get(
+          `UPDATE channel_deliveries SET status = 'sent', sent_at = $3, attempts = attempts + 1,
+            next_attempt_at = NULL, holder = NULL, lease_until = NULL, last_error = NULL
+            WHERE id = $1 AND holder = $2 RETURNING channel_id`,
+          [id, holder, at],
+        );
+        if (sent) changes.push(changed(sent.channel_id as string));
+      });
     },
     async failDelivery(id, holder, failure) {
-      const row = await db.get(
-        `UPDATE channel_deliveries SET attempts = attempts + 1, last_error = $3,
-          status = CASE WHEN $4::text IS NULL THEN 'failed' ELSE 'queued' END,
-          next_attempt_at = $4, holder = NULL, lease_until = NULL
-          WHERE id = $1 AND holder = $2 RETURNING *`,
-        [id, holder, failure.error, failure.nextAttemptAt],
-      );
-      return row ? deliveryFromRow(row) : null;
+      return db.transaction(async (tx, changes) => {
+        const row = await tx.get(
+          `UPDATE channel_deliveries SET attempts = attempts + 1, last_error = $3,
+            status = CASE WHEN $4::text IS NULL THEN 'failed' ELSE 'queued' END,
+            next_attempt_at = $4, holder = NULL, lease_until = NULL
+            WHERE id = $1 AND holder = $2 RETURNING *`,
+          [id, holder, failure.error, failure.nextAttemptAt],
+        );
+        const failed = row ? deliveryFromRow(row) : null;
+        if (failed) changes.push(changed(failed.channelId));
+        return failed;
+      });
     },
     async listDeliveries(channelId, limit) {
       const rows = await db.all(
@@ -321,3 +379,5 @@ export function postgresChannels(db: PostgresDatabase): ChannelsStore {
     },
   };
 }
+
+const changed = (channelId: string): ChannelChanged => ({ type: 'channel.changed', channelId });

@@ -5,6 +5,7 @@ import {
   conversationFromRow,
   deliveryFromRow,
   followFromRow,
+  pendingFromRow,
   senderFromRow,
 } from '../channel-rows.ts';
 import type {
@@ -15,11 +16,13 @@ import type {
   ConversationRecord,
   DeliveryRecord,
 } from '../channels-store.ts';
+import type { ChannelChanged } from '../store-changes.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 /**
  * The channels on the embedded store. One connection and synchronous transactions: every lease
- * and dedupe decision is one statement or one transaction no other call interleaves with.
+ * and dedupe decision is one statement or one transaction no other call interleaves with. What
+ * the Channels page shows is told as `channel.changed` by the transaction that changed it.
  */
 export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
   const getChannel = (id: string): ChannelRecord | null => {
@@ -50,12 +53,13 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
 
   return {
     async insertChannel(channel) {
-      db.transaction(() => {
+      db.transaction((changes) => {
         db.run(
           `INSERT INTO channels (${CHANNEL_COLUMNS.join(', ')})
             VALUES (${CHANNEL_COLUMNS.map((column) => `:${column}`).join(', ')})`,
           sqliteValues(channelParams(channel)),
         );
+        changes.push(changed(channel.id));
       });
     },
     async getChannel(id) {
@@ -65,7 +69,7 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
       return db.all('SELECT * FROM channels ORDER BY created_at, id').map(channelFromRow);
     },
     async updateChannel(id, patch) {
-      return db.transaction(() => {
+      return db.transaction((changes) => {
         const current = getChannel(id);
         if (!current) return null;
         const next: ChannelRecord = { ...current, ...patch };
@@ -76,14 +80,17 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
             .join(', ')} WHERE id = :id`,
           params,
         );
+        changes.push(changed(id));
         return next;
       });
     },
     async deleteChannel(id) {
-      return db.transaction(() => {
+      return db.transaction((changes) => {
         // The embedded store runs without foreign keys: what hangs off the channel goes by hand.
         for (const table of CHILD_TABLES) db.run(`DELETE FROM ${table} WHERE channel_id = :id`, { id });
-        return db.run('DELETE FROM channels WHERE id = :id', { id }) > 0;
+        const deleted = db.run('DELETE FROM channels WHERE id = :id', { id }) > 0;
+        if (deleted) changes.push(changed(id));
+        return deleted;
       });
     },
 
@@ -91,7 +98,7 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
       return getSender(channelId, senderId);
     },
     async insertSender(sender) {
-      return db.transaction(() => {
+      return db.transaction((changes) => {
         const inserted =
           db.run(
             `INSERT INTO channel_senders (channel_id, sender_id, display_name, status, code_hash, created_at, updated_at)
@@ -99,11 +106,12 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
               ON CONFLICT (channel_id, sender_id) DO NOTHING`,
             { ...sender },
           ) > 0;
+        if (inserted) changes.push(changed(sender.channelId));
         return { sender: getSender(sender.channelId, sender.senderId)!, inserted };
       });
     },
     async updateSender(channelId, senderId, patch) {
-      return db.transaction(() => {
+      return db.transaction((changes) => {
         const current = getSender(channelId, senderId);
         if (!current) return null;
         const next = { ...current, ...patch };
@@ -119,6 +127,7 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
             updatedAt: next.updatedAt,
           },
         );
+        changes.push(changed(channelId));
         return next;
       });
     },
@@ -188,13 +197,52 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
       );
     },
 
-    async recordInbound(channelId, eventId, at) {
+    async recordInbound(channelId, eventId, at, event) {
       return (
         db.run(
-          `INSERT INTO channel_inbound (channel_id, event_id, received_at) VALUES (:channelId, :eventId, :at)
-            ON CONFLICT DO NOTHING`,
-          { channelId, eventId, at },
+          `INSERT INTO channel_inbound (channel_id, event_id, received_at, payload)
+            VALUES (:channelId, :eventId, :at, :payload) ON CONFLICT DO NOTHING`,
+          { channelId, eventId, at, payload: event ? JSON.stringify(event) : null },
         ) > 0
+      );
+    },
+    async claimInbound({ holder, now, leaseUntil, limit, receivedBefore, only }) {
+      return db.transaction(() => {
+        const rows = db.all(
+          `SELECT channel_id, event_id FROM channel_inbound
+            WHERE payload IS NOT NULL AND (lease_until IS NULL OR lease_until < :now)
+              AND (:before IS NULL OR received_at < :before)
+              AND (:channelId IS NULL OR (channel_id = :channelId AND event_id = :eventId))
+            ORDER BY received_at, event_id LIMIT :limit`,
+          {
+            now,
+            limit,
+            before: receivedBefore ?? null,
+            channelId: only?.channelId ?? null,
+            eventId: only?.eventId ?? null,
+          },
+        );
+        return rows.map((row) => {
+          const key = { channelId: row.channel_id as string, eventId: row.event_id as string };
+          db.run(
+            `UPDATE channel_inbound SET holder = :holder, lease_until = :leaseUntil, attempts = attempts + 1
+              WHERE channel_id = :channelId AND event_id = :eventId`,
+            { ...key, holder, leaseUntil },
+          );
+          return pendingFromRow(
+            db.get(
+              'SELECT * FROM channel_inbound WHERE channel_id = :channelId AND event_id = :eventId',
+              key,
+            )!,
+          );
+        });
+      });
+    },
+    async finishInbound(channelId, eventId, holder) {
+      db.run(
+        `UPDATE channel_inbound SET payload = NULL, holder = NULL, lease_until = NULL
+          WHERE channel_id = :channelId AND event_id = :eventId AND holder = :holder`,
+        { channelId, eventId, holder },
       );
     },
     async purgeInbound(before) {
@@ -227,18 +275,22 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
     },
 
     async enqueueDelivery(delivery) {
-      return (
-        db.run(
-          `INSERT INTO channel_deliveries (id, channel_id, dedupe_key, target, message, status, next_attempt_at, created_at)
-            VALUES (:id, :channelId, :dedupeKey, :target, :message, 'queued', :createdAt, :createdAt)
-            ON CONFLICT (channel_id, dedupe_key) DO NOTHING`,
-          {
-            ...delivery,
-            target: JSON.stringify(delivery.target),
-            message: JSON.stringify(delivery.message),
-          },
-        ) > 0
-      );
+      return db.transaction((changes) => {
+        const inserted =
+          db.run(
+            `INSERT INTO channel_deliveries (id, channel_id, dedupe_key, target, message, status, next_attempt_at, created_at)
+              VALUES (:id, :channelId, :dedupeKey, :target, :message, 'queued', :createdAt, :createdAt)
+              ON CONFLICT (channel_id, dedupe_key) DO NOTHING`,
+            {
+              ...delivery,
+              target: JSON.stringify(delivery.target),
+              message: JSON.stringify(delivery.message),
+            },
+          ) > 0;
+        // A delivery queued before under this dedupe key: nothing changed.
+        if (inserted) changes.push(changed(delivery.channelId));
+        return inserted;
+      });
     },
     async claimDeliveries(holder, now, leaseUntil, limit) {
       return db.transaction(() => {
@@ -269,23 +321,28 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
       });
     },
     async completeDelivery(id, holder, at) {
-      db.run(
-        `UPDATE channel_deliveries SET status = 'sent', sent_at = :at, attempts = attempts + 1,
-          next_attempt_at = NULL, holder = NULL, lease_until = NULL, last_error = NULL
-          WHERE id = :id AND holder = :holder`,
-        { id, holder, at },
-      );
+      db.transaction((changes) => {
+        const sent = db.run(
+          `UPDATE channel_deliveries SET status = 'sent', sent_at = :at, attempts = attempts + 1,
+            next_attempt_at = NULL, holder = NULL, lease_until = NULL, last_error = NULL
+            WHERE id = :id AND holder = :holder`,
+          { id, holder, at },
+        );
+        if (sent > 0) changes.push(changed(getDelivery(id)!.channelId));
+      });
     },
     async failDelivery(id, holder, failure) {
-      return db.transaction(() => {
-        const changed = db.run(
+      return db.transaction((changes) => {
+        const updated = db.run(
           `UPDATE channel_deliveries SET attempts = attempts + 1, last_error = :error,
             status = CASE WHEN :nextAttemptAt IS NULL THEN 'failed' ELSE 'queued' END,
             next_attempt_at = :nextAttemptAt, holder = NULL, lease_until = NULL
             WHERE id = :id AND holder = :holder`,
           { id, holder, error: failure.error, nextAttemptAt: failure.nextAttemptAt },
         );
-        return changed > 0 ? getDelivery(id) : null;
+        const failed = updated > 0 ? getDelivery(id) : null;
+        if (failed) changes.push(changed(failed.channelId));
+        return failed;
       });
     },
     async listDeliveries(channelId, limit) {
@@ -343,6 +400,8 @@ export function sqliteChannels(db: SqliteDatabase): ChannelsStore {
     },
   };
 }
+
+const changed = (channelId: string): ChannelChanged => ({ type: 'channel.changed', channelId });
 
 const CHILD_TABLES = [
   'channel_senders',

@@ -385,6 +385,16 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_target_name ON jobs(target_type, target_id, name);
   DROP INDEX jobs_by_target;
   `,
+  // 13: an inbound event is kept with its dedupe row until a gateway has
+  // acted on it (docs/channels.md, "Answer first"): the platform is answered once it is recorded,
+  // and a gateway that died before acting leaves it for another (a lease, as deliveries have).
+  `
+  ALTER TABLE channel_inbound ADD COLUMN payload TEXT;
+  ALTER TABLE channel_inbound ADD COLUMN holder TEXT;
+  ALTER TABLE channel_inbound ADD COLUMN lease_until TEXT;
+  ALTER TABLE channel_inbound ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX channel_inbound_pending ON channel_inbound(received_at) WHERE payload IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

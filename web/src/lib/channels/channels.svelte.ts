@@ -1,10 +1,13 @@
 import { errorMessage } from '#lib/api/gateway.ts';
 import { listChannels, listSenders } from '#lib/api/channels.ts';
-import type { ChannelSenderView, ChannelView } from '#lib/protocol.ts';
+import type { BoardEvent, ChannelSenderView, ChannelView } from '#lib/protocol.ts';
+import { board } from '#lib/state/board.svelte.ts';
 
 /**
- * The Channels page's state: the channels, and each one's senders. Channels have no push events:
- * the page reads them when shown and every 10 s while open (a sender waiting, a delivery failing).
+ * The Channels page's state: the channels, and each one's senders, kept current by the board's
+ * push events: read on every (re)connection (`events.ready`: events are not replayed) and on
+ * `channel.changed` (a channel added, changed or failing, a sender waiting or decided, a delivery
+ * queued, sent or failed). Bursts (a long answer's parts) are read once.
  */
 class ChannelsState {
   list = $state<ChannelView[]>([]);
@@ -25,11 +28,19 @@ class ChannelsState {
     }
   }
 
-  /** Reads now and every 10 s while the page is open; the returned function stops it. */
+  /** Reads now and on each push event while the page is open; the returned function stops it. */
   use(): () => void {
     void this.refresh();
-    const timer = setInterval(() => void this.refresh(), 10_000);
-    return () => clearInterval(timer);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unsubscribe = board.subscribe((event: BoardEvent) => {
+      if (event.type !== 'events.ready' && event.type !== 'channel.changed') return;
+      clearTimeout(timer);
+      timer = setTimeout(() => void this.refresh(), 150);
+    });
+    return () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
   }
 
   get pending(): ChannelSenderView[] {
