@@ -1,14 +1,10 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { ChannelView } from '../../src/protocol/index.ts';
-import { signIn } from '../support/browser/board-stack.ts';
-import { collectPageErrors, screenshot, useBrowser } from '../support/browser/browser.ts';
+import { signIn, startBoardStack } from '../support/browser/board-stack.ts';
+import { collectPageErrors, useBrowser } from '../support/browser/browser.ts';
+import { screenshotForDocs } from '../support/browser/docs-screenshot.ts';
 import { startTelegramApiServer } from '../support/channels/telegram-api-server.ts';
-import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
-import { REPO_ROOT } from '../support/processes.ts';
-import { spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
+import { onCleanup, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { waitFor } from '../support/wait.ts';
 
 // The Channels page (docs/channels.md): a Telegram bot is added from the board (its token never
@@ -19,22 +15,16 @@ import { waitFor } from '../support/wait.ts';
 
 useE2eCleanup();
 
-async function shoot(page: Page, name: string): Promise<void> {
-  const path = await screenshot(page, name);
-  const docs = join(REPO_ROOT, 'docs', 'screenshots');
-  mkdirSync(docs, { recursive: true });
-  copyFileSync(path, join(docs, `${name}.png`));
-}
-
 describe('the Channels page', () => {
   const browser = useBrowser();
 
   it('adds a Telegram bot, approves a waiting sender, and shows a failing channel', async () => {
-    const model = await startModelServer({ script: () => ({ type: 'text', text: 'Done.' }) });
     const telegram = await startTelegramApiServer();
     onCleanup(() => telegram.close());
-    const gateway = await spawnGateway();
-    await spawnViberFor(gateway, { modelBaseURL: model.baseURL, name: 'desk-viber' });
+    const { gateway } = await startBoardStack({
+      script: () => ({ type: 'text', text: 'Done.' }),
+      viberName: 'desk-viber',
+    });
 
     const page = await signIn(await browser.context(), gateway, '/channels');
     const errors = collectPageErrors(page);
@@ -86,7 +76,7 @@ describe('the Channels page', () => {
       .getByTestId('channel-error')
       .getByText(/polling: telegram getUpdates: unreachable/)
       .waitFor();
-    await shoot(page, 'channels-desktop');
+    await screenshotForDocs(page, 'channels-desktop');
 
     await sender.getByTestId('approve-sender').click();
     await card.getByText('Dana (@dana) is allowed.').waitFor();
@@ -101,7 +91,7 @@ describe('the Channels page', () => {
     await dialog.getByLabel('Name').fill('slack workspace');
     await dialog.getByLabel('Bot User OAuth Token (xoxb-…)').fill('xoxb-board-test-token');
     await dialog.getByLabel('Signing secret').fill('board-test-signing-secret');
-    await shoot(page, 'channels-add-slack');
+    await screenshotForDocs(page, 'channels-add-slack');
     await dialog.getByTestId('save-channel').click();
     const url = dialog.getByLabel('Webhook URL');
     await url.waitFor();
@@ -110,7 +100,7 @@ describe('the Channels page', () => {
     )!;
     expect(await url.inputValue()).toBe(`${gateway.url}/channels/${slackChannel.id}/webhook`);
     await dialog.getByText('Paste this URL as the Request URL of Event Subscriptions').waitFor();
-    await shoot(page, 'channels-add-slack-url');
+    await screenshotForDocs(page, 'channels-add-slack-url');
     await dialog.getByTestId('channel-added-done').click();
     await page.getByTestId('channel-card').filter({ hasText: 'slack workspace' }).waitFor();
     expect(await page.content()).not.toContain('xoxb-board-test-token');
@@ -129,7 +119,7 @@ describe('the Channels page', () => {
 
     const mobile = await signIn(await browser.context({ viewport: 'mobile' }), gateway, '/channels');
     await mobile.getByTestId('channel-card').first().waitFor();
-    await shoot(mobile, 'channels-mobile');
+    await screenshotForDocs(mobile, 'channels-mobile');
     expect(errors).toEqual([]);
   });
 });

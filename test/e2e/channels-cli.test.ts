@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelView } from '../../src/protocol/index.ts';
-import { spawnViber, stopAllProcesses } from '../support/processes.ts';
-import { makeTempDir, removeTempDirs } from '../support/temp-dirs.ts';
+import { viberChannels } from '../support/channels/channel-stack.ts';
+import { stopAllProcesses } from '../support/processes.ts';
+import { removeTempDirs } from '../support/temp-dirs.ts';
 import { type GatewayHandle, spawnGateway } from '../support/viber-stack.ts';
 
 // Issue 18, channels: the CLI side (docs/channels.md, docs/cli.md). `viber gateway --public-url`
@@ -12,18 +13,7 @@ const PUBLIC_URL = 'https://cli.example.test';
 const PUBLIC_KEY = 'ab'.repeat(32);
 let gateway: GatewayHandle;
 
-async function cli(...args: string[]) {
-  const child = spawnViber(['channels', ...args], {
-    name: `cli-channels-${args[0]}`,
-    env: {
-      OPENVIBER_HOME: makeTempDir('cli'),
-      OPENVIBER_GATEWAY_URL: gateway.url,
-      OPENVIBER_OPERATOR_TOKEN: gateway.operatorToken,
-    },
-  });
-  const { code } = await child.exited;
-  return { code, stdout: child.stdout, stderr: child.stderr };
-}
+const cli = (...args: string[]) => viberChannels(gateway, ...args);
 
 beforeAll(async () => {
   gateway = await spawnGateway({ args: ['--public-url', `${PUBLIC_URL}/`] });

@@ -3,16 +3,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelView } from '../../src/protocol/index.ts';
 import {
+  type ChannelStack,
+  startChannelStack,
+  stopChannelStack,
+  taskIdIn,
+} from '../support/channels/channel-stack.ts';
+import {
   type DiscordMessage,
   type DiscordPlatform,
   startDiscordPlatform,
 } from '../support/channels/discord-platform.ts';
 import { FINAL_TEXT, lastMessage, userText } from '../support/e2e-fixtures.ts';
 import type { ChatRequestBody, ScriptTurn } from '../support/openai-script.ts';
-import { type OpenAITestServer, startOpenAITestServer } from '../support/openai-test-server.ts';
-import { stopAllProcesses } from '../support/processes.ts';
-import { removeTempDirs } from '../support/temp-dirs.ts';
-import { type GatewayHandle, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Issue 18, channels: Discord end to end. A real gateway and daemon (processes), the scripted
@@ -43,9 +45,8 @@ function script({ body }: { body: ChatRequestBody }): ScriptTurn {
   return { type: 'text', text: `Answer to: ${last}` };
 }
 
-let model: OpenAITestServer;
+let stack: ChannelStack;
 let discord: DiscordPlatform;
-let gateway: GatewayHandle;
 let channel: ChannelView;
 let webhook: string;
 const ALICE = '1700000000000000042';
@@ -53,12 +54,6 @@ let nextChannel = 1_600_000_000_000_000_000n;
 function newChannel(): string {
   nextChannel += 1n;
   return String(nextChannel);
-}
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await gateway.rest.request<T>(method, path, body === undefined ? {} : { body });
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
-  return response.body;
 }
 
 /** `/ask prompt:<text>` in a channel; returns the interaction token its follow-ups go to. */
@@ -72,46 +67,36 @@ async function ask(channelId: string, prompt: string, userId = ALICE): Promise<s
 
 const followUpOf = (token: string) => (message: DiscordMessage) => message.where === `webhook:${token}`;
 
-function sent(predicate: (message: DiscordMessage) => boolean, description: string): Promise<DiscordMessage> {
-  return waitFor(() => discord.messages.find(predicate), { description });
-}
-
 beforeAll(async () => {
-  model = await startOpenAITestServer({ script });
   discord = await startDiscordPlatform();
-  gateway = await spawnGateway({ env: { OPENVIBER_PUBLIC_URL: PUBLIC_URL } });
-  const daemon = await spawnViberFor(gateway, { modelBaseURL: model.baseURL, name: 'discord-viber' });
-  channel = await api<ChannelView>('POST', '/api/channels', {
+  stack = await startChannelStack({ script, publicUrl: PUBLIC_URL, viberName: 'discord-viber' });
+  channel = await stack.addChannel({
     kind: 'discord',
     name: 'discord server',
     config: { apiBaseUrl: discord.apiBaseUrl, publicKey: discord.publicKey },
     secrets: { botToken: discord.botToken },
-    viberId: daemon.viberId,
     mode: 'always-ask',
   });
-  webhook = `${gateway.url}/channels/${channel.id}/webhook`;
+  webhook = stack.webhookOf(channel);
   // Alice pairs once, as a person does: asks, reads the code, an operator approves it.
   const token = await ask(newChannel(), 'hi');
-  const reply = await sent(
+  const reply = await discord.waitForMessage(
     (message) => followUpOf(token)(message) && /pairing code is/.test(message.content),
     'a code',
   );
-  const code = /pairing code is ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(reply.content)![1]!;
-  await api('POST', '/api/channel-senders/approve', { code });
+  await stack.approvePairing(reply.content);
 }, 60_000);
 
-afterAll(async () => {
-  await stopAllProcesses();
-  await discord?.close();
-  await model?.close();
-  removeTempDirs();
-});
+afterAll(() => stopChannelStack(stack, discord));
 
 describe('a Discord channel', () => {
   it('keeps the bot token secret, tests it with users/@me and answers a PING', async () => {
     expect(channel).toMatchObject({ kind: 'discord', secrets: { botToken: { set: true } }, status: 'ok' });
     expect(JSON.stringify(channel)).not.toContain(discord.botToken);
-    expect(await api('POST', `/api/channels/${channel.id}/test`)).toEqual({ ok: true, detail: '@openviber' });
+    expect(await stack.api('POST', `/api/channels/${channel.id}/test`)).toEqual({
+      ok: true,
+      detail: '@openviber',
+    });
     const pong = await discord.sendInteraction(webhook, {
       type: 1,
       id: '1',
@@ -123,13 +108,13 @@ describe('a Discord channel', () => {
   it('answers a slash command with a follow-up carrying the board link', async () => {
     const where = newChannel();
     const token = await ask(where, 'what is the weather');
-    const answer = await sent(
+    const answer = await discord.waitForMessage(
       (message) => followUpOf(token)(message) && message.content.startsWith('Answer to: what is the weather'),
       'the answer',
     );
-    const taskId = /\/tasks\/(task_[a-z0-9-]+)/.exec(answer.content)![1]!;
+    const taskId = taskIdIn(answer.content);
     expect(answer.content).toContain(`${PUBLIC_URL}/tasks/${taskId}`);
-    expect((await gateway.rest.getTask(taskId)).task).toMatchObject({
+    expect((await stack.gateway.rest.getTask(taskId)).task).toMatchObject({
       status: 'completed',
       goal: 'what is the weather',
       options: { mode: 'always-ask' },
@@ -139,12 +124,12 @@ describe('a Discord channel', () => {
   it('a channel is one conversation: the next command continues it', async () => {
     const where = newChannel();
     const first = await ask(where, 'first question about llamas');
-    await sent(
+    await discord.waitForMessage(
       (message) => followUpOf(first)(message) && message.content.includes('Answer to: first'),
       'first answer',
     );
     const second = await ask(where, 'what did I ask before');
-    const answer = await sent(
+    const answer = await discord.waitForMessage(
       (message) => followUpOf(second)(message) && message.content.includes('llamas.'),
       'second',
     );
@@ -154,7 +139,7 @@ describe('a Discord channel', () => {
   it('asks for approval with buttons and runs the tool once Approve is pressed', async () => {
     const where = newChannel();
     const token = await ask(where, 'please list the files');
-    const prompt = await sent(
+    const prompt = await discord.waitForMessage(
       (message) => followUpOf(token)(message) && message.components !== undefined,
       'a prompt',
     );
@@ -172,13 +157,13 @@ describe('a Discord channel', () => {
     };
     const pressed = await discord.sendInteraction(webhook, press);
     expect(await pressed.json()).toEqual({ type: 6 });
-    const answer = await sent(
+    const answer = await discord.waitForMessage(
       (message) => followUpOf(token)(message) && message.content.startsWith(FINAL_TEXT),
       'answer',
     );
     expect(answer.content).toContain(`${PUBLIC_URL}/tasks/`);
     // The person who pressed is told, on the press's own token.
-    await sent(
+    await discord.waitForMessage(
       (message) => followUpOf(press.token)(message) && /^Approved list_directory/.test(message.content),
       'note',
     );
@@ -194,35 +179,41 @@ describe('a Discord channel', () => {
 
   it('keeps interaction tokens out of the database file: only sealed', async () => {
     const token = await ask(newChannel(), 'where is my token');
-    await sent((message) => followUpOf(token)(message) && message.content.includes('/tasks/'), 'answer');
+    await discord.waitForMessage(
+      (message) => followUpOf(token)(message) && message.content.includes('/tasks/'),
+      'answer',
+    );
     // The conversation, the event and the delivery queue all held it: none in the clear.
-    const files = readdirSync(join(gateway.home, 'gateway')).filter((name) =>
+    const files = readdirSync(join(stack.gateway.home, 'gateway')).filter((name) =>
       name.startsWith('openviber.db'),
     );
     expect(files.length).toBeGreaterThan(0);
     for (const name of files) {
-      expect(readFileSync(join(gateway.home, 'gateway', name)).includes(token)).toBe(false);
+      expect(readFileSync(join(stack.gateway.home, 'gateway', name)).includes(token)).toBe(false);
     }
   });
 
   it('answers a blocked sender at once, only to them, instead of thinking forever', async () => {
     const mallory = '1700000000000000666';
     const first = await ask(newChannel(), 'let me in', mallory);
-    await sent((message) => followUpOf(first)(message) && /pairing code/.test(message.content), 'a code');
-    await api('POST', '/api/channel-senders/block', { channelId: channel.id, senderId: mallory });
-    const tasksBefore = (await gateway.rest.listTasks()).length;
+    await discord.waitForMessage(
+      (message) => followUpOf(first)(message) && /pairing code/.test(message.content),
+      'a code',
+    );
+    await stack.api('POST', '/api/channel-senders/block', { channelId: channel.id, senderId: mallory });
+    const tasksBefore = (await stack.gateway.rest.listTasks()).length;
     const command = discord.slashCommand({ channelId: newChannel(), userId: mallory, prompt: 'again' });
     const response = await discord.sendInteraction(webhook, command);
     expect(await response.json()).toEqual({
       type: 4,
       data: { content: 'You are not allowed to use this bot.', flags: 64, allowed_mentions: { parse: [] } },
     });
-    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore);
+    expect((await stack.gateway.rest.listTasks()).length).toBe(tasksBefore);
   });
 
   it('refuses a forged or stale signature and a replay, starts nothing and keeps serving', async () => {
     const where = newChannel();
-    const tasksBefore = (await gateway.rest.listTasks()).length;
+    const tasksBefore = (await stack.gateway.rest.listTasks()).length;
     const command = discord.slashCommand({ channelId: where, userId: ALICE, prompt: 'forged order' });
     const forged = await discord.sendInteraction(webhook, command, { forge: true });
     expect(forged.status).toBe(401);
@@ -231,7 +222,7 @@ describe('a Discord channel', () => {
       timestamp: Math.floor(Date.now() / 1000) - 600,
     });
     expect(stale.status).toBe(401);
-    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore);
+    expect((await stack.gateway.rest.listTasks()).length).toBe(tasksBefore);
 
     // The genuine one is taken once; the same signed interaction again is a replay.
     const timestamp = Math.floor(Date.now() / 1000);
@@ -241,11 +232,11 @@ describe('a Discord channel', () => {
     expect((await discord.sendInteraction(webhook, genuine, { timestamp })).status).toBe(200);
     const replay = await discord.sendInteraction(webhook, genuine, { timestamp });
     expect(replay.status).toBe(409);
-    await sent(
+    await discord.waitForMessage(
       (message) => followUpOf(genuine.token)(message) && message.content.startsWith('Answer to: only once'),
       'answer',
     );
-    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore + 1);
+    expect((await stack.gateway.rest.listTasks()).length).toBe(tasksBefore + 1);
     expect(discord.messages.filter(followUpOf(genuine.token))).toHaveLength(1);
     expect(discord.messages.some((message) => message.content.includes('forged order'))).toBe(false);
   });
@@ -253,11 +244,11 @@ describe('a Discord channel', () => {
   it('retries after a 429 with retry_after and delivers the answer once', async () => {
     discord.rateLimitNext(1, 0.5);
     const token = await ask(newChannel(), 'answer despite the rate limit');
-    await sent(
+    await discord.waitForMessage(
       (message) => followUpOf(token)(message) && message.content.includes('despite the rate limit'),
       'answer',
     );
-    const { deliveries } = await api<{ deliveries: Array<{ status: string; attempts: number }> }>(
+    const { deliveries } = await stack.api<{ deliveries: Array<{ status: string; attempts: number }> }>(
       'GET',
       `/api/channels/${channel.id}/deliveries`,
     );
@@ -267,7 +258,7 @@ describe('a Discord channel', () => {
 
   it('splits a long answer into parts of at most 2,000 characters', async () => {
     const token = await ask(newChannel(), 'give me a long answer');
-    await sent(
+    await discord.waitForMessage(
       (message) => followUpOf(token)(message) && message.content.includes('/tasks/'),
       'the last part',
     );

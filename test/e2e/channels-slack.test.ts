@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelView } from '../../src/protocol/index.ts';
 import {
+  type ChannelStack,
+  startChannelStack,
+  stopChannelStack,
+  taskIdIn,
+} from '../support/channels/channel-stack.ts';
+import {
   type SlackPlatform,
   type SlackPost,
   startSlackPlatform,
 } from '../support/channels/slack-platform.ts';
 import { FINAL_TEXT, lastMessage, userText } from '../support/e2e-fixtures.ts';
 import type { ChatRequestBody, ScriptTurn } from '../support/openai-script.ts';
-import { type OpenAITestServer, startOpenAITestServer } from '../support/openai-test-server.ts';
-import { stopAllProcesses } from '../support/processes.ts';
-import { removeTempDirs } from '../support/temp-dirs.ts';
-import { type GatewayHandle, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
-import { waitFor } from '../support/wait.ts';
 
 // Issue 18, channels: Slack end to end. A real gateway and daemon (processes), the scripted
 // OpenAI-compatible model, and a Slack fixture on 127.0.0.1: its Web API is what the gateway calls
@@ -44,19 +45,12 @@ function script({ body }: { body: ChatRequestBody }): ScriptTurn {
   return { type: 'text', text: `Answer to: ${last}` };
 }
 
-let model: OpenAITestServer;
+let stack: ChannelStack;
 let slack: SlackPlatform;
-let gateway: GatewayHandle;
 let channel: ChannelView;
 let webhook: string;
 const ALICE = 'U0ALICE';
 let nextTs = 1_710_000_000;
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await gateway.rest.request<T>(method, path, body === undefined ? {} : { body });
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
-  return response.body;
-}
 
 /** A person writes in channel C1 (a new thread, or in `threadTs`); returns the message's ts. */
 async function say(text: string, options: { user?: string; threadTs?: string; files?: unknown[] } = {}) {
@@ -94,33 +88,20 @@ function callback(
 
 const inThread = (thread: string) => (post: SlackPost) => post.channel === 'C1' && post.threadTs === thread;
 
-function posted(predicate: (post: SlackPost) => boolean, description: string): Promise<SlackPost> {
-  return waitFor(() => slack.posts.find(predicate), { description });
-}
-
 beforeAll(async () => {
-  model = await startOpenAITestServer({ script });
   slack = await startSlackPlatform();
-  gateway = await spawnGateway({ env: { OPENVIBER_PUBLIC_URL: PUBLIC_URL } });
-  const daemon = await spawnViberFor(gateway, { modelBaseURL: model.baseURL, name: 'slack-viber' });
-  channel = await api<ChannelView>('POST', '/api/channels', {
+  stack = await startChannelStack({ script, publicUrl: PUBLIC_URL, viberName: 'slack-viber' });
+  channel = await stack.addChannel({
     kind: 'slack',
     name: 'slack workspace',
     config: { apiBaseUrl: slack.url },
     secrets: { botToken: slack.botToken, signingSecret: slack.signingSecret },
-    viberId: daemon.viberId,
     mode: 'always-ask',
   });
-  // The platform posts to the gateway itself; the public URL only shapes links and the shown URL.
-  webhook = `${gateway.url}/channels/${channel.id}/webhook`;
+  webhook = stack.webhookOf(channel);
 }, 60_000);
 
-afterAll(async () => {
-  await stopAllProcesses();
-  await slack?.close();
-  await model?.close();
-  removeTempDirs();
-});
+afterAll(() => stopChannelStack(stack, slack));
 
 describe('a Slack channel', () => {
   it('keeps its secrets, tests the token with auth.test and answers the URL challenge', async () => {
@@ -131,7 +112,7 @@ describe('a Slack channel', () => {
     });
     expect(JSON.stringify(channel)).not.toContain(slack.botToken);
     expect(JSON.stringify(channel)).not.toContain(slack.signingSecret);
-    expect(await api('POST', `/api/channels/${channel.id}/test`)).toEqual({
+    expect(await stack.api('POST', `/api/channels/${channel.id}/test`)).toEqual({
       ok: true,
       detail: '@openviber in Test',
     });
@@ -144,24 +125,23 @@ describe('a Slack channel', () => {
   });
 
   it('pairs a new person, then answers in the thread with the board link', async () => {
-    const tasksBefore = (await gateway.rest.listTasks()).length;
+    const tasksBefore = (await stack.gateway.rest.listTasks()).length;
     const hello = await say('hi');
-    const reply = await posted(
+    const reply = await slack.waitForPost(
       (post) => inThread(hello)(post) && /pairing code is/.test(post.text),
       'the pairing code',
     );
-    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore);
-    const code = /pairing code is ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(reply.text)![1]!;
-    await api('POST', '/api/channel-senders/approve', { code });
+    expect((await stack.gateway.rest.listTasks()).length).toBe(tasksBefore);
+    await stack.approvePairing(reply.text);
 
     const asked = await say('what is the weather');
-    const answer = await posted(
+    const answer = await slack.waitForPost(
       (post) => inThread(asked)(post) && post.text.startsWith('Answer to: what is the weather'),
       'the answer in the thread',
     );
-    const taskId = /\/tasks\/(task_[a-z0-9-]+)/.exec(answer.text)![1]!;
+    const taskId = taskIdIn(answer.text);
     expect(answer.text).toContain(`${PUBLIC_URL}/tasks/${taskId}`);
-    expect((await gateway.rest.getTask(taskId)).task).toMatchObject({
+    expect((await stack.gateway.rest.getTask(taskId)).task).toMatchObject({
       status: 'completed',
       goal: 'what is the weather',
       options: { mode: 'always-ask' },
@@ -170,12 +150,12 @@ describe('a Slack channel', () => {
 
   it('continues the conversation of a thread', async () => {
     const thread = await say('first question about llamas');
-    await posted(
+    await slack.waitForPost(
       (post) => inThread(thread)(post) && post.text.includes('Answer to: first question'),
       'first answer',
     );
     await say('what did I ask before', { threadTs: thread });
-    const second = await posted(
+    const second = await slack.waitForPost(
       (post) => inThread(thread)(post) && post.text.includes('llamas.'),
       'second answer',
     );
@@ -184,7 +164,7 @@ describe('a Slack channel', () => {
 
   it('asks for approval with Block Kit buttons and runs the tool once Approve is pressed', async () => {
     const thread = await say('please list the files');
-    const prompt = await posted(
+    const prompt = await slack.waitForPost(
       (post) => inThread(thread)(post) && post.blocks !== undefined,
       'an approval prompt',
     );
@@ -203,12 +183,15 @@ describe('a Slack channel', () => {
       actions: [{ action_id: approve.action_id, type: 'button', value: approve.value, action_ts: '1.2' }],
     });
     expect(pressed.status).toBe(200);
-    const answer = await posted(
+    const answer = await slack.waitForPost(
       (post) => inThread(thread)(post) && post.text.startsWith(FINAL_TEXT),
       'the answer',
     );
     expect(answer.text).toContain(`${PUBLIC_URL}/tasks/`);
-    await posted((post) => inThread(thread)(post) && /^Approved list_directory/.test(post.text), 'the note');
+    await slack.waitForPost(
+      (post) => inThread(thread)(post) && /^Approved list_directory/.test(post.text),
+      'the note',
+    );
     // The prompt shows the decision where its buttons were (chat.update).
     const updated = slack.updates.find((update) => update.ts === prompt.ts)!;
     expect(updated.text).toMatch(
@@ -218,7 +201,7 @@ describe('a Slack channel', () => {
   });
 
   it('refuses a forged or stale signature, starts nothing and keeps serving', async () => {
-    const tasksBefore = (await gateway.rest.listTasks()).length;
+    const tasksBefore = (await stack.gateway.rest.listTasks()).length;
     const forged = await slack.sendEvent(webhook, callback('forged order', '1.000001'), {
       secret: 'guessed',
     });
@@ -234,11 +217,11 @@ describe('a Slack channel', () => {
       { secret: 'guessed' },
     );
     expect(forgedPress.status).toBe(401);
-    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore);
+    expect((await stack.gateway.rest.listTasks()).length).toBe(tasksBefore);
     expect(slack.posts.some((post) => /forged order|old order/.test(post.text))).toBe(false);
     // Still serving: the next genuine message is answered.
     const thread = await say('are you still there');
-    await posted(
+    await slack.waitForPost(
       (post) => inThread(thread)(post) && post.text.startsWith('Answer to: are you still there'),
       'answer',
     );
@@ -249,23 +232,26 @@ describe('a Slack channel', () => {
     const ts = `${nextTs}.000200`;
     const body = callback('only once please', ts);
     const timestamp = Math.floor(Date.now() / 1000);
-    const tasksBefore = (await gateway.rest.listTasks()).length;
+    const tasksBefore = (await stack.gateway.rest.listTasks()).length;
     expect((await slack.sendEvent(webhook, body, { timestamp })).status).toBe(200);
     // The same signed bytes again (Slack's own retry, or someone replaying them): accepted, ignored.
     expect((await slack.sendEvent(webhook, body, { timestamp })).status).toBe(200);
-    await posted((post) => inThread(ts)(post) && post.text.startsWith('Answer to: only once'), 'the answer');
-    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore + 1);
+    await slack.waitForPost(
+      (post) => inThread(ts)(post) && post.text.startsWith('Answer to: only once'),
+      'the answer',
+    );
+    expect((await stack.gateway.rest.listTasks()).length).toBe(tasksBefore + 1);
     expect(slack.posts.filter((post) => inThread(ts)(post))).toHaveLength(1);
   });
 
   it('retries after a 429 with Retry-After and delivers the answer once', async () => {
     slack.rateLimitNext(1, 1);
     const thread = await say('answer despite the rate limit');
-    await posted(
+    await slack.waitForPost(
       (post) => inThread(thread)(post) && post.text.includes('despite the rate limit'),
       'the answer',
     );
-    const { deliveries } = await api<{
+    const { deliveries } = await stack.api<{
       deliveries: Array<{ dedupeKey: string; status: string; attempts: number }>;
     }>('GET', `/api/channels/${channel.id}/deliveries`);
     expect(deliveries.find((delivery) => delivery.attempts === 2)).toMatchObject({ status: 'sent' });
@@ -274,7 +260,10 @@ describe('a Slack channel', () => {
 
   it('splits a long answer into parts of at most 4,000 characters, in the thread', async () => {
     const thread = await say('give me a long answer');
-    await posted((post) => inThread(thread)(post) && post.text.includes('/tasks/'), 'the last part');
+    await slack.waitForPost(
+      (post) => inThread(thread)(post) && post.text.includes('/tasks/'),
+      'the last part',
+    );
     const parts = slack.posts.filter(inThread(thread));
     expect(parts.length).toBeGreaterThan(1);
     for (const part of parts) expect(part.text.length).toBeLessThanOrEqual(4_000);
@@ -291,7 +280,7 @@ describe('a Slack channel', () => {
     const thread = await say('read this', {
       files: [{ id: 'F9', name: 'notes.txt', mimetype: 'text/plain', size: 17, url_private_download: url }],
     });
-    const answer = await posted(
+    const answer = await slack.waitForPost(
       (post) => inThread(thread)(post) && post.text.startsWith('Read:'),
       'the answer',
     );

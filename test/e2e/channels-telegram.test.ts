@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelView } from '../../src/protocol/index.ts';
 import {
+  type ChannelStack,
+  pairingCodeIn,
+  startChannelStack,
+  stopChannelStack,
+  taskIdIn,
+  viberChannels,
+} from '../support/channels/channel-stack.ts';
+import {
   startTelegramApiServer,
   type TelegramApiServer,
   type TelegramSent,
@@ -9,10 +17,6 @@ import { FINAL_TEXT, lastMessage, userText } from '../support/e2e-fixtures.ts';
 import { oneSecondAhead } from '../support/job-ticks.ts';
 import { type LocalHttpServer, startLocalHttpServer } from '../support/local-http-server.ts';
 import type { ChatRequestBody, ScriptTurn } from '../support/openai-script.ts';
-import { type OpenAITestServer, startOpenAITestServer } from '../support/openai-test-server.ts';
-import { spawnViber, stopAllProcesses } from '../support/processes.ts';
-import { makeTempDir, removeTempDirs } from '../support/temp-dirs.ts';
-import { type GatewayHandle, spawnGateway, spawnViberFor } from '../support/viber-stack.ts';
 import { createGate, waitFor } from '../support/wait.ts';
 
 // Issue 18, channels: Telegram end to end. A real gateway and daemon (processes), the scripted
@@ -62,20 +66,13 @@ function script({ body }: { body: ChatRequestBody }): ScriptTurn {
 
 const slowGate = createGate();
 let page: LocalHttpServer;
-let model: OpenAITestServer;
+let stack: ChannelStack;
 let telegram: TelegramApiServer;
-let gateway: GatewayHandle;
 let channel: ChannelView;
 const alice = { id: 501, first_name: 'Alice', username: 'alice' };
 /** Senders pair once per channel: each test's chat has a person of its own. */
 const userOf = (chatId: number) =>
   chatId === 1001 ? alice : { id: chatId * 10, first_name: `User ${chatId}` };
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await gateway.rest.request<T>(method, path, body === undefined ? {} : { body });
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
-  return response.body;
-}
 
 const sentTo = (chatId: number) => (sent: TelegramSent) => sent.chatId === String(chatId);
 
@@ -86,8 +83,7 @@ async function pair(chatId: number, user = userOf(chatId)): Promise<void> {
     (sent) => sentTo(chatId)(sent) && /pairing code is/.test(sent.text ?? ''),
     'pairing code',
   );
-  const code = /pairing code is ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(reply.text!)![1]!;
-  await api('POST', '/api/channel-senders/approve', { code });
+  await stack.approvePairing(reply.text!);
 }
 
 beforeAll(async () => {
@@ -95,34 +91,25 @@ beforeAll(async () => {
     response.writeHead(200, { 'content-type': 'text/html' });
     response.end('<!doctype html><title>Sales</title><h1 style="color:#1f8a4c">Sales: 42 today</h1>');
   });
-  model = await startOpenAITestServer({ script });
   telegram = await startTelegramApiServer();
-  gateway = await spawnGateway({ env: { OPENVIBER_PUBLIC_URL: PUBLIC_URL } });
-  const daemon = await spawnViberFor(gateway, { modelBaseURL: model.baseURL, name: 'channel-viber' });
-  channel = await api<ChannelView>('POST', '/api/channels', {
+  stack = await startChannelStack({ script, publicUrl: PUBLIC_URL, viberName: 'channel-viber' });
+  channel = await stack.addChannel({
     kind: 'telegram',
     name: 'test bot',
     config: { apiBaseUrl: telegram.url, receive: 'polling', pollTimeoutSeconds: 5 },
     secrets: { botToken: telegram.token },
-    viberId: daemon.viberId,
     mode: 'always-ask',
   });
 }, 60_000);
 
-afterAll(async () => {
-  await stopAllProcesses();
-  await telegram?.close();
-  await model?.close();
-  await page?.close();
-  removeTempDirs();
-});
+afterAll(() => stopChannelStack(stack, telegram, page));
 
 describe('a Telegram channel', () => {
   it('keeps the bot token secret and tests it with getMe', async () => {
     expect(channel).toMatchObject({ kind: 'telegram', secrets: { botToken: { set: true } }, status: 'ok' });
     expect(JSON.stringify(channel)).not.toContain(telegram.token);
     expect(channel.webhookUrl).toBe(`${PUBLIC_URL}/channels/${channel.id}/webhook`);
-    expect(await api('POST', `/api/channels/${channel.id}/test`)).toEqual({
+    expect(await stack.api('POST', `/api/channels/${channel.id}/test`)).toEqual({
       ok: true,
       detail: '@viber_test_bot',
     });
@@ -130,10 +117,10 @@ describe('a Telegram channel', () => {
 
   it('sends an unknown sender a pairing code, starts nothing, then works once an operator approves', async () => {
     const chatId = 1001;
-    const tasksBefore = (await gateway.rest.listTasks()).length;
+    const tasksBefore = (await stack.gateway.rest.listTasks()).length;
     await pair(chatId);
-    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore);
-    const senders = await api<{ senders: Array<{ senderId: string; status: string }> }>(
+    expect((await stack.gateway.rest.listTasks()).length).toBe(tasksBefore);
+    const senders = await stack.api<{ senders: Array<{ senderId: string; status: string }> }>(
       'GET',
       `/api/channels/${channel.id}/senders`,
     );
@@ -149,9 +136,9 @@ describe('a Telegram channel', () => {
     // In the same forum topic, replying to the message, with the board link.
     expect(answer.threadId).toBe(77);
     expect(answer.replyTo).toBeGreaterThan(0);
-    const taskId = /\/tasks\/(task_[a-z0-9-]+)/.exec(answer.text!)![1]!;
+    const taskId = taskIdIn(answer.text!);
     expect(answer.text).toContain(`${PUBLIC_URL}/tasks/${taskId}`);
-    const detail = await gateway.rest.getTask(taskId);
+    const detail = await stack.gateway.rest.getTask(taskId);
     expect(detail.task).toMatchObject({
       status: 'completed',
       goal: 'what is the weather',
@@ -234,7 +221,7 @@ describe('a Telegram channel', () => {
       (sent) => sentTo(chatId)(sent) && (sent.text ?? '').includes('despite the rate limit'),
       'the answer',
     );
-    const deliveries = await api<{
+    const deliveries = await stack.api<{
       deliveries: Array<{ dedupeKey: string; status: string; attempts: number }>;
     }>('GET', `/api/channels/${channel.id}/deliveries`);
     const answer = deliveries.deliveries.find(
@@ -277,14 +264,17 @@ describe('a Telegram channel', () => {
       (sent) => sentTo(chatId)(sent) && /pairing code/.test(sent.text ?? ''),
       'a pairing code',
     );
-    await api('POST', '/api/channel-senders/block', { channelId: channel.id, senderId: String(bob.id) });
+    await stack.api('POST', '/api/channel-senders/block', {
+      channelId: channel.id,
+      senderId: String(bob.id),
+    });
     const before = telegram.sent.length;
-    const tasksBefore = (await gateway.rest.listTasks()).length;
+    const tasksBefore = (await stack.gateway.rest.listTasks()).length;
     telegram.pushMessage({ chatId, from: bob, text: 'let me in' });
     // A paired user's message after it is answered: the blocked one was read and passed over.
     await pair(1008);
     expect(telegram.sent.slice(before).filter(sentTo(chatId))).toEqual([]);
-    expect((await gateway.rest.listTasks()).length).toBe(tasksBefore);
+    expect((await stack.gateway.rest.listTasks()).length).toBe(tasksBefore);
   });
 
   it('passes a text file into the task and names an image it cannot pass', async () => {
@@ -304,8 +294,8 @@ describe('a Telegram channel', () => {
       (sent) => sentTo(chatId)(sent) && (sent.text ?? '').startsWith('Answer to:'),
       'the answer',
     );
-    const taskId = /\/tasks\/(task_[a-z0-9-]+)/.exec(answer.text!)![1]!;
-    const { task } = await gateway.rest.getTask(taskId);
+    const taskId = taskIdIn(answer.text!);
+    const { task } = await stack.gateway.rest.getTask(taskId);
     expect(task.goal).toBe(
       'read the notes\n\nAttached file notes.txt (text/plain):\n```\nthe secret word is ocelot\n\n```',
     );
@@ -326,7 +316,7 @@ describe('a Telegram channel', () => {
 
   it('in webhook mode registers with setWebhook and accepts only updates with its secret token', async () => {
     const webhookSecret = 'telegram-webhook-secret-token-42';
-    const hooked = await api<ChannelView>('POST', '/api/channels', {
+    const hooked = await stack.api<ChannelView>('POST', '/api/channels', {
       kind: 'telegram',
       name: 'webhook bot',
       config: { apiBaseUrl: telegram.url, receive: 'webhook' },
@@ -339,12 +329,7 @@ describe('a Telegram channel', () => {
     const update = telegram.takeUpdate(
       telegram.pushMessage({ chatId: 2001, from: { id: 9001, first_name: 'Hooked' }, text: 'hi' }),
     );
-    const deliver = (token: string) =>
-      fetch(`${gateway.url}/channels/${hooked.id}/webhook`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token },
-        body: JSON.stringify(update),
-      });
+    const deliver = (token: string) => telegram.postUpdate(stack.webhookOf(hooked), update, token);
     expect((await deliver('wrong-token')).status).toBe(401);
     expect((await deliver(webhookSecret)).status).toBe(200);
     // Telegram redelivers until it gets a 200: a repeat is answered 200 and does nothing.
@@ -357,11 +342,7 @@ describe('a Telegram channel', () => {
     const later = telegram.takeUpdate(
       telegram.pushMessage({ chatId: 2001, from: { id: 9001, first_name: 'Hooked' }, text: 'again' }),
     );
-    const posted = await fetch(`${gateway.url}/channels/${hooked.id}/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': webhookSecret },
-      body: JSON.stringify(later),
-    });
+    const posted = await telegram.postUpdate(stack.webhookOf(hooked), later, webhookSecret);
     expect(posted.status).toBe(200);
     await waitFor(() => telegram.sent.filter((sent) => sent.chatId === '2001').length >= 2, {
       description: 'two codes',
@@ -370,22 +351,11 @@ describe('a Telegram channel', () => {
     expect(codes).toHaveLength(2);
     // A pending sender who writes again gets a new code.
     expect(codes[0]!.text).not.toBe(codes[1]!.text);
-    await api('DELETE', `/api/channels/${hooked.id}`);
+    await stack.api('DELETE', `/api/channels/${hooked.id}`);
   });
 
   it('is managed with viber channels: list, test, senders, approve', async () => {
-    const cli = async (...args: string[]) => {
-      const child = spawnViber(['channels', ...args], {
-        name: `cli-channels-${args[0]}`,
-        env: {
-          OPENVIBER_HOME: makeTempDir('cli'),
-          OPENVIBER_GATEWAY_URL: gateway.url,
-          OPENVIBER_OPERATOR_TOKEN: gateway.operatorToken,
-        },
-      });
-      const { code } = await child.exited;
-      return { code, stdout: child.stdout, stderr: child.stderr };
-    };
+    const cli = (...args: string[]) => viberChannels(stack.gateway, ...args);
     const listed = await cli('list');
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain(`${channel.id}  ok       telegram  test bot`);
@@ -395,7 +365,7 @@ describe('a Telegram channel', () => {
       (sent) => sent.chatId === '1010' && /pairing code/.test(sent.text ?? ''),
       'a code',
     );
-    const code = /pairing code is ([A-Z0-9-]+)/.exec(reply.text!)![1]!;
+    const code = pairingCodeIn(reply.text!);
     expect((await cli('senders', channel.id, '--status', 'pending')).stdout).toContain(
       '10100          pending  Carol',
     );
@@ -424,13 +394,13 @@ describe('a Telegram channel', () => {
     telegram.pushMessage({ chatId, from: userOf(chatId), text: 'a slow question' });
     const task = await waitFor(
       async () =>
-        (await gateway.rest.listTasks()).find(
+        (await stack.gateway.rest.listTasks()).find(
           (one) => one.goal === 'a slow question' && one.status === 'running',
         ),
       { description: 'the running task' },
     );
     telegram.pushMessage({ chatId, from: userOf(chatId), text: 'and one more thing' });
-    await waitFor(async () => (await gateway.rest.getTask(task.id)).messages.length === 1, {
+    await waitFor(async () => (await stack.gateway.rest.getTask(task.id)).messages.length === 1, {
       description: 'the follow-up queued',
     });
     slowGate.open();
@@ -439,11 +409,13 @@ describe('a Telegram channel', () => {
       'the answer',
     );
     expect(answer.text).toMatch(/^Answered the follow-up too\./);
-    const detail = await gateway.rest.getTask(task.id);
+    const detail = await stack.gateway.rest.getTask(task.id);
     expect(detail.messages).toEqual([
       expect.objectContaining({ message: 'and one more thing', injectionMode: 'followup' }),
     ]);
-    expect((await gateway.rest.listTasks()).filter((one) => one.goal === 'and one more thing')).toEqual([]);
+    expect((await stack.gateway.rest.listTasks()).filter((one) => one.goal === 'and one more thing')).toEqual(
+      [],
+    );
   });
 
   it('answers an approval typed as /deny <ref>', async () => {
@@ -464,8 +436,8 @@ describe('a Telegram channel', () => {
       (sent) => sentTo(chatId)(sent) && (sent.text ?? '').startsWith(FINAL_TEXT),
       'the answer',
     );
-    const taskId = /\/tasks\/(task_[a-z0-9-]+)/.exec(answer.text!)![1]!;
-    const stream = await gateway.follow(taskId);
+    const taskId = taskIdIn(answer.text!);
+    const stream = await stack.gateway.follow(taskId);
     await stream.finished;
     expect(stream.chunks).toContainEqual(
       expect.objectContaining({ type: 'tool-approval-response', approved: false }),
@@ -480,7 +452,7 @@ describe('a Telegram channel', () => {
       target: { type: 'viber', viberId: channel.viberId },
     };
     // The channel is checked when the job is created.
-    const unknown = await gateway.rest.request('POST', '/api/jobs', {
+    const unknown = await stack.gateway.rest.request('POST', '/api/jobs', {
       body: {
         ...base,
         cron: '0 3 * * *',
@@ -491,7 +463,7 @@ describe('a Telegram channel', () => {
     const messageOf = (response: { body: unknown }) =>
       (response.body as { error: { message: string } }).error.message;
     expect(messageOf(unknown)).toBe('delivery.channelId: channel channel_nope not found');
-    const notAChat = await gateway.rest.request('POST', '/api/jobs', {
+    const notAChat = await stack.gateway.rest.request('POST', '/api/jobs', {
       body: {
         ...base,
         cron: '0 3 * * *',
@@ -503,7 +475,7 @@ describe('a Telegram channel', () => {
 
     const chatId = 1013;
     const { cron } = oneSecondAhead(5);
-    const job = await api<{ id: string }>('POST', '/api/jobs', {
+    const job = await stack.api<{ id: string }>('POST', '/api/jobs', {
       ...base,
       cron,
       timeZone: 'UTC',
@@ -514,7 +486,7 @@ describe('a Telegram channel', () => {
       'the job answer in the chat',
       60_000,
     );
-    const { runs } = await api<{ runs: Array<{ taskId: string | null; status: string }> }>(
+    const { runs } = await stack.api<{ runs: Array<{ taskId: string | null; status: string }> }>(
       'GET',
       `/api/jobs/${job.id}/runs`,
     );
@@ -527,7 +499,7 @@ describe('a Telegram channel', () => {
     );
     expect(photo.file).toMatchObject({ name: 'screenshot-call_shot.png', type: 'image/png' });
     expect(photo.file!.bytes.subarray(1, 4).toString()).toBe('PNG');
-    const served = await gateway.rest.request(
+    const served = await stack.gateway.rest.request(
       'GET',
       `/api/tasks/${runs[0]!.taskId}/screenshots/screenshot-call_shot.png`,
     );

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ChannelView } from '../../src/protocol/index.ts';
+import { pairingCodeIn } from '../support/channels/channel-stack.ts';
 import { startTelegramApiServer, type TelegramSent } from '../support/channels/telegram-api-server.ts';
 import { onCleanup, startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { threeGateways } from '../support/scale-out-stack.ts';
-import { spawnDaemon } from '../support/viber-stack.ts';
+import { spawnViberFor } from '../support/viber-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Issue 18, channels across gateways: three gateway processes on one PostgreSQL and Redis, the
@@ -25,13 +26,7 @@ describe('channels on several gateways', { timeout: 240_000 }, () => {
     const [a, b, c] = await threeGateways(1_000, {
       OPENVIBER_MASTER_KEY: randomBytes(32).toString('base64'),
     });
-    const viber = await a!.rest.registerViber('scaled');
-    await spawnDaemon({
-      serverUrl: a!.wsUrl,
-      viberId: viber.id,
-      token: viber.token,
-      modelBaseURL: model.baseURL,
-    });
+    const daemon = await spawnViberFor(a!, { modelBaseURL: model.baseURL, name: 'scaled' });
 
     const create = (name: string, config: Record<string, unknown>, secrets: Record<string, string>) =>
       b!.rest.client.call('channels.create', {
@@ -40,7 +35,7 @@ describe('channels on several gateways', { timeout: 240_000 }, () => {
           name,
           config: { apiBaseUrl: telegram.url, ...config },
           secrets,
-          viberId: viber.id,
+          viberId: daemon.viberId,
         },
       });
     const channel: ChannelView = await create(
@@ -51,9 +46,9 @@ describe('channels on several gateways', { timeout: 240_000 }, () => {
     const sentTo = (chatId: string) => telegram.sent.filter((sent: TelegramSent) => sent.chatId === chatId);
 
     telegram.pushMessage({ chatId: 1, from: { id: 11, first_name: 'Eve' }, text: 'hi' });
-    const code = /pairing code is ([A-Z0-9-]+)/.exec(
+    const code = pairingCodeIn(
       (await telegram.waitForSent((sent) => sent.chatId === '1', 'a pairing code')).text!,
-    )![1]!;
+    );
     await c!.rest.client.call('channelSenders.approve', { body: { code } });
     const answered = () => sentTo('1').filter((sent) => sent.text?.includes('/tasks/'));
     for (const [index, text] of ['one', 'two', 'three'].entries()) {
@@ -61,7 +56,7 @@ describe('channels on several gateways', { timeout: 240_000 }, () => {
       await waitFor(() => answered().length > index, { description: `the answer to ${text}` });
     }
     const tasks = await a!.rest.listTasks();
-    expect(tasks.filter((task) => task.viberId === viber.id)).toHaveLength(3);
+    expect(tasks.filter((task) => task.viberId === daemon.viberId)).toHaveLength(3);
     // Each answer once, though three gateways heard each task end.
     const answers = answered();
     expect(answers).toHaveLength(3);
@@ -78,28 +73,14 @@ describe('channels on several gateways', { timeout: 240_000 }, () => {
     const update = telegram.takeUpdate(
       telegram.pushMessage({ chatId: 2, from: { id: 22, first_name: 'Finn' }, text: 'hello' }),
     );
-    const post = (url: string) =>
-      fetch(`${url}/channels/${hooked.id}/webhook`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-telegram-bot-api-secret-token': 'hook-secret-for-three',
-        },
-        body: JSON.stringify(update),
-      });
-    const statuses = await Promise.all([post(a!.url), post(c!.url)]);
+    const post = (url: string, body: Record<string, unknown>) =>
+      telegram.postUpdate(`${url}/channels/${hooked.id}/webhook`, body, 'hook-secret-for-three');
+    const statuses = await Promise.all([post(a!.url, update), post(c!.url, update)]);
     expect(statuses.map((response) => response.status)).toEqual([200, 200]);
     const later = telegram.takeUpdate(
       telegram.pushMessage({ chatId: 2, from: { id: 22, first_name: 'Finn' }, text: 'again' }),
     );
-    await fetch(`${b!.url}/channels/${hooked.id}/webhook`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-telegram-bot-api-secret-token': 'hook-secret-for-three',
-      },
-      body: JSON.stringify(later),
-    });
+    await post(b!.url, later);
     await waitFor(() => sentTo('2').length >= 2, { description: 'two pairing codes for chat 2' });
     expect(sentTo('2')).toHaveLength(2);
     expect(channel.id).not.toBe(hooked.id);

@@ -36,6 +36,10 @@
 // test-ca.ts             a throwaway CA and a 127.0.0.1 certificate (openssl), trusted by the test process on demand
 // redis-server.ts        a throwaway redis-server on 127.0.0.1 and a free port, stoppable and restartable on it
 // scale-out-stack.ts     three gateway processes on a throwaway PostgreSQL and Redis (threeGateways)
+// job-ticks.ts           the next ticks of a scheduled job's pattern, for tests that wait on one
+// port-service.mjs       a web and WebSocket service a port test starts in a viber's workspace
+// channels/              chat platforms on 127.0.0.1 (Telegram's Bot API, Slack, Discord, signed as
+//                        they sign) and channel-stack.ts: a model, gateway and daemon for a channel test
 // browser/               Playwright: a browser, a board stack, the conversation as a person reads it
 // in-process/test-gateway.ts       TestGateway: a gateway in this process on a temp home
 // in-process/temp-home.ts          tempHome, useTempHome: an OpenViber home for in-process code
@@ -47,5 +51,7 @@
 // in-process/terminal-stack.ts     a gateway and a daemon with its own tmux, for the terminal tests
 // in-process/test-auth.ts          the gateway's auth on a store, for what stands on it
 // in-process/device-clients.ts     device keys, raw handshake sockets, operators paired with chosen scopes
+// in-process/adapter-receiver.ts   one channel adapter's receive behind a real HTTP server
+// in-process/channel-sealing.ts    channel secrets sealed as the gateway seals them, for adapter tests
 
 export {};

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type RecordedRequest, startLocalHttpServer } from '../local-http-server.ts';
+import { type WaitForRecord, waitForRecord } from './recorded.ts';
 
 /**
  * Discord as the tests see it, on 127.0.0.1: the REST API a bot calls (users/@me, channel
@@ -47,6 +48,8 @@ export interface DiscordPlatform {
     /** The pressed message's text, as Discord sends it with the press. */
     content?: string;
   }): object;
+  /** The first message sent (to a channel or as a follow-up) that `predicate` holds for, once there is one. */
+  waitForMessage: WaitForRecord<DiscordMessage>;
   close(): Promise<void>;
 }
 
@@ -135,6 +138,20 @@ export async function startDiscordPlatform(): Promise<DiscordPlatform> {
     json(response, 200, { id: message.id, channel_id: where, content });
   }
 
+  /** What every interaction carries: who, where, and the token its follow-ups are sent with. */
+  function interaction(type: 2 | 3, channelId: string, userId: string) {
+    return {
+      type,
+      id: String(nextInteractionId()),
+      application_id: applicationId,
+      token: `interaction-${randomUUID()}`,
+      channel_id: channelId,
+      guild_id: '1300000000000000001',
+      member: { user: { id: userId, username: `user${userId.slice(-4)}` } },
+      version: 1,
+    };
+  }
+
   return {
     apiBaseUrl: `${server.url}/api/v10`,
     applicationId,
@@ -165,33 +182,20 @@ export async function startDiscordPlatform(): Promise<DiscordPlatform> {
       });
     },
     slashCommand: ({ channelId, userId, prompt }) => ({
-      type: 2,
-      id: String(nextInteractionId()),
-      application_id: applicationId,
-      token: `interaction-${randomUUID()}`,
-      channel_id: channelId,
-      guild_id: '1300000000000000001',
-      member: { user: { id: userId, username: `user${userId.slice(-4)}` } },
+      ...interaction(2, channelId, userId),
       data: {
         id: '1400000000000000001',
         name: 'ask',
         type: 1,
         options: [{ name: 'prompt', type: 3, value: prompt }],
       },
-      version: 1,
     }),
     buttonPress: ({ channelId, userId, messageId, customId, content }) => ({
-      type: 3,
-      id: String(nextInteractionId()),
-      application_id: applicationId,
-      token: `interaction-${randomUUID()}`,
-      channel_id: channelId,
-      guild_id: '1300000000000000001',
-      member: { user: { id: userId, username: `user${userId.slice(-4)}` } },
+      ...interaction(3, channelId, userId),
       message: { id: messageId, channel_id: channelId, ...(content !== undefined ? { content } : {}) },
       data: { custom_id: customId, component_type: 2 },
-      version: 1,
     }),
+    waitForMessage: waitForRecord(messages),
     close: () => server.close(),
   };
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type RecordedRequest, startLocalHttpServer } from '../local-http-server.ts';
+import { type WaitForRecord, waitForRecord } from './recorded.ts';
 
 /**
  * Slack as the tests see it, on 127.0.0.1: the Web API a bot calls (auth.test, chat.postMessage,
@@ -44,6 +45,8 @@ export interface SlackPlatform {
   sendEvent(webhookUrl: string, body: object, options?: SignOptions): Promise<Response>;
   /** POSTs a signed `block_actions` payload (a button press), form-encoded as Slack does. */
   sendAction(webhookUrl: string, payload: object, options?: SignOptions): Promise<Response>;
+  /** The first message posted (chat.postMessage) that `predicate` holds for, once there is one. */
+  waitForPost: WaitForRecord<SlackPost>;
   close(): Promise<void>;
 }
 
@@ -222,6 +225,7 @@ export async function startSlackPlatform(): Promise<SlackPlatform> {
         'application/x-www-form-urlencoded',
         options,
       ),
+    waitForPost: waitForRecord(posts),
     close: () => server.close(),
   };
 }

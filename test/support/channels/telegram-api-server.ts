@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { waitFor } from '../wait.ts';
+import { type WaitForRecord, waitForRecord } from './recorded.ts';
 
 /**
  * The Telegram Bot API as the tests see it, on 127.0.0.1: the methods a bot calls (getMe,
@@ -61,13 +61,12 @@ export interface TelegramApiServer {
   pushCallback(press: { from: TelegramUserFixture; sent: TelegramSent; data: string }): number;
   /** The update as Telegram would post it to a webhook (and keeps it out of getUpdates). */
   takeUpdate(updateId: number): Record<string, unknown>;
+  /** POSTs an update to a webhook as Telegram does, with the secret token it was registered with. */
+  postUpdate(webhookUrl: string, update: Record<string, unknown>, secretToken: string): Promise<Response>;
   /** The next `count` calls of `method` (any method: '*') fail with `status`; 429 carries `retryAfter`. */
   failNext(method: string, count: number, status: 429 | 500 | 400, retryAfterSeconds?: number): void;
-  waitForSent(
-    predicate: (sent: TelegramSent) => boolean,
-    description: string,
-    timeoutMs?: number,
-  ): Promise<TelegramSent>;
+  /** The first message the bot sent that `predicate` holds for, once there is one. */
+  waitForSent: WaitForRecord<TelegramSent>;
   close(): Promise<void>;
 }
 
@@ -365,12 +364,16 @@ export async function startTelegramApiServer(
       if (index < 0) throw new Error(`no update ${updateId}`);
       return updates.splice(index, 1)[0]!;
     },
+    postUpdate: (webhookUrl, update, secretToken) =>
+      fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secretToken },
+        body: JSON.stringify(update),
+      }),
     failNext(method, count, status, retryAfterSeconds) {
       failures.push({ method, count, status, retryAfter: retryAfterSeconds });
     },
-    waitForSent(predicate, description, timeoutMs = 30_000) {
-      return waitFor(() => sent.find(predicate), { description, timeoutMs });
-    },
+    waitForSent: waitForRecord(sent),
     close: () =>
       new Promise<void>((resolve) => {
         wake();
