@@ -5,6 +5,7 @@ import type { BenchRow } from './bench-row.ts';
 import { benchTable } from './bench-table.ts';
 import { measureBoardWeight } from './board-weight.ts';
 import { measureConcurrentTasks } from './concurrent-tasks.ts';
+import { measurePortRows } from './ports-measure.ts';
 import { FULL_SIZES, measureRelayRows, SHORT_SIZES } from './relay-rows.ts';
 import { measureScaleOut, SCALE_FULL, SCALE_SHORT, scaleTable } from './scale-out.ts';
 import { measureTerminalRows } from './terminal-measure.ts';
@@ -39,6 +40,14 @@ async function main(): Promise<void> {
     rows.push(
       ...(await measureTerminalRows(
         short ? { catBytes: 1024 * 1024, keystrokes: 30, rounds: 1 } : { catBytes: 16 * 1024 * 1024 },
+      )),
+    );
+    progress('ports: an opened link against the service itself');
+    rows.push(
+      ...(await measurePortRows(
+        short
+          ? { answerBytes: 4 * 1024 * 1024, requests: 20, rounds: 1 }
+          : { answerBytes: 64 * 1024 * 1024, requests: 300, rounds: 3 },
       )),
     );
     progress('board: the task page in Chromium');
