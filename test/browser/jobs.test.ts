@@ -96,6 +96,16 @@ describe('the Jobs page', () => {
     await table.locator('tr[data-job="hourly-check"]').getByText('paused').waitFor();
     await shoot(page, 'jobs-desktop');
 
+    // A channel to send a job's results to (docs/jobs.md, "Delivery to a chat"): the form offers it.
+    const answers = await client.call('channels.create', {
+      body: {
+        kind: 'webhook',
+        name: 'ops-answers',
+        config: { url: 'http://127.0.0.1:9/answers' },
+        secrets: { signingSecret: 'jobs-form-signing-secret' },
+      },
+    });
+
     // The form: a bad pattern is refused with croner's reason, a good one shows its next runs.
     await page.getByTestId('new-job').click();
     const form = page.getByTestId('job-form');
@@ -122,11 +132,16 @@ describe('the Jobs page', () => {
     await form.getByLabel('Goal').fill('Look at the queue.');
     await form.getByLabel('a viber').check();
     await form.getByLabel('Viber', { exact: true }).selectOption(daemon.viberId);
+    // Results to a channel need its chat: Create waits for it.
+    await form.getByLabel('Results to').selectOption(answers.id);
+    expect(await form.getByRole('button', { name: 'Create job' }).isDisabled()).toBe(true);
+    await form.getByLabel('Chat or thread').fill('ops-room');
     await shoot(page, 'jobs-new-desktop');
     await form.getByRole('button', { name: 'Create job' }).click();
     await table.locator('tr[data-job="quarter-hourly"]').getByText('Every 15 minutes').waitFor();
-    const created = (await client.call('jobs.get', { params: { id: 'quarter-hourly' } })).cron;
-    expect(created).toBe('0 */15 * * * *');
+    const created = await client.call('jobs.get', { params: { id: 'quarter-hourly' } });
+    expect(created.cron).toBe('0 */15 * * * *');
+    expect(created.delivery).toEqual({ to: 'channel', channelId: answers.id, conversationKey: 'ops-room' });
 
     // A job's history links its run to its task.
     await nightlyRow.getByRole('link', { name: 'nightly-report' }).click();
