@@ -1,8 +1,8 @@
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../../test/support/temp-dirs.ts';
 import { waitFor } from '../../../test/support/wait.ts';
-import { createLogger } from '../../core/logger.ts';
 import { JOBS_CHANGED } from '../bus/gateway-topics.ts';
 import { InProcessTopicBus } from '../bus/topic-bus.ts';
 import { type GatewayStore, type JobFilter, type JobRecord, openSqliteStore } from '../store/index.ts';
@@ -14,7 +14,8 @@ import { JobScheduler, SCHEDULER_CAP_MS } from './job-scheduler.ts';
 // runner: on-time ticks, the missed-run policies, a resumed job, two gateways on one store, a
 // target that cannot take the task, and ticks in a time zone across a DST change.
 
-const log = createLogger('job-scheduler-test');
+// Quiet: the refusals these tests provoke on purpose are not news in the test run's output.
+const log = pino({ level: 'silent' });
 const VIBER = 'viber_sched';
 let dir: string;
 let store: GatewayStore;
