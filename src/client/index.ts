@@ -14,6 +14,7 @@ export {
   isHandshakeFrame,
   performHandshake,
 } from './connect-handshake.ts';
+export { cronInWords } from './cron-words.ts';
 export {
   type ConnectDesktopOptions,
   connectDesktop,
@@ -36,6 +37,7 @@ export {
   type GatewayClientErrorCode,
   type GatewayClientErrorOptions,
 } from './gateway-client-error.ts';
+export { type JobTimeText, jobTime, tickText, viewerZone } from './job-time.ts';
 export {
   type ConnectOperatorSocketOptions,
   connectOperatorSocket,

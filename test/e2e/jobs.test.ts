@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tickText } from '../../src/client/index.ts';
 import { ErrorBodySchema, type JobRunView, type JobView } from '../../src/protocol/index.ts';
 import { startModelServer, useE2eCleanup } from '../support/e2e-cleanup.ts';
 import { waitForTaskStatus } from '../support/e2e-fixtures.ts';
@@ -89,6 +90,10 @@ describe('scheduled jobs', { timeout: 120_000 }, () => {
     expect(listed.stdout).toContain('nightly');
     expect(listed.stdout).toContain(cron);
     expect(listed.stdout).toContain('task completed');
+    expect(listed.stdout).toMatch(/next \w{3} \d{1,2} \w{3}( \d{4})? \d{2}:\d{2}(:\d{2})? UTC/);
+    // A tick reads in the job's own zone, named, as the board shows it (src/client/job-time.ts).
+    const card = await viber(gateway, ['jobs', 'show', 'nightly']);
+    expect(card.stdout).toContain(`last run    ${tickText(run!.scheduledFor, 'UTC')} UTC`);
     const history = await viber(gateway, ['jobs', 'runs', 'nightly']);
     expect(history.stdout).toContain(run!.taskId!);
     expect(history.stdout).toContain('completed');

@@ -1,7 +1,9 @@
 import { styleText } from 'node:util';
+import { cronInWords, tickText } from '../../client/index.ts';
 import type { JobRunView, JobView } from '../../protocol/index.ts';
 
-// How `viber jobs` shows jobs and runs: one line each in lists, a block for `show`.
+// How `viber jobs` shows jobs and runs: one line each in lists, a block for `show`. A tick reads in
+// the job's own zone, named, as the board shows it (src/client/job-time.ts); --json keeps ISO times.
 
 const RUN_COLORS = { started: 'green', skipped: 'yellow', 'failed-to-start': 'red' } as const;
 
@@ -17,7 +19,7 @@ function lastRunText(run: JobRunView | null): string {
 
 export function jobLine(job: JobView): string {
   const state = job.enabled ? styleText('green', 'enabled') : styleText('yellow', 'paused ');
-  const next = job.nextRuns[0] ? `next ${job.nextRuns[0]}` : 'no next run';
+  const next = job.nextRuns[0] ? `next ${inZone(job.nextRuns[0], job.timeZone)}` : 'no next run';
   return `${job.id}  ${state}  ${job.name}  ${styleText('bold', job.cron)} ${job.timeZone}  ${next}  last ${lastRunText(job.lastRun)}`;
 }
 
@@ -36,13 +38,18 @@ export function describeJob(job: JobView): string {
       : `channel ${job.delivery.channelId} (${job.delivery.conversationKey})`;
   return [
     `${styleText('bold', job.name)}  ${job.id}  ${job.enabled ? 'enabled' : 'paused'}`,
-    `  schedule    ${job.cron}  (${job.timeZone})`,
+    `  schedule    ${[cronInWords(job.cron), job.cron].filter(Boolean).join(' · ')}  (${job.timeZone})`,
     `  target      ${targetText(job)}`,
     `  goal        ${job.goal}`,
     `  mode        ${job.mode}`,
     `  missed runs ${job.missedRuns}`,
     `  results to  ${delivery}`,
-    `  next runs   ${job.nextRuns.join(', ') || 'none'}`,
-    `  last run    ${job.lastRun ? `${job.lastRun.scheduledFor} ${lastRunText(job.lastRun)}` : 'never'}`,
+    `  next runs   ${job.nextRuns.map((iso) => inZone(iso, job.timeZone)).join(', ') || 'none'}`,
+    `  last run    ${job.lastRun ? `${inZone(job.lastRun.scheduledFor, job.timeZone)} ${lastRunText(job.lastRun)}` : 'never'}`,
   ].join('\n');
+}
+
+/** `Thu 3 Dec 03:00 Europe/Berlin`: a tick as the job's zone reads it. */
+export function inZone(iso: string, timeZone: string): string {
+  return `${tickText(iso, timeZone)} ${timeZone}`;
 }

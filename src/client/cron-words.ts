@@ -1,5 +1,5 @@
 // A cron pattern in words for the common shapes ("Every day at 03:00"); null for the rest, which
-// the board shows as the pattern alone. Only what is sure is said: anything unusual gets null.
+// the board and `viber jobs` show as the pattern alone. Only what is sure is said: anything unusual gets null.
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -13,7 +13,8 @@ const NICKNAMES: Record<string, string> = {
   '@hourly': 'Every hour at :00',
 };
 
-const number = (field: string | undefined): number | null => (field && /^\d{1,2}$/.test(field) ? Number(field) : null);
+const number = (field: string | undefined): number | null =>
+  field && /^\d{1,2}$/.test(field) ? Number(field) : null;
 const two = (value: number) => String(value).padStart(2, '0');
 const step = (field: string | undefined): number | null => {
   const match = field?.match(/^\*\/(\d{1,2})$/);
@@ -30,7 +31,8 @@ export function cronInWords(pattern: string): string | null {
   const min = number(minute);
   const hr = number(hour);
   const rest = `${day} ${month} ${weekday}`;
-  const clock = min !== null && hr !== null && sec !== null ? `${two(hr)}:${two(min)}${sec ? `:${two(sec)}` : ''}` : null;
+  const clock =
+    min !== null && hr !== null && sec !== null ? `${two(hr)}:${two(min)}${sec ? `:${two(sec)}` : ''}` : null;
 
   if (fields.length === 6 && step(second) && minute === '*' && hour === '*' && rest === '* * *')
     return `Every ${step(second)} seconds`;

@@ -2,7 +2,7 @@
 // pattern means, whatever zone the viewer is in. The viewer's own time goes beside it (title,
 // and a second line where it reads differently), so both are at hand.
 
-/** The viewer's zone, as the browser names it. */
+/** The viewer's zone, as the browser (or Node) names it. */
 export const viewerZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /** Weekday, day, month, time (seconds when not :00, the year when not this one) in `timeZone`. */
