@@ -1,8 +1,7 @@
 import type { BoardEvent, DeviceView } from '#lib/protocol.ts';
 import { listDevices } from '../api/devices.ts';
-import { errorMessage } from '../api/gateway.ts';
 import { board } from '../state/board.svelte.ts';
-import { appendNew, PAGE_SIZE, readPagesUpTo } from '../state/pages.ts';
+import { PagedRows } from '../state/paged-rows.svelte.ts';
 
 /**
  * The gateway's devices, for the Devices page and the sidebar's count of pairing requests, read a
@@ -12,19 +11,32 @@ import { appendNew, PAGE_SIZE, readPagesUpTo } from '../state/pages.ts';
  * device holding `devices.admin` may read it.
  */
 class DevicesState {
-  list = $state<DeviceView[]>([]);
-  loaded = $state(false);
-  error = $state('');
-  /** The cursor of the page after the list; null once every device is read. */
-  nextCursor = $state<string | null>(null);
-  loadingMore = $state(false);
-  moreError = $state('');
+  readonly #pages = new PagedRows<DeviceView>(async (page) => {
+    const read = await listDevices(page);
+    return { rows: read.devices, nextCursor: read.nextCursor };
+  });
   #users = 0;
   #unsubscribe: (() => void) | undefined;
-  #refreshing: Promise<void> | undefined;
-  #again = false;
-  /** Pages "Load more" added: a refresh that overlapped one reads again. */
-  #pagesAdded = 0;
+
+  get list(): DeviceView[] {
+    return this.#pages.rows;
+  }
+  get loaded(): boolean {
+    return this.#pages.loaded;
+  }
+  get error(): string {
+    return this.#pages.error;
+  }
+  /** The cursor of the page after the list; null once every device is read. */
+  get nextCursor(): string | null {
+    return this.#pages.nextCursor;
+  }
+  get loadingMore(): boolean {
+    return this.#pages.loadingMore;
+  }
+  get moreError(): string {
+    return this.#pages.moreError;
+  }
 
   pending = $derived(this.list.filter((device) => device.status === 'pending'));
   paired = $derived(this.list.filter((device) => device.status === 'paired'));
@@ -46,68 +58,26 @@ class DevicesState {
     };
   }
 
-  /** Reads the whole list; a call while one runs makes it read once more when done. */
+  /** Reads again as many devices as are shown (state/paged-rows.svelte.ts). */
   refresh(): Promise<void> {
-    if (this.#refreshing) {
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#again = false;
-        try {
-          const loads = this.#pagesAdded;
-          const limit = Math.min(500, Math.max(PAGE_SIZE, this.list.length));
-          const read = await readPagesUpTo(async (cursor) => {
-            const page = await listDevices({ limit, ...(cursor ? { cursor } : {}) });
-            return { rows: page.devices, nextCursor: page.nextCursor };
-          }, this.list.length);
-          // "Load more" added a page meanwhile: read again as far as it reached, not back to fewer.
-          if (this.#pagesAdded !== loads) {
-            this.#again = true;
-            continue;
-          }
-          this.list = read.rows;
-          this.nextCursor = read.nextCursor;
-          this.loaded = true;
-          this.error = '';
-        } catch (error) {
-          this.error = errorMessage(error);
-        }
-      } while (this.#again);
-    })().finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
+    return this.#pages.refresh();
   }
 
   /** The next page of devices. */
-  async loadMore(): Promise<void> {
-    if (this.loadingMore || this.nextCursor === null) return;
-    this.loadingMore = true;
-    this.moreError = '';
-    try {
-      const page = await listDevices({ limit: PAGE_SIZE, cursor: this.nextCursor });
-      this.list = appendNew(this.list, page.devices);
-      this.nextCursor = page.nextCursor;
-      this.#pagesAdded += 1;
-    } catch (error) {
-      this.moreError = errorMessage(error);
-    } finally {
-      this.loadingMore = false;
-    }
+  loadMore(): Promise<void> {
+    return this.#pages.loadMore();
   }
 
   /** An answer of an action (approve, revoke, rotate): shown at once, before the event's refetch. */
   upsert(device: DeviceView): void {
     const known = this.list.some((candidate) => candidate.id === device.id);
-    this.list = known
+    this.#pages.rows = known
       ? this.list.map((candidate) => (candidate.id === device.id ? device : candidate))
       : [...this.list, device];
   }
 
   remove(deviceId: string): void {
-    this.list = this.list.filter((device) => device.id !== deviceId);
+    this.#pages.rows = this.list.filter((device) => device.id !== deviceId);
   }
 
   #apply(event: BoardEvent): void {

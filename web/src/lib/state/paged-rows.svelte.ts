@@ -1,11 +1,11 @@
 import { errorMessage } from '../api/gateway.ts';
-import { appendNew, PAGE_SIZE, type Pages, readPagesUpTo } from '../state/pages.ts';
+import { appendNew, PAGE_SIZE, type Pages, readPagesUpTo } from './pages.ts';
 
 /** Reads the page after `cursor` (the first without one) with `limit` rows. */
 export type ReadRows<T> = (page: { limit: number; cursor?: string }) => Promise<Pages<T>>;
 
 /**
- * A list of the jobs pages (jobs, a job's runs) read a page at a time: the first page, more on
+ * A list the board reads a page at a time (devices, jobs, a job's runs): the first page, more on
  * "Load more", and `refresh` reads again as many rows as are shown (a board event said the list
  * changed), so loading more is never undone. A refresh asked while one runs makes it read once
  * more when done, and one that overlapped a "Load more" reads again as far as it reached.
